@@ -1,0 +1,1 @@
+"""Every widget of FlowPilot Desktop: main window, docks, dialogs, palette, theme."""
