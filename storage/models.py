@@ -1,0 +1,359 @@
+"""The data model of SPEC §4 as SQLAlchemy 2.0 typed models.
+
+The database holds every invariant it can: NOT NULL, CHECK on enumerations, foreign keys,
+and the partial unique indexes (one active fix per session; one inline script-builder
+session per user and triage session). Invariants it cannot hold live in one service method.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Enumerations, stored as text with a CHECK constraint (SQLite has no enum type, and a
+# CHECK is cheap to extend in a batch migration).
+SESSION_STATUSES = (
+    "active",
+    "paused",
+    "resolved",
+    "escalated",
+    "resolved_local",
+    "escalated_local",
+)
+MESSAGE_ROLES = ("user", "assistant")
+FACT_SOURCE_TYPES = ("ai_promote", "engineer_note", "question", "diagnostic_check")
+FIX_DECISIONS = ("one_off", "draft_template", "build_template", "dismissed")
+FIX_STATUSES = (
+    "proposed",
+    "applied_success",
+    "applied_failed",
+    "applied_partial",
+    "applied_pending",
+    "dismissed",
+)
+SCRIPT_LANGUAGES = ("powershell", "bash", "batch", "python")
+DRAFT_TEMPLATE_STATUSES = ("pending", "accepted", "rejected")
+SCRIPT_BUILDER_ORIGINS = ("standalone", "pilot_inline")
+OUTBOX_KINDS = ("resolution_note", "escalation_package", "status_transition", "time_entry")
+OUTBOX_STATES = ("pending", "in_flight", "done", "failed")
+
+# Stable constraint names, so batch migrations on SQLite can find and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
+    """SQL for a CHECK that ``column`` holds one of ``values``."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    check = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Timestamped:
+    """``id`` (UUID text), ``created_at`` and ``updated_at`` (UTC) on every table."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AiSession(Timestamped, Base):
+    """A triage session, usually for one PSA ticket."""
+
+    __tablename__ = "ai_sessions"
+    __table_args__ = (
+        CheckConstraint(one_of("status", SESSION_STATUSES), name="status"),
+        CheckConstraint("state_version >= 0", name="state_version"),
+        Index("ix_ai_sessions_live_by_activity", "deleted_at", "last_activity_at"),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    ticket_ref: Mapped[str | None] = mapped_column(String(64))
+    ticket_snapshot: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    state_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    pending_task_lane: Mapped[dict[str, Any] | None]
+    # Last time the technician did something in the session: the order of the session list.
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolution_note_markdown: Mapped[str | None] = mapped_column(Text)
+    resolution_note_posted_at: Mapped[datetime | None]
+    resolution_note_external_id: Mapped[str | None] = mapped_column(String(64))
+    escalation_package_markdown: Mapped[str | None] = mapped_column(Text)
+    escalation_package_posted_at: Mapped[datetime | None]
+    escalation_package_external_id: Mapped[str | None] = mapped_column(String(64))
+    deleted_at: Mapped[datetime | None]
+
+
+class Message(Timestamped, Base):
+    """One chat message as the technician saw it, plus what the model really sent."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(one_of("role", MESSAGE_ROLES), name="role"),
+        Index("ix_messages_session_created", "session_id", "created_at"),
+    )
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text, default="")
+    raw_content: Mapped[str] = mapped_column(Text, default="")
+    model: Mapped[str | None] = mapped_column(String(100))
+    input_tokens: Mapped[int | None]
+    output_tokens: Mapped[int | None]
+    cache_creation_input_tokens: Mapped[int | None]
+    cache_read_input_tokens: Mapped[int | None]
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[Any] | None]
+
+
+class SessionFact(Timestamped, Base):
+    """A confirmed fact in "What we know"."""
+
+    __tablename__ = "session_facts"
+    __table_args__ = (
+        CheckConstraint(one_of("source_type", FACT_SOURCE_TYPES), name="source_type"),
+        Index("ix_session_facts_session", "session_id", "deleted_at"),
+    )
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(20))
+    # A task-lane item id: polymorphic, so no foreign key (the service checks it).
+    source_ref: Mapped[str | None] = mapped_column(String(36))
+    deleted_at: Mapped[datetime | None]
+
+
+class SessionSuggestedFix(Timestamped, Base):
+    """The fix the assistant suggests; exactly one is active (not superseded) per session."""
+
+    __tablename__ = "session_suggested_fixes"
+    __table_args__ = (
+        CheckConstraint("confidence BETWEEN 0 AND 100", name="confidence"),
+        CheckConstraint(one_of("user_decision", FIX_DECISIONS, nullable=True), name="decision"),
+        CheckConstraint(one_of("status", FIX_STATUSES), name="status"),
+        CheckConstraint(one_of("script_language", SCRIPT_LANGUAGES, nullable=True), name="lang"),
+        Index(
+            "uq_session_suggested_fixes_active",
+            "session_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[int] = mapped_column(Integer, default=0)
+    template_id: Mapped[str | None] = mapped_column(
+        ForeignKey("script_templates.id", ondelete="SET NULL")
+    )
+    ai_drafted_script: Mapped[str | None] = mapped_column(Text)
+    ai_drafted_parameters: Mapped[dict[str, Any] | None]
+    script_language: Mapped[str | None] = mapped_column(String(16))
+    edited_script: Mapped[str | None] = mapped_column(Text)
+    user_decision: Mapped[str | None] = mapped_column(String(20))
+    superseded_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="proposed", server_default="proposed")
+    applied_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    partial_notes: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    pending_reason: Mapped[str | None] = mapped_column(Text)
+    ai_outcome_proposal: Mapped[dict[str, Any] | None]
+    ai_outcome_proposal_rejected_at: Mapped[datetime | None]
+
+
+class TemplateCategory(Timestamped, Base):
+    __tablename__ = "template_categories"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class ScriptTemplate(Timestamped, Base):
+    """A team script with ``{{param}}`` placeholders and a parameter schema."""
+
+    __tablename__ = "script_templates"
+    __table_args__ = (CheckConstraint(one_of("language", SCRIPT_LANGUAGES), name="lang"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[str | None] = mapped_column(
+        ForeignKey("template_categories.id", ondelete="SET NULL")
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    parameters_schema: Mapped[list[Any]] = mapped_column(default=list)
+    source_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ai_sessions.id", ondelete="SET NULL")
+    )
+    source_user_id: Mapped[str | None] = mapped_column(String(200))
+    source_ticket_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class ScriptGeneration(Timestamped, Base):
+    """A rendered template; sensitive parameter values are redacted before storing."""
+
+    __tablename__ = "script_generations"
+
+    template_id: Mapped[str | None] = mapped_column(
+        ForeignKey("script_templates.id", ondelete="SET NULL")
+    )
+    ai_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ai_sessions.id", ondelete="CASCADE")
+    )
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    rendered_script: Mapped[str] = mapped_column(Text)
+
+
+class DraftTemplate(Timestamped, Base):
+    """A script run during a session, waiting to be offered as a team template."""
+
+    __tablename__ = "draft_templates"
+    __table_args__ = (
+        CheckConstraint(one_of("status", DRAFT_TEMPLATE_STATUSES), name="status"),
+        CheckConstraint(one_of("language", SCRIPT_LANGUAGES), name="lang"),
+        Index(
+            "ix_draft_templates_pending",
+            "session_id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
+    fix_id: Mapped[str | None] = mapped_column(
+        ForeignKey("session_suggested_fixes.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    templated_body: Mapped[str] = mapped_column(Text)
+    parameters_schema: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    promoted_template_id: Mapped[str | None] = mapped_column(
+        ForeignKey("script_templates.id", ondelete="SET NULL")
+    )
+    resolved_at: Mapped[datetime | None]
+
+
+class ScriptBuilderSession(Timestamped, Base):
+    """A script-writing chat: standalone, or inline for one triage session."""
+
+    __tablename__ = "script_builder_sessions"
+    __table_args__ = (
+        CheckConstraint(one_of("origin", SCRIPT_BUILDER_ORIGINS), name="origin"),
+        CheckConstraint(
+            "(origin = 'pilot_inline' AND ai_session_id IS NOT NULL)"
+            " OR (origin = 'standalone' AND ai_session_id IS NULL)",
+            name="origin_session",
+        ),
+        CheckConstraint(one_of("language", SCRIPT_LANGUAGES, nullable=True), name="lang"),
+        Index(
+            "uq_script_builder_sessions_inline",
+            "user_id",
+            "ai_session_id",
+            unique=True,
+            sqlite_where=text("origin = 'pilot_inline'"),
+            postgresql_where=text("origin = 'pilot_inline'"),
+        ),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(16))
+    ai_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ai_sessions.id", ondelete="CASCADE")
+    )
+    messages: Mapped[list[Any]] = mapped_column(default=list)
+    script: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    submitted_at: Mapped[datetime | None]
+
+
+class AccountSettings(Base):
+    """One row per account, created lazily; ``preferences`` is merged, never replaced."""
+
+    __tablename__ = "account_settings"
+
+    account_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PsaOutbox(Timestamped, Base):
+    """Work for the PSA, queued locally and sent at most once (idempotency key)."""
+
+    __tablename__ = "psa_outbox"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(one_of("state", OUTBOX_STATES), name="state"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_psa_outbox_due", "state", "next_attempt_at"),
+    )
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    next_attempt_at: Mapped[datetime | None]

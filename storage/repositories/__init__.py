@@ -1,0 +1,1 @@
+"""Queries and writes by concept; each function works inside the caller's unit of work."""

@@ -1,0 +1,89 @@
+"""Triage sessions: the list the technician works from, and its lifecycle writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import AiSession, utcnow
+from storage.state_version import SessionNotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What the session list shows of a session."""
+
+    id: str
+    title: str
+    ticket_ref: str | None
+    status: str
+    last_activity_at: datetime
+    state_version: int
+
+
+_SUMMARY_COLUMNS = (
+    AiSession.id,
+    AiSession.title,
+    AiSession.ticket_ref,
+    AiSession.status,
+    AiSession.last_activity_at,
+    AiSession.state_version,
+)
+
+
+def list_session_summaries(session: Session, user_id: str) -> list[SessionSummary]:
+    """The user's live sessions, most recently active first (one indexed query, no ORM objects)."""
+    rows = session.execute(
+        select(*_SUMMARY_COLUMNS)
+        .where(AiSession.user_id == user_id, AiSession.deleted_at.is_(None))
+        .order_by(AiSession.last_activity_at.desc(), AiSession.id)
+    )
+    return [SessionSummary(*row) for row in rows]
+
+
+def get_session_summary(session: Session, session_id: str) -> SessionSummary:
+    row = session.execute(select(*_SUMMARY_COLUMNS).where(AiSession.id == session_id)).first()
+    if row is None:
+        raise SessionNotFoundError(session_id)
+    return SessionSummary(*row)
+
+
+def create_session(
+    session: Session, *, user_id: str, title: str, ticket_ref: str | None = None
+) -> SessionSummary:
+    ai_session = AiSession(user_id=user_id, title=title, ticket_ref=ticket_ref)
+    session.add(ai_session)
+    session.flush()
+    return get_session_summary(session, ai_session.id)
+
+
+def rename_session(session: Session, session_id: str, title: str) -> SessionSummary:
+    _live(session, session_id).title = title
+    session.flush()
+    return get_session_summary(session, session_id)
+
+
+def soft_delete_session(session: Session, session_id: str) -> SessionSummary:
+    """Hide the session from the list; it stays in the database and can be restored."""
+    _live(session, session_id).deleted_at = utcnow()
+    session.flush()
+    return get_session_summary(session, session_id)
+
+
+def restore_session(session: Session, session_id: str) -> SessionSummary:
+    ai_session = session.get(AiSession, session_id)
+    if ai_session is None:
+        raise SessionNotFoundError(session_id)
+    ai_session.deleted_at = None
+    session.flush()
+    return get_session_summary(session, session_id)
+
+
+def _live(session: Session, session_id: str) -> AiSession:
+    ai_session = session.get(AiSession, session_id)
+    if ai_session is None or ai_session.deleted_at is not None:
+        raise SessionNotFoundError(session_id)
+    return ai_session
