@@ -1,0 +1,252 @@
+"""The composition root: parse options, open the database, build the services and the window,
+and run them on one qasync event loop. The only module below ``ui`` allowed to import it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowpilot_desktop import APP_NAME, __version__
+from flowpilot_desktop.paths import AppPaths
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from flowpilot_desktop.services import AppServices
+    from ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+EXIT_DATABASE_ERROR = 2
+SMOKE_TIMEOUT_S = 60.0
+
+
+@dataclass
+class StartupTimings:
+    """Milestones in milliseconds since the process started (for --smoke and the benchmark)."""
+
+    origin: float = field(default_factory=lambda: _process_start_time())
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = round((time.time() - self.origin) * 1000, 1)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="flowpilot-desktop",
+        description=f"{APP_NAME}: a desk-side triage copilot for MSP technicians.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the database, settings, logs and backups in DIR instead of the user folders",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open a separate demo database with a few realistic sessions (seeded on first use)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PATH",
+        help="start offscreen, render the main window to a PNG at PATH, and exit",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="start, load the session list, show the window, print one JSON line of timings, exit",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    timings = StartupTimings()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.version:
+        print(f"{APP_NAME} {__version__}")
+        return 0
+
+    _choose_qt_platform(args)
+    os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
+    paths = AppPaths.for_data_dir(args.data_dir) if args.data_dir else AppPaths.default()
+    if args.demo:
+        paths = AppPaths.for_data_dir(paths.data_dir / "demo")
+    paths.ensure()
+
+    from flowpilot_desktop.logging_setup import configure_logging
+
+    configure_logging(paths.log_file)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    timings.mark("qt_ready")
+
+    try:
+        services = build_services(paths, demo=args.demo)
+    except Exception as error:
+        return _report_startup_failure(app, error, interactive=not (args.smoke or args.screenshot))
+    timings.mark("database_ready")
+
+    import qasync
+
+    from ui.main_window import MainWindow
+    from ui.ops import TaskRunner
+    from ui.theme import apply_theme
+
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    runner = TaskRunner(loop)
+    window = MainWindow(services, runner)
+    try:
+        with loop:
+            return loop.run_until_complete(_run(app, window, runner, args, timings))
+    finally:
+        services.close()
+
+
+def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
+    """Open (and upgrade) the database and build every service the window needs."""
+    from flowpilot_desktop.config import ConfigStore
+    from flowpilot_desktop.credentials import CredentialStore
+    from flowpilot_desktop.preferences import DatabasePreferences
+    from flowpilot_desktop.services import AppServices
+    from flowpilot_desktop.sessions import SessionService
+    from flowpilot_desktop.settings_service import SettingsService
+    from storage.database import Database
+    from storage.engine import create_database_engine, resolve_database_url, sqlite_file
+    from storage.migrate import upgrade_database
+
+    config_store = ConfigStore(paths.config_file)
+    config = config_store.load()
+    url = resolve_database_url(paths.database_file, config.database_url)
+    engine = create_database_engine(url)
+    result = upgrade_database(engine, paths.backup_dir)
+    if result.upgraded:
+        log.info(
+            "database upgraded %s -> %s (backup: %s)",
+            result.from_revision,
+            result.to_revision,
+            result.backup_path,
+        )
+    database = Database(engine)
+    user_id = local_user_id()
+    if demo:
+        from flowpilot_desktop.demo import seed_demo_sessions
+
+        seed_demo_sessions(database, user_id)
+    file = sqlite_file(url)
+    return AppServices(
+        paths=paths,
+        database=database,
+        sessions=SessionService(database, user_id),
+        settings=SettingsService(config_store, CredentialStore(), DatabasePreferences(database)),
+        database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
+    )
+
+
+def local_user_id() -> str:
+    """Who owns the sessions on this machine: the OS login (stable across settings changes)."""
+    try:
+        return getpass.getuser() or "technician"
+    except (KeyError, OSError):
+        return "technician"
+
+
+async def _run(
+    app: QApplication,
+    window: MainWindow,
+    runner: object,
+    args: argparse.Namespace,
+    timings: StartupTimings,
+) -> int:
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+    loaded: asyncio.Future[int] = loop.create_future()
+
+    def finish(*_args: object) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.sig_closed.connect(finish)
+    app.aboutToQuit.connect(finish)
+    window.sig_sessions_loaded.connect(lambda n: loaded.done() or loaded.set_result(n))
+    window.load_sessions()
+    window.show()
+    timings.mark("window_shown")
+
+    if args.smoke or args.screenshot:
+        try:
+            count = await asyncio.wait_for(loaded, SMOKE_TIMEOUT_S)
+        except TimeoutError:
+            print("the session list did not load in time", file=sys.stderr)
+            return 1
+        timings.mark("sessions_loaded")
+        await asyncio.sleep(0)  # let the first paint after loading happen
+        if args.screenshot:
+            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(args.screenshot)):
+                print(f"could not write {args.screenshot}", file=sys.stderr)
+                return 1
+            print(f"screenshot written to {args.screenshot}")
+        if args.smoke:
+            print(json.dumps({"sessions": count, **timings.marks}))
+        window.close()
+    await closed
+    await runner.shutdown()  # type: ignore[attr-defined]
+    return 0
+
+
+def _choose_qt_platform(args: argparse.Namespace) -> None:
+    """--screenshot always renders offscreen; --smoke does when there is no display."""
+    if "QT_QPA_PLATFORM" in os.environ:
+        return
+    no_display = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if args.screenshot or (args.smoke and no_display):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _report_startup_failure(app: QApplication, error: Exception, *, interactive: bool) -> int:
+    from flowpilot_desktop.logging_setup import redact
+
+    message = redact(str(error))
+    log.error("start-up failed", exc_info=error)
+    print(f"{APP_NAME} could not open its database:\n{message}", file=sys.stderr)
+    if interactive:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, f"{APP_NAME} cannot start", message)  # no loop runs yet
+    return EXIT_DATABASE_ERROR
+
+
+def _process_start_time() -> float:
+    """When this process started (epoch seconds): to 10 ms on Linux, else at module load."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat_file:
+            start_ticks = int(stat_file.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime_file:
+            uptime = float(uptime_file.read().split()[0])
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - max(0.0, age)
+    except (OSError, ValueError, IndexError):
+        return _MODULE_LOADED
+
+
+_MODULE_LOADED = time.time()

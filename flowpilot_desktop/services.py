@@ -1,0 +1,24 @@
+"""What the composition root hands the window: the services, built once per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowpilot_desktop.paths import AppPaths
+from flowpilot_desktop.sessions import SessionService
+from flowpilot_desktop.settings_service import SettingsService
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class AppServices:
+    paths: AppPaths
+    database: Database
+    sessions: SessionService
+    settings: SettingsService
+    # Where the data lives, as shown to the technician (a file path or a redacted URL).
+    database_label: str
+
+    def close(self) -> None:
+        """Finish queued database work and release the database."""
+        self.database.close()

@@ -1,0 +1,78 @@
+"""UI fixtures: a qasync loop per test, and the real main window over a fresh database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import qasync
+
+from flowpilot_desktop.app import build_services
+from flowpilot_desktop.paths import AppPaths
+from ui.main_window import MainWindow
+from ui.ops import TaskRunner
+
+
+class LoopDriver:
+    """Runs the qasync loop until a condition holds, so UI coroutines make progress."""
+
+    def __init__(self, loop: qasync.QEventLoop) -> None:
+        self.loop = loop
+
+    def until(self, condition: Callable[[], object], timeout: float = 5.0) -> None:
+        async def wait() -> None:
+            deadline = time.monotonic() + timeout
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"condition not met within {timeout}s")
+                await asyncio.sleep(0.01)
+
+        self.loop.run_until_complete(wait())
+
+    def settle(self, seconds: float = 0.05) -> None:
+        self.loop.run_until_complete(asyncio.sleep(seconds))
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[LoopDriver]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield LoopDriver(loop)
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def app_paths(tmp_path: Path) -> AppPaths:
+    paths = AppPaths.for_data_dir(tmp_path / "flowpilot")
+    paths.ensure()
+    return paths
+
+
+@pytest.fixture
+def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
+    """Build a main window like the app does; call again for a "restart" on the same data."""
+    opened: list[tuple[MainWindow, object]] = []
+
+    def make(*, load: bool = True) -> MainWindow:
+        services = build_services(app_paths)
+        runner = TaskRunner(qloop.loop)
+        window = MainWindow(services, runner)
+        qtbot.addWidget(window)
+        opened.append((window, services))
+        window.show()
+        qtbot.waitExposed(window)
+        if load:
+            loaded: list[int] = []
+            window.sig_sessions_loaded.connect(loaded.append)
+            window.load_sessions()
+            qloop.until(lambda: loaded)
+        return window
+
+    yield make
+    for window, services in opened:
+        window.close()
+        services.close()

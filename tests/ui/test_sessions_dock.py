@@ -1,0 +1,206 @@
+"""The Sessions dock, driven the way a technician does it: keyboard only."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+
+from tests.ui.helpers import activate
+from ui.sessions_dock.dialogs import SessionFormDialog
+
+
+def _type_and_submit_new_session(
+    qtbot, qloop, window, title: str, ticket: str = ""
+) -> SessionFormDialog:
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = _wait_for_dialog(qtbot, window)
+    focused = QApplication.focusWidget()
+    assert focused is dialog.title_edit, "the title field has focus when the dialog opens"
+    qtbot.keyClicks(focused, title)
+    qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), ticket)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    return dialog
+
+
+def _wait_for_dialog(qtbot, window) -> SessionFormDialog:
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SessionFormDialog)))
+    dialog = next(d for d in window.findChildren(SessionFormDialog) if d.isVisible())
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return dialog
+
+
+def _prepare(qtbot, make_window):
+    window = make_window()
+    activate(qtbot, window)
+    return window
+
+
+def test_create_session_with_ticket_by_keyboard(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    assert window.sessions_panel.empty_label.isVisible(), "an empty list says how to start"
+
+    _type_and_submit_new_session(
+        qtbot, qloop, window, "Printer offline on floor 2", "#48190"
+    )
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+
+    assert not any(d.isVisible() for d in window.findChildren(SessionFormDialog))
+    current = window.current_session()
+    assert current is not None and current.title == "Printer offline on floor 2"
+    assert current.ticket_ref == "48190"
+    assert window.chat_dock.header.title_label.text() == "Printer offline on floor 2"
+    assert "Ticket #48190" in window.task_lane_dock.header.meta_label.text()
+
+
+def test_bad_ticket_number_is_explained_and_nothing_typed_is_lost(
+    qtbot, qloop, make_window
+) -> None:
+    window = _prepare(qtbot, make_window)
+    dialog = _type_and_submit_new_session(qtbot, qloop, window, "VPN drops", "ticket 12")
+    qloop.settle()
+    assert dialog.isVisible()
+    assert dialog.error_label.isVisible() and "not a ticket number" in dialog.error_label.text()
+    assert dialog.title_edit.text() == "VPN drops" and dialog.ticket_edit.text() == "ticket 12"
+    assert window.sessions_panel.model.rowCount() == 0
+
+
+def test_ticket_only_session_is_named_after_the_ticket(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    _type_and_submit_new_session(qtbot, qloop, window, "", "12345")
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    assert window.current_session().title == "Ticket #12345"
+
+
+def test_rename_with_f2(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    _type_and_submit_new_session(qtbot, qloop, window, "Old title")
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+
+    activate(qtbot, window)
+    qtbot.keyClick(window.sessions_panel.list_view, Qt.Key.Key_F2)
+    dialog = _wait_for_dialog(qtbot, window)
+    assert dialog.title_edit.text() == "Old title" and not dialog.ticket_edit.isVisible()
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.title_edit, "Outlook password prompts")
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)
+    qloop.until(lambda: window.current_session().title == "Outlook password prompts")
+    assert window.sessions_panel.visible_titles() == ["Outlook password prompts"]
+
+
+def test_filter_then_navigate_with_arrows(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    for title, ticket in (("Printer offline", "100"), ("VPN drops", "200"), ("Printer jam", "300")):
+        _type_and_submit_new_session(qtbot, qloop, window, title, ticket)
+        qloop.until(
+            lambda t=title: window.current_session() and window.current_session().title == t
+        )
+    panel = window.sessions_panel
+    assert panel.visible_titles() == ["Printer jam", "VPN drops", "Printer offline"]
+
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is panel.filter_edit
+    qtbot.keyClicks(panel.filter_edit, "print")
+    assert panel.visible_titles() == ["Printer jam", "Printer offline"]
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is panel.list_view
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Down)
+    assert window.current_session().title == "Printer offline"
+
+    panel.focus_filter()
+    qtbot.keyClicks(panel.filter_edit, "#200")
+    assert panel.visible_titles() == ["VPN drops"]
+    qtbot.keyClicks(panel.filter_edit, "zzz")
+    assert panel.visible_titles() == []
+    assert panel.empty_label.isVisible() and "No session matches" in panel.empty_label.text()
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)
+    assert len(panel.visible_titles()) == 3
+
+
+def test_next_and_previous_session_shortcuts(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    for title in ("First", "Second"):
+        _type_and_submit_new_session(qtbot, qloop, window, title)
+        qloop.until(
+            lambda t=title: window.current_session() and window.current_session().title == t
+        )
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_session().title == "First"
+    qtbot.keyClick(window, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_session().title == "Second"
+
+
+def test_delete_with_confirmation_then_undo(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    for title in ("Keep me", "Delete me"):
+        _type_and_submit_new_session(qtbot, qloop, window, title)
+        qloop.until(
+            lambda t=title: window.current_session() and window.current_session().title == t
+        )
+    assert not window.registry.is_enabled("session.undo_delete")
+
+    activate(qtbot, window)
+    qtbot.keyClick(window.sessions_panel.list_view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox)))
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    assert "Delete me" in box.text()
+    activate(qtbot, box)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # the default button: Delete
+    qloop.until(lambda: window.sessions_panel.visible_titles() == ["Keep me"])
+    assert window.current_session().title == "Keep me", "the next session is selected"
+    assert "Deleted" in window.statusBar().currentMessage()
+
+    activate(qtbot, window)
+    qtbot.keyClick(
+        window.sessions_panel.list_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+    )
+    qloop.until(lambda: len(window.sessions_panel.visible_titles()) == 2)
+    assert window.current_session().title == "Delete me"
+
+
+def test_cancelling_the_delete_keeps_the_session(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    _type_and_submit_new_session(qtbot, qloop, window, "Stays")
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    activate(qtbot, window)
+    qtbot.keyClick(window.sessions_panel.list_view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox)))
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    activate(qtbot, box)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qloop.settle(0.1)
+    assert window.sessions_panel.visible_titles() == ["Stays"]
+
+
+def test_sessions_survive_a_restart(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    for title in ("Older", "Newer"):
+        _type_and_submit_new_session(qtbot, qloop, window, title)
+        qloop.until(
+            lambda t=title: window.current_session() and window.current_session().title == t
+        )
+    window.sessions_panel.select_relative(1)
+    assert window.current_session().title == "Older"
+    window.close()
+
+    again = make_window()
+    assert again.sessions_panel.visible_titles() == ["Newer", "Older"], "last activity first"
+    assert again.current_session().title == "Older", "the last selected session is selected again"
+
+
+def test_filter_box_has_its_own_undo_and_delete(qtbot, qloop, make_window) -> None:
+    """Typing in the filter box: Delete and Ctrl+Z edit the text, they don't delete sessions."""
+    window = _prepare(qtbot, make_window)
+    _type_and_submit_new_session(qtbot, qloop, window, "Printer")
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    edit: QLineEdit = window.sessions_panel.filter_edit
+    window.sessions_panel.focus_filter()
+    qtbot.keyClicks(edit, "pr")
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    assert edit.text() == "r"
+    qloop.settle()
+    assert not any(b.isVisible() for b in window.findChildren(QMessageBox))

@@ -1,0 +1,1 @@
+"""The Chat dock: the conversation with the assistant about the selected session."""

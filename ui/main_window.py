@@ -1,0 +1,544 @@
+"""The main window: docks, menus, palette and status bar around the selected session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowpilot_desktop.settings_service import SettingsSnapshot
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+
+from flowpilot_desktop import APP_NAME
+from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.services import AppServices
+from storage.repositories.sessions import SessionSummary
+from ui.actions import ActionRegistry, ActionSpec
+from ui.chat_dock.dock import ChatDock
+from ui.ops import TaskRunner
+from ui.palette import CommandPalette
+from ui.session_bus import SessionBus
+from ui.sessions_dock.dialogs import SessionFormDialog
+from ui.sessions_dock.dock import SessionsDock
+from ui.settings_dialog import SettingsDialog
+from ui.shortcuts_overlay import ShortcutsOverlay
+from ui.task_lane.dock import TaskLaneDock
+
+WINDOW_STATE_VERSION = 1
+STATUS_MESSAGE_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    """Composes the docks; every user action goes through the action registry."""
+
+    sig_sessions_loaded = Signal(int)
+    """The session list finished loading (number of sessions)."""
+    sig_closed = Signal()
+    """The window closed (its layout is saved): the app may shut down."""
+
+    def __init__(
+        self, services: AppServices, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.runner = runner
+        self.bus = SessionBus(self)
+        self.registry = ActionRegistry(self)
+        self._deleted_stack: list[SessionSummary] = []
+        self._settings_dialog: SettingsDialog | None = None
+        self._state_file = services.paths.window_state_file
+
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(APP_NAME)
+        self.setWindowTitle(APP_NAME)
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+
+        self.sessions_dock = SessionsDock(self)
+        self.chat_dock = ChatDock(self)
+        self.task_lane_dock = TaskLaneDock(self)
+        self.sessions_panel = self.sessions_dock.panel
+        self._place_docks_default()
+
+        self._build_status_bar()
+        self._register_actions()
+        self._build_menus()
+        self.palette = CommandPalette(self.registry, self)
+        self.shortcuts_overlay = ShortcutsOverlay(self.registry, self)
+
+        self.sessions_panel.sig_selection_changed.connect(self.bus.select)
+        self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
+        self.bus.sig_current_session_changed.connect(self._show_session)
+        self.bus.sig_session_changed.connect(self._apply_change)
+        runner.sig_error.connect(self.show_error)
+        runner.sig_busy_changed.connect(self._show_busy)
+
+        self.resize(1360, 840)
+        self.restore_layout()
+        self.registry.refresh()
+
+    # ---- Public API
+
+    def load_sessions(self) -> None:
+        """Fill the session list from the database (off the GUI thread)."""
+        self.runner.run(
+            self.services.sessions.list_sessions(),
+            on_success=self._sessions_loaded,
+            title="Could not load the sessions",
+        )
+
+    def current_session(self) -> SessionSummary | None:
+        return self.bus.current
+
+    def show_error(self, title: str, message: str) -> None:
+        """Non-modal: the message stays readable without blocking the loop."""
+        self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", STATUS_MESSAGE_MS)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def focus_chat(self) -> None:
+        self.chat_dock.show()
+        self.chat_dock.raise_()
+        self.chat_dock.widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def restore_layout(self) -> None:
+        """Window geometry and dock layout from the last run, if there was one."""
+        settings = self._window_settings()
+        geometry = settings.value("geometry")
+        state = settings.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, WINDOW_STATE_VERSION)
+
+    def save_layout(self) -> None:
+        settings = self._window_settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("state", self.saveState(WINDOW_STATE_VERSION))
+        current = self.current_session()
+        settings.setValue("lastSessionId", current.id if current else "")
+        settings.sync()
+
+    def reset_layout(self) -> None:
+        for dock in (self.sessions_dock, self.chat_dock, self.task_lane_dock):
+            dock.setFloating(False)
+            dock.show()
+        self._place_docks_default()
+
+    # ---- Qt overrides
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
+        self.sig_closed.emit()
+
+    # ---- Actions
+
+    def new_session(self) -> None:
+        dialog = SessionFormDialog(self, window_title="New triage session", submit_text="Create")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def submitted(title: str, ticket: str) -> None:
+            self.runner.run(
+                self.services.sessions.create(title, ticket),
+                on_success=lambda change: self._after_write(dialog, change, select=True),
+                on_failure=lambda error: dialog.show_error(_message(error)),
+            )
+
+        dialog.sig_submitted.connect(submitted)
+        dialog.open()
+
+    def rename_session(self) -> None:
+        current = self.current_session()
+        if current is None:
+            return
+        dialog = SessionFormDialog(
+            self,
+            window_title="Rename session",
+            title=current.title,
+            with_ticket=False,
+            submit_text="Rename",
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def submitted(title: str, _ticket: str) -> None:
+            self.runner.run(
+                self.services.sessions.rename(current.id, title),
+                on_success=lambda change: self._after_write(dialog, change, select=True),
+                on_failure=lambda error: dialog.show_error(_message(error)),
+            )
+
+        dialog.sig_submitted.connect(submitted)
+        dialog.open()
+
+    def delete_session(self) -> None:
+        current = self.current_session()
+        if current is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete session",
+            f"Delete “{current.title}”?\n\nYou can bring it back with Undo "
+            f"({self.registry.shortcut_text('session.undo_delete')}) until FlowPilot closes.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("confirmDeleteBox")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setText("Delete")
+        yes.setObjectName("confirmDeleteYes")
+        yes.setAccessibleName("Delete session")
+        box.button(QMessageBox.StandardButton.Cancel).setObjectName("confirmDeleteCancel")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button != QMessageBox.StandardButton.Yes:
+                return
+            self.runner.run(
+                self.services.sessions.delete(current.id),
+                on_success=self._deleted,
+                title="Could not delete the session",
+            )
+
+        box.finished.connect(answered)
+        box.open()
+
+    def undo_delete(self) -> None:
+        if not self._deleted_stack:
+            return
+        summary = self._deleted_stack.pop()
+        self.registry.refresh()
+        self.runner.run(
+            self.services.sessions.restore(summary.id),
+            on_success=lambda change: self._after_write(None, change, select=True),
+            title="Could not restore the session",
+        )
+
+    def open_settings(self) -> None:
+        if self._settings_dialog is not None:
+            self._settings_dialog.raise_()
+            self._settings_dialog.activateWindow()
+            return
+        self.runner.run(
+            self.services.settings.load(),
+            on_success=self._show_settings,
+            title="Could not read the settings",
+        )
+
+    def show_palette(self) -> None:
+        self.palette.popup()
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_overlay.show()
+        self.shortcuts_overlay.raise_()
+        self.shortcuts_overlay.activateWindow()
+        self.shortcuts_overlay.tree.setFocus()
+
+    # ---- Private: building
+
+    def _place_docks_default(self) -> None:
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sessions_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chat_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.task_lane_dock)
+        self.splitDockWidget(self.chat_dock, self.task_lane_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.sessions_dock, self.chat_dock, self.task_lane_dock],
+            [280, 700, 340],
+            Qt.Orientation.Horizontal,
+        )
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.busy_label = QLabel("", self)
+        self.busy_label.setObjectName("statusBusy")
+        self.database_label = QLabel(f"Data: {self.services.database_label}", self)
+        self.database_label.setObjectName("statusDatabase")
+        self.database_label.setToolTip(
+            "Where FlowPilot keeps sessions (secrets are in the keyring)"
+        )
+        status.addPermanentWidget(self.busy_label)
+        status.addPermanentWidget(self.database_label)
+
+    def _register_actions(self) -> None:
+        has_session = lambda: self.current_session() is not None  # noqa: E731
+        self.registry.register_all(
+            [
+                ActionSpec(
+                    "session.new",
+                    "&New session…",
+                    "Sessions",
+                    self.new_session,
+                    ("Ctrl+N",),
+                    description="Start a triage session, optionally for a ticket",
+                    keywords=("ticket", "create", "start"),
+                ),
+                ActionSpec(
+                    "session.rename",
+                    "&Rename session…",
+                    "Sessions",
+                    self.rename_session,
+                    ("F2",),
+                    enabled_when=has_session,
+                ),
+                ActionSpec(
+                    "session.delete",
+                    "&Delete session…",
+                    "Sessions",
+                    self.delete_session,
+                    ("Del",),
+                    enabled_when=has_session,
+                    keywords=("remove",),
+                ),
+                ActionSpec(
+                    "session.undo_delete",
+                    "&Undo delete",
+                    "Sessions",
+                    self.undo_delete,
+                    ("Ctrl+Z",),
+                    enabled_when=lambda: bool(self._deleted_stack),
+                    keywords=("restore",),
+                ),
+                ActionSpec(
+                    "session.next",
+                    "Ne&xt session",
+                    "Sessions",
+                    lambda: self.sessions_panel.select_relative(1),
+                    ("Ctrl+PgDown",),
+                ),
+                ActionSpec(
+                    "session.previous",
+                    "&Previous session",
+                    "Sessions",
+                    lambda: self.sessions_panel.select_relative(-1),
+                    ("Ctrl+PgUp",),
+                ),
+                ActionSpec(
+                    "session.filter",
+                    "&Find session…",
+                    "Sessions",
+                    self._focus_session_filter,
+                    ("Ctrl+L",),
+                    keywords=("filter", "search"),
+                ),
+                ActionSpec(
+                    "view.sessions",
+                    "Go to &Sessions",
+                    "View",
+                    lambda: self._focus_dock(self.sessions_dock),
+                    ("Alt+1",),
+                ),
+                ActionSpec("view.chat", "Go to &Chat", "View", self.focus_chat, ("Alt+2",)),
+                ActionSpec(
+                    "view.task_lane",
+                    "Go to &Task lane",
+                    "View",
+                    lambda: self._focus_dock(self.task_lane_dock),
+                    ("Alt+3",),
+                ),
+                ActionSpec(
+                    "view.toggle_sessions",
+                    "Show/hide Sessions dock",
+                    "View",
+                    lambda: self._toggle_dock(self.sessions_dock),
+                    ("Ctrl+Shift+1",),
+                ),
+                ActionSpec(
+                    "view.toggle_chat",
+                    "Show/hide Chat dock",
+                    "View",
+                    lambda: self._toggle_dock(self.chat_dock),
+                    ("Ctrl+Shift+2",),
+                ),
+                ActionSpec(
+                    "view.toggle_task_lane",
+                    "Show/hide Task lane dock",
+                    "View",
+                    lambda: self._toggle_dock(self.task_lane_dock),
+                    ("Ctrl+Shift+3",),
+                ),
+                ActionSpec(
+                    "view.reset_layout",
+                    "&Reset layout",
+                    "View",
+                    self.reset_layout,
+                    description="Put every dock back where it started",
+                ),
+                ActionSpec(
+                    "app.palette",
+                    "Command &palette…",
+                    "Help",
+                    self.show_palette,
+                    ("Ctrl+K",),
+                    keywords=("commands", "actions"),
+                ),
+                ActionSpec(
+                    "app.shortcuts",
+                    "&Keyboard shortcuts",
+                    "Help",
+                    self.show_shortcuts,
+                    ("F1", "?"),
+                    keywords=("help", "keys"),
+                ),
+                ActionSpec(
+                    "app.settings",
+                    "&Settings…",
+                    "File",
+                    self.open_settings,
+                    ("Ctrl+,",),
+                    keywords=("preferences", "api key", "connectwise", "keyring"),
+                ),
+                ActionSpec(
+                    "app.quit", "&Quit", "File", self.close, ("Ctrl+Q",), keywords=("exit",)
+                ),
+            ]
+        )
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        menus.setObjectName("menuBar")
+        menu_layout = {
+            "&File": ["app.settings", None, "app.quit"],
+            "&Sessions": [
+                "session.new",
+                "session.rename",
+                "session.delete",
+                "session.undo_delete",
+                None,
+                "session.filter",
+                "session.next",
+                "session.previous",
+            ],
+            "&View": [
+                "view.sessions",
+                "view.chat",
+                "view.task_lane",
+                None,
+                "view.toggle_sessions",
+                "view.toggle_chat",
+                "view.toggle_task_lane",
+                None,
+                "view.reset_layout",
+            ],
+            "&Help": ["app.palette", "app.shortcuts"],
+        }
+        for title, action_ids in menu_layout.items():
+            menu = menus.addMenu(title)
+            menu.setObjectName(f"menu{title.replace('&', '')}")
+            for action_id in action_ids:
+                if action_id is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self.registry.action(action_id))
+            menu.aboutToShow.connect(self.registry.refresh)
+
+    # ---- Private: reactions
+
+    def _sessions_loaded(self, sessions: list[SessionSummary]) -> None:
+        self.sessions_panel.set_sessions(sessions)
+        last_id = str(self._window_settings().value("lastSessionId", "") or "")
+        if not (last_id and self.sessions_panel.select_session(last_id)):
+            self.sessions_panel.select_first()
+        if self.sessions_dock.isVisible():
+            self.sessions_panel.focus_list()
+        self.registry.refresh()
+        self.sig_sessions_loaded.emit(len(sessions))
+
+    def _after_write(
+        self, dialog: SessionFormDialog | None, change: SessionChange, *, select: bool
+    ) -> None:
+        self.bus.publish(change)
+        if dialog is not None:
+            dialog.accept()
+        if select:
+            self.sessions_panel.select_session(change.session_id)
+            self.sessions_panel.focus_list()
+
+    def _deleted(self, change: SessionChange) -> None:
+        row = self.sessions_panel.list_view.currentIndex().row()
+        self.bus.publish(change)
+        if change.summary is not None:
+            self._deleted_stack.append(change.summary)
+        if not self.sessions_panel.select_row(max(row, 0)):
+            self.bus.select(None)
+        self.registry.refresh()
+        title = change.summary.title if change.summary else "Session"
+        self.statusBar().showMessage(
+            f"Deleted “{title}”. Undo: {self.registry.shortcut_text('session.undo_delete')}",
+            STATUS_MESSAGE_MS,
+        )
+
+    def _apply_change(self, change: SessionChange) -> None:
+        if change.summary is None:
+            return
+        if ChangeKind.SESSION_DELETED in change.kinds:
+            self.sessions_panel.model.remove(change.session_id)
+        else:
+            self.sessions_panel.model.upsert(change.summary)
+        current = self.current_session()
+        if current is not None and current.id == change.session_id:
+            self._show_session(current)
+
+    def _show_session(self, summary: SessionSummary | None) -> None:
+        self.chat_dock.show_session(summary)
+        self.task_lane_dock.show_session(summary)
+        title = f"{summary.title} — {APP_NAME}" if summary else APP_NAME
+        self.setWindowTitle(title)
+        self.registry.refresh()
+
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_label.setText("Working…" if busy else "")
+
+    def _show_settings(self, snapshot: SettingsSnapshot) -> None:
+        dialog = SettingsDialog(snapshot, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._settings_dialog = dialog
+        dialog.finished.connect(lambda _result: setattr(self, "_settings_dialog", None))
+
+        def save_requested(update: object) -> None:
+            self.runner.run(
+                self.services.settings.save(update),
+                on_success=lambda _none: self._settings_saved(dialog),
+                on_failure=lambda error: dialog.show_error(_message(error)),
+            )
+
+        dialog.sig_save_requested.connect(save_requested)
+        dialog.open()
+
+    def _settings_saved(self, dialog: SettingsDialog) -> None:
+        dialog.accept()
+        self.statusBar().showMessage("Settings saved.", STATUS_MESSAGE_MS)
+
+    def _focus_session_filter(self) -> None:
+        self._focus_dock(self.sessions_dock)
+        self.sessions_panel.focus_filter()
+
+    def _focus_dock(self, dock: QWidget) -> None:
+        dock.show()
+        dock.raise_()
+        if dock is self.sessions_dock:
+            self.sessions_panel.focus_list()
+        else:
+            dock.widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _toggle_dock(self, dock: QWidget) -> None:
+        dock.setVisible(not dock.isVisible())
+
+    def _window_settings(self) -> QSettings:
+        Path(self._state_file).parent.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(self._state_file), QSettings.Format.IniFormat)
+
+
+def _message(error: Exception) -> str:
+    from ui.ops import describe_error
+
+    return describe_error(error)

@@ -1,0 +1,95 @@
+"""The one way widgets run async work: start a coroutine on the qasync loop, keep it alive,
+and send its result or its error to the right place (Anki's CollectionOp, smaller).
+
+Widgets never call ``asyncio.create_task`` themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from flowpilot_desktop.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TaskRunner(QObject):
+    """Runs coroutines for the UI and tracks how many are in flight (for busy state)."""
+
+    sig_busy_changed = Signal(bool)
+    """True while at least one operation runs."""
+    sig_error = Signal(str, str)
+    """An operation failed and nobody handled it: (title, plain-language message)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = loop
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def run(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[Exception], None] | None = None,
+        title: str = "Something went wrong",
+    ) -> asyncio.Task[T]:
+        """Start ``coro``; call ``on_success(result)`` or ``on_failure(error)`` on the GUI thread.
+
+        Without ``on_failure`` the error goes to ``sig_error`` (shown by the window) and the log.
+        """
+        task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        if len(self._tasks) == 1:
+            self.sig_busy_changed.emit(True)
+
+        def finished(done: asyncio.Task[T]) -> None:
+            self._tasks.discard(done)
+            if not self._tasks:
+                self.sig_busy_changed.emit(False)
+            if done.cancelled():
+                return
+            error = done.exception()
+            if error is None:
+                if on_success is not None:
+                    on_success(done.result())
+                return
+            if not isinstance(error, Exception):
+                raise error
+            if not isinstance(error, UserFacingError):
+                log.error("%s", title, exc_info=error)
+            if on_failure is not None:
+                on_failure(error)
+            else:
+                self.sig_error.emit(title, describe_error(error))
+
+        task.add_done_callback(finished)
+        return task
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def shutdown(self, timeout: float = 3.0) -> None:
+        """Cancel what still runs and wait (bounded) for it to end: quitting never hangs."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+
+def describe_error(error: Exception) -> str:
+    """The text a technician sees for an error: our own messages as they are, others briefly."""
+    from flowpilot_desktop.logging_setup import redact
+
+    if isinstance(error, UserFacingError):
+        return str(error)
+    detail = str(error).strip() or type(error).__name__
+    return redact(f"{detail}\n\nDetails are in the log file.")

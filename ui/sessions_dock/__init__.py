@@ -1,0 +1,1 @@
+"""The Sessions dock: the technician's list of triage sessions."""

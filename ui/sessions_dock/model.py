@@ -1,0 +1,147 @@
+"""The session list as a Qt model, kept in last-activity order, and its filter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from storage.repositories.sessions import SessionSummary
+
+SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
+TICKET_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+ACTIVITY_ROLE = Qt.ItemDataRole.UserRole + 4
+
+STATUS_LABELS = {
+    "active": "Active",
+    "paused": "Paused",
+    "resolved": "Resolved",
+    "escalated": "Escalated",
+    "resolved_local": "Resolved (local)",
+    "escalated_local": "Escalated (local)",
+}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def describe_age(moment: datetime, now: datetime | None = None) -> str:
+    """ "just now", "5 min ago", "3 h ago", "yesterday", "4 d ago", or the date."""
+    now = now or datetime.now(UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} d ago"
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
+class SessionListModel(QAbstractListModel):
+    """Rows are SessionSummary values, most recent activity first."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[SessionSummary] = []
+
+    # ---- Public API
+
+    def set_sessions(self, sessions: list[SessionSummary]) -> None:
+        self.beginResetModel()
+        self._rows = sorted(sessions, key=lambda s: s.last_activity_at, reverse=True)
+        self.endResetModel()
+
+    def upsert(self, summary: SessionSummary) -> None:
+        """Insert a session at its place in the order, or update it where it is."""
+        row = self.row_of(summary.id)
+        if row is not None:
+            self._rows[row] = summary
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+            return
+        position = next(
+            (i for i, s in enumerate(self._rows) if s.last_activity_at <= summary.last_activity_at),
+            len(self._rows),
+        )
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.insert(position, summary)
+        self.endInsertRows()
+
+    def remove(self, session_id: str) -> None:
+        row = self.row_of(session_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+
+    def row_of(self, session_id: str) -> int | None:
+        return next((i for i, s in enumerate(self._rows) if s.id == session_id), None)
+
+    def summary_at(self, row: int) -> SessionSummary:
+        return self._rows[row]
+
+    # ---- Qt model API
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        summary = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return summary.title
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            ticket = f"ticket {summary.ticket_ref}, " if summary.ticket_ref else ""
+            status = STATUS_LABELS.get(summary.status, summary.status)
+            return f"{summary.title}, {ticket}{status}, {describe_age(summary.last_activity_at)}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return summary.title
+        if role == SUMMARY_ROLE:
+            return summary
+        if role == TICKET_ROLE:
+            return summary.ticket_ref
+        if role == STATUS_ROLE:
+            return summary.status
+        if role == ACTIVITY_ROLE:
+            return summary.last_activity_at
+        return None
+
+
+class SessionFilterModel(QSortFilterProxyModel):
+    """Keeps rows whose title, ticket number or status contains every word typed."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+
+    def set_filter_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._words = [word.lstrip("#").casefold() for word in text.split() if word.lstrip("#")]
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if not self._words:
+            return True
+        model = self.sourceModel()
+        summary: SessionSummary = model.data(
+            model.index(source_row, 0, source_parent), SUMMARY_ROLE
+        )
+        haystack = " ".join(
+            (summary.title, summary.ticket_ref or "", STATUS_LABELS.get(summary.status, ""))
+        ).casefold()
+        return all(word in haystack for word in self._words)

@@ -1,0 +1,1 @@
+"""The Task lane dock: what we know, questions, checks, the suggested fix."""
