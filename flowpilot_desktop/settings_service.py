@@ -1,0 +1,92 @@
+"""Settings as the Settings dialog sees them: machine config, team model tiers, and which
+secrets are stored (never their values)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flowpilot_desktop.config import AppConfig, ConfigStore, validate
+from flowpilot_desktop.credentials import CredentialStore, KeyringStatus, SecretName
+from flowpilot_desktop.model_tiers import ModelTiers
+
+
+class PreferencesGateway(Protocol):
+    """The team's preferences (account_settings), read and merged key by key."""
+
+    async def get_preferences(self) -> dict[str, Any]: ...
+
+    async def merge_preferences(self, patch: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SettingsSnapshot:
+    config: AppConfig
+    tiers: ModelTiers
+    secrets_present: dict[SecretName, bool]
+    secrets_run_only: dict[SecretName, bool]
+    keyring: KeyringStatus
+    config_warning: str | None = None
+
+
+@dataclass(frozen=True)
+class SettingsUpdate:
+    """What Save asks for. ``secrets``: a name absent = unchanged, "" or None = remove it."""
+
+    config: AppConfig
+    tiers: ModelTiers
+    secrets: dict[SecretName, str | None]
+    run_only: bool = False
+
+
+class SettingsService:
+    def __init__(
+        self,
+        config_store: ConfigStore,
+        credentials: CredentialStore,
+        preferences: PreferencesGateway,
+    ) -> None:
+        self._config_store = config_store
+        self.credentials = credentials
+        self._preferences = preferences
+
+    async def load(self) -> SettingsSnapshot:
+        # Keyring calls can block (D-Bus, unlock prompts): keep them off the event loop.
+        keyring_status, present, run_only = await asyncio.to_thread(self._secret_state)
+        preferences = await self._preferences.get_preferences()
+        config = self._config_store.load()
+        return SettingsSnapshot(
+            config=config,
+            tiers=ModelTiers.from_preferences(preferences),
+            secrets_present=present,
+            secrets_run_only=run_only,
+            keyring=keyring_status,
+            config_warning=self._config_store.load_warning,
+        )
+
+    async def save(self, update: SettingsUpdate) -> None:
+        """Validate everything first, then write secrets, config and tiers.
+
+        Raises ConfigError (nothing written) or CredentialError (the config is not written
+        either, so a failed save can be retried as it is).
+        """
+        config = validate(update.config)
+        await asyncio.to_thread(self._write_secrets, update.secrets, update.run_only)
+        self._config_store.save(config)
+        await self._preferences.merge_preferences(update.tiers.to_preferences())
+
+    def _secret_state(
+        self,
+    ) -> tuple[KeyringStatus, dict[SecretName, bool], dict[SecretName, bool]]:
+        status = self.credentials.status()
+        present = {name: self.credentials.has(name) for name in SecretName}
+        run_only = {name: self.credentials.is_run_only(name) for name in SecretName}
+        return status, present, run_only
+
+    def _write_secrets(self, secrets: dict[SecretName, str | None], run_only: bool) -> None:
+        for name, value in secrets.items():
+            if value:
+                self.credentials.set(name, value, run_only=run_only)
+            else:
+                self.credentials.delete(name)
