@@ -10,6 +10,8 @@ from storage.database import Database
 from storage.repositories import sessions as repository
 from storage.repositories.sessions import SessionSummary
 
+__all__ = ["SessionService", "SessionSummary", "clean_title", "parse_ticket_ref"]
+
 TITLE_MAX_LENGTH = 300
 _TICKET_PATTERN = re.compile(r"#?\s*(\d{1,12})")
 

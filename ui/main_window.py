@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flowpilot_desktop.settings_service import SettingsSnapshot
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
@@ -12,7 +11,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 from flowpilot_desktop import APP_NAME
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.services import AppServices
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.settings_service import SettingsSnapshot
 from ui.actions import ActionRegistry, ActionSpec
 from ui.chat_dock.dock import ChatDock
 from ui.ops import TaskRunner

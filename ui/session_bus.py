@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from flowpilot_desktop.changes import SessionChange
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
 
 
 class SessionBus(QObject):

@@ -41,9 +41,7 @@ def test_create_session_with_ticket_by_keyboard(qtbot, qloop, make_window) -> No
     window = _prepare(qtbot, make_window)
     assert window.sessions_panel.empty_label.isVisible(), "an empty list says how to start"
 
-    _type_and_submit_new_session(
-        qtbot, qloop, window, "Printer offline on floor 2", "#48190"
-    )
+    _type_and_submit_new_session(qtbot, qloop, window, "Printer offline on floor 2", "#48190")
     qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
 
     assert not any(d.isVisible() for d in window.findChildren(SessionFormDialog))

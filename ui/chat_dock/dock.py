@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
 
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
 from ui.session_header import SessionHeader
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 2

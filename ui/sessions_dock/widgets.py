@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
 from ui.sessions_dock.model import (
     ACTIVITY_ROLE,
     STATUS_LABELS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from storage.repositories.sessions import SessionSummary
+from flowpilot_desktop.sessions import SessionSummary
 from ui.session_header import SessionHeader
 
 SECTIONS = (

@@ -1,0 +1,61 @@
+"""Machine settings file: round trip, validation messages, a broken file never lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowpilot_desktop.config import AppConfig, ConfigError, ConfigStore, validate
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path / "config" / "settings.json")
+    assert store.load() == AppConfig()
+    config = AppConfig(cw_site="api-na.myconnectwise.net", cw_company_id="acme", cw_client_id="c1")
+    store.save(config)
+    assert ConfigStore(store.path).load() == config
+    assert not list(store.path.parent.glob(".settings-*")), "no temporary file is left behind"
+
+
+def test_corrupt_file_is_kept_aside_and_defaults_load(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json", encoding="utf-8")
+    store = ConfigStore(path)
+    assert store.load() == AppConfig()
+    assert store.load_warning and "kept as settings.json.broken-" in store.load_warning
+    kept = list(tmp_path.glob("settings.json.broken-*"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
+
+
+def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps({"cw_site": 42, "cw_company_id": "acme", "extra": 1}), encoding="utf-8"
+    )
+    assert ConfigStore(path).load() == AppConfig(cw_company_id="acme")
+
+
+def test_pasted_site_url_is_reduced_to_the_host() -> None:
+    config = validate(AppConfig(cw_site=" https://api-na.myconnectwise.net/ "))
+    assert config.cw_site == "api-na.myconnectwise.net"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (AppConfig(anthropic_base_url="api.anthropic.com"), "must start with https://"),
+        (AppConfig(anthropic_base_url="ftp://gateway"), "must start with https://"),
+        (AppConfig(cw_site="my site"), "host name"),
+        (AppConfig(database_url="flowpilot.db"), "SQLAlchemy URL"),
+    ],
+)
+def test_unusable_values_are_refused_with_a_clear_message(config, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validate(config)
+
+
+def test_gateway_url_is_accepted_without_trailing_slash() -> None:
+    config = validate(AppConfig(anthropic_base_url="http://127.0.0.1:8080/"))
+    assert config.anthropic_base_url == "http://127.0.0.1:8080"
