@@ -1,0 +1,50 @@
+# FlowPilot Desktop — the two commands: `make run` and `make test`.
+# Both set up .venv first (Python >= 3.11, the project from pyproject.toml, and the system
+# libraries Qt needs on Debian/Ubuntu).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test lint demo screenshot bench bundle setup clean distclean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/ensure-qt-libs.sh
+	@scripts/setup-venv.sh "$(PYTHON)" "$(VENV)"
+	@scripts/ensure-qt-libs.sh "$(BIN)/python"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@scripts/run-app.sh "$(BIN)/python" $(ARGS)
+
+demo: $(STAMP)
+	@scripts/run-app.sh "$(BIN)/python" --demo $(ARGS)
+
+screenshot: $(STAMP)
+	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m flowpilot_desktop --demo --screenshot flowpilot.png
+	@echo "Open flowpilot.png to see the window."
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
+
+bundle: $(STAMP)
+	$(BIN)/pip install --quiet "pyinstaller>=6.20"
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache .hypothesis flowpilot.png
+	find . -name __pycache__ -type d -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
