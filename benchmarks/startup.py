@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_RATIO = 1.3
+PACKAGES = ("flowpilot_desktop", "ui", "storage", "psa", "resources", "benchmarks")
 
 
 def build_data_dir(data_dir: Path, count: int) -> Path:
@@ -77,6 +78,12 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=10_000)
     args = parser.parse_args()
 
+    # Compiled modules, as an installed app has them (this machine sets PYTHONDONTWRITEBYTECODE).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *(str(ROOT / p) for p in PACKAGES)],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     with tempfile.TemporaryDirectory(prefix="flowpilot-bench-") as scratch:
         data_dir = Path(scratch) / "data"
