@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._register_actions()
         self._build_menus()
+        self.registry.sig_actions_changed.connect(self._update_hints)
+        self._update_hints()
         self.palette = CommandPalette(self.registry, self)
         self.shortcuts_overlay = ShortcutsOverlay(self.registry, self)
 
@@ -494,6 +496,12 @@ class MainWindow(QMainWindow):
         title = f"{summary.title} — {APP_NAME}" if summary else APP_NAME
         self.setWindowTitle(title)
         self.registry.refresh()
+
+    def _update_hints(self) -> None:
+        self.sessions_panel.set_shortcut_hints(
+            new_session=self.registry.shortcut_text("session.new"),
+            filter_sessions=self.registry.shortcut_text("session.filter"),
+        )
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText("Working…" if busy else "")

@@ -33,7 +33,7 @@ class SessionHeader(QWidget):
     def show_session(self, summary: SessionSummary | None) -> None:
         if summary is None:
             self.title_label.setText("No session selected")
-            self.meta_label.setText("Pick a session on the left, or press Ctrl+N for a new one.")
+            self.meta_label.setText("Pick a session in the Sessions list, or start a new one.")
             return
         self.title_label.setText(summary.title)
         ticket = f"Ticket #{summary.ticket_ref}" if summary.ticket_ref else "No ticket linked"

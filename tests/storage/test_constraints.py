@@ -122,3 +122,18 @@ def test_partial_indexes_exist_in_sqlite(session: Session) -> None:
     )
     assert "WHERE superseded_at IS NULL" in sql
     assert "WHERE origin = 'pilot_inline'" in sql
+
+
+def test_partial_indexes_render_for_postgresql_too() -> None:
+    """A team database on PostgreSQL gets the same partial unique indexes."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    rendered = {
+        index.name: str(CreateIndex(index).compile(dialect=postgresql.dialect()))
+        for table in (ScriptBuilderSession.__table__, SessionSuggestedFix.__table__)
+        for index in table.indexes
+    }
+    assert "WHERE origin = 'pilot_inline'" in rendered["uq_script_builder_sessions_inline"]
+    assert "UNIQUE" in rendered["uq_script_builder_sessions_inline"]
+    assert "WHERE superseded_at IS NULL" in rendered["uq_session_suggested_fixes_active"]

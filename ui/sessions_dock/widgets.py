@@ -145,7 +145,6 @@ class SessionsPanel(QWidget):
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("sessionsFilter")
         self.filter_edit.setAccessibleName("Filter sessions")
-        self.filter_edit.setPlaceholderText("Filter by title, #ticket or status  (Ctrl+L)")
         self.filter_edit.setClearButtonEnabled(True)
 
         self.list_view = QListView(self)
@@ -163,6 +162,7 @@ class SessionsPanel(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setProperty("role", "empty-state")
+        self._new_session_keys = "Ctrl+N"
 
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self.list_view)
@@ -235,6 +235,14 @@ class SessionsPanel(QWidget):
             for row in range(self.proxy.rowCount())
         ]
 
+    def set_shortcut_hints(self, *, new_session: str, filter_sessions: str) -> None:
+        """The shortcuts the hints mention (they follow rebinding and the platform's names)."""
+        self._new_session_keys = new_session
+        self.filter_edit.setPlaceholderText(
+            f"Filter by title, #ticket or status  ({filter_sessions})"
+        )
+        self._update_empty_state()
+
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
@@ -303,5 +311,7 @@ class SessionsPanel(QWidget):
         if self.model.rowCount():
             self.empty_label.setText(f"No session matches “{self.filter_edit.text().strip()}”.")
         else:
-            self.empty_label.setText("No triage sessions yet.\n\nPress Ctrl+N to start one.")
+            self.empty_label.setText(
+                f"No triage sessions yet.\n\nPress {self._new_session_keys} to start one."
+            )
         self._stack.setCurrentWidget(self.empty_label)
