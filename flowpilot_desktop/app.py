@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from flowpilot_desktop.services import AppServices
     from ui.main_window import MainWindow
+    from ui.ops import TaskRunner
 
 log = logging.getLogger(__name__)
 EXIT_DATABASE_ERROR = 2
@@ -195,7 +196,7 @@ def local_user_id() -> str:
 async def _run(
     app: QApplication,
     window: MainWindow,
-    runner: object,
+    runner: TaskRunner,
     args: argparse.Namespace,
     timings: StartupTimings,
 ) -> int:
@@ -210,6 +211,11 @@ async def _run(
     window.sig_closed.connect(finish)
     app.aboutToQuit.connect(finish)
     window.sig_sessions_loaded.connect(lambda n: loaded.done() or loaded.set_result(n))
+    runner.sig_error.connect(
+        lambda title, message: (
+            loaded.done() or loaded.set_exception(RuntimeError(f"{title}: {message}"))
+        )
+    )
     window.load_sessions()
     window.show()
     timings.mark("window_shown")
@@ -217,8 +223,10 @@ async def _run(
     if args.smoke or args.screenshot:
         try:
             count = await asyncio.wait_for(loaded, SMOKE_TIMEOUT_S)
-        except TimeoutError:
-            print("the session list did not load in time", file=sys.stderr)
+        except (TimeoutError, RuntimeError) as error:
+            print(f"the session list did not load: {error or 'timed out'}", file=sys.stderr)
+            window.close()
+            await runner.shutdown()
             return 1
         timings.mark("sessions_loaded")
         await asyncio.sleep(0)  # let the first paint after loading happen
@@ -232,7 +240,7 @@ async def _run(
             print(json.dumps({"sessions": count, **timings.marks}))
         window.close()
     await closed
-    await runner.shutdown()  # type: ignore[attr-defined]
+    await runner.shutdown()
     return 0
 
 
