@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -146,17 +148,7 @@ class MainWindow(QMainWindow):
 
     def new_session(self) -> None:
         dialog = SessionFormDialog(self, window_title="New triage session", submit_text="Create")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def submitted(title: str, ticket: str) -> None:
-            self.runner.run(
-                self.services.sessions.create(title, ticket),
-                on_success=lambda change: self._after_write(dialog, change, select=True),
-                on_failure=lambda error: dialog.show_error(_message(error)),
-            )
-
-        dialog.sig_submitted.connect(submitted)
-        dialog.open()
+        self._open_session_form(dialog, self.services.sessions.create)
 
     def rename_session(self) -> None:
         current = self.current_session()
@@ -169,17 +161,9 @@ class MainWindow(QMainWindow):
             with_ticket=False,
             submit_text="Rename",
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def submitted(title: str, _ticket: str) -> None:
-            self.runner.run(
-                self.services.sessions.rename(current.id, title),
-                on_success=lambda change: self._after_write(dialog, change, select=True),
-                on_failure=lambda error: dialog.show_error(_message(error)),
-            )
-
-        dialog.sig_submitted.connect(submitted)
-        dialog.open()
+        self._open_session_form(
+            dialog, lambda title, _ticket: self.services.sessions.rename(current.id, title)
+        )
 
     def delete_session(self) -> None:
         current = self.current_session()
@@ -444,6 +428,24 @@ class MainWindow(QMainWindow):
             menu.aboutToShow.connect(self.registry.refresh)
 
     # ---- Private: reactions
+
+    def _open_session_form(
+        self,
+        dialog: SessionFormDialog,
+        write: Callable[[str, str], Coroutine[Any, Any, SessionChange]],
+    ) -> None:
+        """Open the form; each submit runs ``write``; the form closes only once it succeeded."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def submitted(title: str, ticket: str) -> None:
+            self.runner.run(
+                write(title, ticket),
+                on_success=lambda change: self._after_write(dialog, change, select=True),
+                on_failure=lambda error: dialog.show_error(_message(error)),
+            )
+
+        dialog.sig_submitted.connect(submitted)
+        dialog.open()
 
     def _sessions_loaded(self, sessions: list[SessionSummary]) -> None:
         self.sessions_panel.set_sessions(sessions)
