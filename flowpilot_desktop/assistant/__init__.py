@@ -1,0 +1,1 @@
+"""The assistant: its marker protocol, prompts, and the chat turn that ties them together."""
