@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,3 +88,25 @@ def _live(session: Session, session_id: str) -> AiSession:
     if ai_session is None or ai_session.deleted_at is not None:
         raise SessionNotFoundError(session_id)
     return ai_session
+
+
+def get_task_lane(session: Session, session_id: str) -> dict[str, Any] | None:
+    ai_session = session.get(AiSession, session_id)
+    if ai_session is None:
+        raise SessionNotFoundError(session_id)
+    return ai_session.pending_task_lane
+
+
+def set_task_lane(session: Session, session_id: str, task_lane: dict[str, Any]) -> None:
+    ai_session = session.get(AiSession, session_id)
+    if ai_session is None:
+        raise SessionNotFoundError(session_id)
+    ai_session.pending_task_lane = task_lane
+    session.flush()
+
+
+def get_ticket_snapshot(session: Session, session_id: str) -> dict[str, Any] | None:
+    ai_session = session.get(AiSession, session_id)
+    if ai_session is None:
+        raise SessionNotFoundError(session_id)
+    return ai_session.ticket_snapshot

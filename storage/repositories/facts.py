@@ -1,0 +1,38 @@
+"""Facts of "What we know"; every write bumps the session's state_version."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import SessionFact
+from storage.state_version import bump_state_version
+
+
+def live_facts(session: Session, session_id: str) -> list[SessionFact]:
+    return list(
+        session.scalars(
+            select(SessionFact)
+            .where(SessionFact.session_id == session_id, SessionFact.deleted_at.is_(None))
+            .order_by(SessionFact.created_at, SessionFact.id)
+        )
+    )
+
+
+def add_fact(
+    session: Session,
+    session_id: str,
+    text: str,
+    source_type: str,
+    source_ref: str | None = None,
+) -> SessionFact | None:
+    """Add a fact unless the same text is already known (None then): re-applying is harmless."""
+    normalised = " ".join(text.split())
+    if any(" ".join(f.text.split()) == normalised for f in live_facts(session, session_id)):
+        return None
+    fact = SessionFact(
+        session_id=session_id, text=normalised, source_type=source_type, source_ref=source_ref
+    )
+    session.add(fact)
+    bump_state_version(session, session_id)
+    return fact

@@ -1,0 +1,71 @@
+"""Suggested fixes: exactly one active per session; every write bumps state_version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import ScriptTemplate, SessionSuggestedFix, utcnow
+from storage.state_version import bump_state_version
+
+_SAME_FIX_FIELDS = (
+    "title",
+    "description",
+    "confidence",
+    "template_id",
+    "ai_drafted_script",
+    "script_language",
+    "ai_drafted_parameters",
+)
+
+
+def active_fix(session: Session, session_id: str) -> SessionSuggestedFix | None:
+    return session.scalar(
+        select(SessionSuggestedFix).where(
+            SessionSuggestedFix.session_id == session_id,
+            SessionSuggestedFix.superseded_at.is_(None),
+        )
+    )
+
+
+def propose_fix(session: Session, session_id: str, **fields: Any) -> SessionSuggestedFix | None:
+    """Make this the active fix, superseding the current one; None if it is already active.
+
+    The same suggestion arriving again (a re-applied or regenerated reply) changes nothing,
+    so a fix is never superseded twice by one suggestion.
+    """
+    template_id = fields.get("template_id")
+    if template_id is not None and session.get(ScriptTemplate, template_id) is None:
+        fields["template_id"] = None  # the assistant named a template this team does not have
+    current = active_fix(session, session_id)
+    if current is not None and all(
+        getattr(current, name) == fields.get(name) for name in _SAME_FIX_FIELDS
+    ):
+        return None
+    if current is not None:
+        current.superseded_at = utcnow()
+        session.flush()  # the partial unique index allows one active fix at a time
+    fix = SessionSuggestedFix(session_id=session_id, **fields)
+    session.add(fix)
+    bump_state_version(session, session_id)
+    return fix
+
+
+def record_outcome_proposal(
+    session: Session, session_id: str, fix_id: str, proposal: dict[str, Any]
+) -> bool:
+    """Store the assistant's outcome proposal on the active fix; False when it does not apply.
+
+    Ignored for a fix that is not the active one, once the technician rejected a proposal for
+    this fix, or when the same proposal is already stored.
+    """
+    fix = active_fix(session, session_id)
+    if fix is None or fix.id != fix_id or fix.ai_outcome_proposal_rejected_at is not None:
+        return False
+    if fix.ai_outcome_proposal == proposal:
+        return False
+    fix.ai_outcome_proposal = proposal
+    bump_state_version(session, session_id)
+    return True
