@@ -1,0 +1,327 @@
+"""A local emulator of the Anthropic Messages API for tests: the real SDK talks to it over HTTP.
+
+It follows the wire format the SDK 2.x expects (shared/reference/platform-notes.md §1.5–1.7):
+``event:`` lines, the exact SSE event order, cumulative usage with cache counters, a
+``request-id`` header, and error bodies ``{"type": "error", "error": {...}}``. Replies are
+scripted per test; faults on demand (429/529 with ``retry-after-ms``, 500, an ``error`` event
+mid-stream, a dropped connection, slow tokens). Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BAD_KEY = "sk-ant-bad-key"
+NO_PERMISSION_KEY = "sk-ant-no-permission"
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+@dataclass
+class ScriptedReply:
+    """What the emulator answers to one request."""
+
+    text: str = "OK"
+    chunks: list[str] | None = None  # the text deltas; default: the text split into words
+    status: int = 200  # anything else answers with an error body
+    retry_after_ms: int | None = None
+    error_event_after: int | None = None  # send `event: error` after this many deltas
+    error_event_type: str = "overloaded_error"
+    drop_after: int | None = None  # close the connection after this many deltas
+    delay_s: float = 0.0  # pause before each delta
+    input_tokens: int = 25
+    stop_reason: str = "end_turn"
+
+    def deltas(self) -> list[str]:
+        if self.chunks is not None:
+            return list(self.chunks)
+        words = self.text.split(" ")
+        return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    sent_deltas: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, text)
+
+
+class AnthropicEmulator:
+    """Start with ``with AnthropicEmulator() as api: ... api.base_url``."""
+
+    def __init__(self) -> None:
+        self.replies: deque[ScriptedReply] = deque()
+        self.requests: list[RecordedRequest] = []
+        self.default_reply = ScriptedReply()
+        self._cached_prefixes: set[str] = set()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # ---- Public API
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def enqueue(self, *replies: ScriptedReply | str) -> None:
+        with self._lock:
+            for reply in replies:
+                self.replies.append(ScriptedReply(text=reply) if isinstance(reply, str) else reply)
+
+    def start(self) -> AnthropicEmulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> AnthropicEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def message_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.startswith("/v1/messages")]
+
+    # ---- Private
+
+    def _next_reply(self) -> ScriptedReply:
+        with self._lock:
+            return self.replies.popleft() if self.replies else self.default_reply
+
+    def _usage_for(self, body: dict[str, Any], reply: ScriptedReply) -> dict[str, int]:
+        """Cache counters as the API reports them.
+
+        Prefixes ending at a cache_control breakpoint are written to the cache; a later request
+        reads the longest prefix it shares with one written before (system first, then messages,
+        cache_control itself not part of the match), and writes the rest up to its last breakpoint.
+        """
+        prefixes, breakpoints = _prefixes(body)
+        read_size = 0
+        with self._lock:
+            for size, digest in prefixes:
+                if digest in self._cached_prefixes:
+                    read_size = size
+            written_size = 0
+            for index in breakpoints:
+                size, digest = prefixes[index]
+                self._cached_prefixes.add(digest)
+                written_size = max(written_size, size)
+        return {
+            "input_tokens": reply.input_tokens,
+            "cache_creation_input_tokens": max(0, written_size - read_size),
+            "cache_read_input_tokens": read_size,
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    body = {}
+                record = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                with emulator._lock:
+                    emulator.requests.append(record)
+                if not self.path.startswith("/v1/messages"):
+                    self._error(404, "not found")
+                    return
+                key = _api_key(record.headers)
+                if key is None or key == BAD_KEY:
+                    self._error(401, "invalid x-api-key")
+                    return
+                if key == NO_PERMISSION_KEY:
+                    self._error(403, "Your API key does not have permission to use the specified resource.")
+                    return
+                reply = emulator._next_reply()
+                if reply.status != 200:
+                    self._error(reply.status, "scripted failure", reply.retry_after_ms)
+                    return
+                usage = emulator._usage_for(body, reply)
+                if body.get("stream"):
+                    self._stream(body, reply, usage, record)
+                else:
+                    self._message(body, reply, usage)
+
+            # ---- responses
+
+            def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("content-type", content_type)
+                self.send_header("request-id", f"req_{uuid.uuid4().hex[:16]}")
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
+
+            def _error(self, status: int, message: str, retry_after_ms: int | None = None) -> None:
+                payload = json.dumps(
+                    {"type": "error", "error": {"type": _ERROR_TYPES.get(status, "api_error"), "message": message}}
+                ).encode()
+                extra = {"content-length": str(len(payload))}
+                if retry_after_ms is not None:
+                    extra["retry-after-ms"] = str(retry_after_ms)
+                    extra["retry-after"] = str(max(1, retry_after_ms // 1000))
+                self._headers(status, "application/json", extra)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _message(self, body: dict[str, Any], reply: ScriptedReply, usage: dict[str, int]) -> None:
+                text = "".join(reply.deltas())
+                payload = json.dumps(
+                    {
+                        "id": f"msg_{uuid.uuid4().hex[:20]}",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": body.get("model", "claude"),
+                        "content": [{"type": "text", "text": text}],
+                        "stop_reason": reply.stop_reason,
+                        "stop_sequence": None,
+                        "usage": {**usage, "output_tokens": max(1, len(text) // 4)},
+                    }
+                ).encode()
+                self._headers(200, "application/json", {"content-length": str(len(payload))})
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _stream(
+                self,
+                body: dict[str, Any],
+                reply: ScriptedReply,
+                usage: dict[str, int],
+                record: RecordedRequest,
+            ) -> None:
+                self._headers(200, "text/event-stream", {"transfer-encoding": "chunked", "cache-control": "no-cache"})
+                self.end_headers()
+                try:
+                    self._event(
+                        "message_start",
+                        {
+                            "type": "message_start",
+                            "message": {
+                                "id": f"msg_{uuid.uuid4().hex[:20]}",
+                                "type": "message",
+                                "role": "assistant",
+                                "content": [],
+                                "model": body.get("model", "claude"),
+                                "stop_reason": None,
+                                "stop_sequence": None,
+                                "usage": {**usage, "output_tokens": 1},
+                            },
+                        },
+                    )
+                    self._event(
+                        "content_block_start",
+                        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                    )
+                    self._event("ping", {"type": "ping"})
+                    output_tokens = 1
+                    for count, delta in enumerate(reply.deltas()):
+                        if reply.error_event_after is not None and count == reply.error_event_after:
+                            self._event(
+                                "error",
+                                {"type": "error", "error": {"type": reply.error_event_type, "message": "Overloaded"}},
+                            )
+                            self._end()
+                            return
+                        if reply.drop_after is not None and count == reply.drop_after:
+                            self.wfile.flush()
+                            self.connection.shutdown(2)
+                            self.close_connection = True
+                            return
+                        if reply.delay_s:
+                            time.sleep(reply.delay_s)
+                        self._event(
+                            "content_block_delta",
+                            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}},
+                        )
+                        record.sent_deltas.append((time.monotonic(), delta))
+                        output_tokens += 1
+                    self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+                    self._event(
+                        "message_delta",
+                        {
+                            "type": "message_delta",
+                            "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+                            "usage": {"output_tokens": output_tokens},
+                        },
+                    )
+                    self._event("message_stop", {"type": "message_stop"})
+                    self._end()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client stopped reading (Stop pressed)
+
+            def _event(self, name: str, data: dict[str, Any]) -> None:
+                chunk = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                self.wfile.flush()
+
+            def _end(self) -> None:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
+        return Handler
+
+
+def _api_key(headers: dict[str, str]) -> str | None:
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return headers.get("x-api-key")
+
+
+def _prefixes(body: dict[str, Any]) -> tuple[list[tuple[int, str]], list[int]]:
+    """(token size, digest) of the request prefix ending at each block, and the breakpoints."""
+    blocks: list[Any] = []
+    system = body.get("system")
+    if isinstance(system, str):
+        blocks.append({"type": "text", "text": system})
+    elif isinstance(system, list):
+        blocks.extend(system)
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for block in content if isinstance(content, list) else [{"type": "text", "text": content}]:
+            blocks.append({"role": message.get("role"), **block} if isinstance(block, dict) else block)
+    prefixes: list[tuple[int, str]] = []
+    breakpoints: list[int] = []
+    digest = hashlib.sha256()
+    length = 0
+    for index, block in enumerate(blocks):
+        plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
+        encoded = json.dumps(plain, sort_keys=True).encode()
+        digest.update(encoded)
+        length += len(encoded)
+        prefixes.append((max(1, length // 4), digest.copy().hexdigest()))
+        if isinstance(block, dict) and block.get("cache_control"):
+            breakpoints.append(index)
+    return prefixes, breakpoints
