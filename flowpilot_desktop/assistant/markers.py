@@ -116,6 +116,50 @@ def visible_text_while_streaming(partial: str) -> str:
     return _split(partial, streaming=True)[0]
 
 
+class StreamingFilter:
+    """Incremental version of :func:`visible_text_while_streaming` for long replies.
+
+    ``feed(delta)`` returns only the newly visible text, in O(len(delta)) per call, so a
+    20,000-token reply streams without re-scanning what came before. Text once returned is
+    never taken back: a line that could still turn into a tag is held until it is complete.
+    """
+
+    def __init__(self) -> None:
+        self._line = ""  # the current, incomplete line
+        self._shown = 0  # how much of the current line was already returned
+        self._block: str | None = None  # the open block we are inside of, if any
+
+    def feed(self, delta: str) -> str:
+        out: list[str] = []
+        for piece in delta.split("\n")[:-1] if "\n" in delta else ():
+            self._line += piece
+            out.append(self._finish_line())
+        tail = delta.rsplit("\n", 1)[-1] if "\n" in delta else delta
+        self._line += tail
+        out.append(self._partial())
+        return "".join(out)
+
+    def _finish_line(self) -> str:
+        line, shown = self._line, self._shown
+        self._line, self._shown = "", 0
+        if self._block is not None:
+            if line.strip() == f"[/{self._block}]":
+                self._block = None
+            return ""
+        opening = _OPEN_TAG.match(line)
+        if opening is not None and shown == 0:
+            self._block = opening.group(1)
+            return ""
+        return line[shown:] + "\n"
+
+    def _partial(self) -> str:
+        if self._block is not None or _could_become_tag(self._line):
+            return ""
+        fresh = self._line[self._shown :]
+        self._shown = len(self._line)
+        return fresh
+
+
 # ---- Private
 
 

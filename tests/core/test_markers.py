@@ -167,3 +167,29 @@ def test_no_input_makes_the_parser_raise(pieces) -> None:
 def test_arbitrary_text_never_raises(raw) -> None:
     parse_reply(raw)
     visible_text_while_streaming(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=60))
+def test_streaming_filter_shows_the_same_text_for_any_chunking(cuts) -> None:
+    from flowpilot_desktop.assistant.markers import StreamingFilter
+
+    stream = StreamingFilter()
+    shown, position = [], 0
+    for size in cuts + [len(REPLY)]:
+        piece = REPLY[position : position + size]
+        position += size
+        text = stream.feed(piece)
+        shown.append(text)
+        assert "[" not in text and "{" not in text
+        if position >= len(REPLY):
+            break
+    assert "".join(shown).strip() == parse_reply(REPLY).visible_text
+
+
+def test_streaming_filter_releases_a_bracket_line_that_is_not_a_tag() -> None:
+    from flowpilot_desktop.assistant.markers import StreamingFilter
+
+    stream = StreamingFilter()
+    assert stream.feed("[QUES") == ""
+    assert stream.feed("T] is not a tag\nnext") == "[QUEST] is not a tag\nnext"

@@ -1,0 +1,79 @@
+"""Prompt texts and the request's system blocks.
+
+The first system block is the stable prompt with ``cache_control``: byte-identical across turns
+and sessions (no timestamps, no ids), so every turn reads it from the prompt cache. The
+session's context (ticket, facts, open items, active fix) goes in a second block after it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from resources import resource_path
+
+PROMPT_FILES = ("system.md",)
+
+
+@cache
+def prompt_text(name: str) -> str:
+    return resource_path("prompts", name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What the assistant is told about the session besides the conversation."""
+
+    title: str
+    ticket_ref: str | None
+    ticket_snapshot: dict[str, Any] | None
+    facts: tuple[str, ...]
+    task_lane: dict[str, Any] | None
+    active_fix: dict[str, Any] | None
+
+
+def system_blocks(context: SessionContext) -> list[dict[str, Any]]:
+    return [
+        {"type": "text", "text": prompt_text("system.md"), "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": render_context(context)},
+    ]
+
+
+def render_context(context: SessionContext) -> str:
+    lines = ["# Session context", f"Session title: {context.title}"]
+    if context.ticket_ref:
+        lines.append(f"ConnectWise ticket: #{context.ticket_ref}")
+    snapshot = context.ticket_snapshot or {}
+    for key in ("summary", "description", "company", "contact", "board", "status"):
+        if snapshot.get(key):
+            lines.append(f"Ticket {key}: {snapshot[key]}")
+    lane = context.task_lane or {}
+    _section(
+        lines, "What we know", [f"- {fact}" for fact in context.facts], "Nothing confirmed yet."
+    )
+    _section(
+        lines,
+        "Open questions for the end user",
+        [f"- id {q['id']}: {q['text']}" for q in lane.get("questions") or []],
+        "None.",
+    )
+    _section(
+        lines,
+        "Open diagnostic checks",
+        [f"- id {a['id']}: {a['label']}" for a in lane.get("actions") or []],
+        "None.",
+    )
+    fix = context.active_fix
+    _section(
+        lines,
+        "Active suggested fix",
+        [json.dumps(fix, ensure_ascii=False, default=str)] if fix else [],
+        "None suggested yet.",
+    )
+    return "\n".join(lines)
+
+
+def _section(lines: list[str], title: str, items: list[str], empty: str) -> None:
+    lines.extend(["", f"## {title}", *(items or [empty])])
