@@ -176,7 +176,7 @@ def test_streaming_filter_shows_the_same_text_for_any_chunking(cuts) -> None:
 
     stream = StreamingFilter()
     shown, position = [], 0
-    for size in cuts + [len(REPLY)]:
+    for size in [*cuts, len(REPLY)]:
         piece = REPLY[position : position + size]
         position += size
         text = stream.feed(piece)

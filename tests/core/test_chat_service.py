@@ -1,0 +1,242 @@
+"""A chat turn through the real SDK against the local emulator: streaming, stop, every error
+path, caching, usage, markers persisted, attachments."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from flowpilot_desktop.assistant.chat import Attachment, ChatService, TurnControl
+from flowpilot_desktop.config import AppConfig, ConfigStore
+from flowpilot_desktop.credentials import CredentialStore, SecretName
+from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.llm import MissingApiKeyError
+from flowpilot_desktop.preferences import DatabasePreferences
+from storage.database import Database
+from storage.repositories import facts, fixes
+from storage.repositories.sessions import create_session, get_task_lane
+from tests.anthropic_emulator import BAD_KEY, NO_PERMISSION_KEY, AnthropicEmulator, ScriptedReply
+from tests.fakes_keyring import MemoryKeyring
+
+KEY = "sk-ant-emulator-key-123"
+
+
+@pytest.fixture
+def api():
+    with AnthropicEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def db(engine):
+    database = Database(engine)
+    yield database
+    database.close()
+
+
+def _service(db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = KEY) -> ChatService:
+    credentials = CredentialStore(MemoryKeyring())
+    if key:
+        credentials.set(SecretName.ANTHROPIC_API_KEY, key)
+    store = ConfigStore(tmp_path / "settings.json")
+    store.save(AppConfig(anthropic_base_url=api.base_url))
+    return ChatService(db, credentials, store, DatabasePreferences(db), tmp_path / "attachments")
+
+
+@pytest.fixture
+def session_id(db: Database) -> str:
+    return db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts", ticket_ref="48213").id)
+
+
+def _block(name: str, payload: object) -> str:
+    return f"[{name}]\n{json.dumps(payload)}\n[/{name}]"
+
+
+def test_a_turn_streams_visible_text_and_stores_both_messages(db, api, tmp_path, session_id) -> None:
+    reply = "Probably a stale token.\n" + _block("QUESTIONS", [{"text": "Teams too?", "options": ["Yes", "No"]}])
+    api.enqueue(ScriptedReply(text=reply))
+    service = _service(db, api, tmp_path)
+    shown: list[str] = []
+    result = asyncio.run(service.send(session_id, "Outlook keeps asking for a password", on_text=shown.append))
+
+    assert "".join(shown).strip() == "Probably a stale token."
+    assert result.failure is None and result.reply.content == "Probably a stale token."
+    assert "[QUESTIONS]" in result.reply.raw_content
+    history = asyncio.run(service.history(session_id))
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert history[1].usage is not None and history[1].usage.output_tokens > 0
+    lane = db.run_sync(lambda s: get_task_lane(s, session_id))
+    assert lane["questions"][0]["options"] == ["Yes", "No"]
+
+
+def test_the_system_block_is_cached_and_identical_across_turns_and_sessions(db, api, tmp_path, session_id) -> None:
+    other = db.run_sync(lambda s: create_session(s, user_id="tech", title="Printer offline").id)
+    service = _service(db, api, tmp_path)
+
+    async def turns():
+        await service.send(session_id, "first")
+        await service.send(session_id, "second")
+        await service.send(other, "another session")
+
+    asyncio.run(turns())
+    systems = [r.body["system"] for r in api.message_requests]
+    assert all(s[0]["cache_control"] == {"type": "ephemeral"} for s in systems)
+    assert systems[0][0] == systems[1][0] == systems[2][0], "byte-identical stable block"
+    assert "Outlook prompts" in systems[0][1]["text"] and "Printer offline" in systems[2][1]["text"]
+    second = api.message_requests[1].body["messages"]
+    assert second[-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert [m["role"] for m in second] == ["user", "assistant", "user"]
+    usage = asyncio.run(service.usage(session_id))
+    assert usage.cache_read_tokens > 0 and 0 < usage.cache_hit_rate <= 1
+    assert usage.cost_usd > 0
+
+
+def test_stop_keeps_the_partial_reply_marked_stopped(db, api, tmp_path, session_id) -> None:
+    api.enqueue(ScriptedReply(chunks=[f"word{i} " for i in range(200)], delay_s=0.01))
+    service = _service(db, api, tmp_path)
+    control = TurnControl()
+    shown: list[str] = []
+
+    def on_text(text: str) -> None:
+        shown.append(text)
+        if len(shown) == 5:
+            control.stop()
+
+    result = asyncio.run(service.send(session_id, "go", on_text=on_text, control=control))
+    assert result.reply.stopped and result.failure is None
+    assert result.reply.content.startswith("word0 word1")
+    assert len(result.reply.content.split()) < 200
+
+
+@pytest.mark.parametrize(
+    ("scripted", "kind", "retryable"),
+    [
+        (ScriptedReply(status=429, retry_after_ms=5), "rate_limited", True),
+        (ScriptedReply(status=529, retry_after_ms=5), "overloaded", True),
+        (ScriptedReply(status=500, retry_after_ms=5), "server", True),
+        (ScriptedReply(chunks=["Half ", "a ", "reply"], error_event_after=2), "overloaded", True),
+        (ScriptedReply(chunks=["Half ", "a ", "reply"], drop_after=2), "offline", True),
+    ],
+)
+def test_failures_are_described_and_the_partial_reply_is_kept(db, api, tmp_path, session_id, scripted, kind, retryable) -> None:
+    for _ in range(3):  # the SDK retries 429/5xx twice before giving up
+        api.enqueue(scripted)
+    result = asyncio.run(_service(db, api, tmp_path).send(session_id, "hello"))
+    assert result.failure is not None and result.failure.kind == kind
+    assert result.failure.retryable is retryable
+    assert result.reply.error == result.failure.message
+    if scripted.status == 200:
+        assert result.reply.content == "Half a", "text received before the error is kept"
+
+
+def test_rate_limit_message_says_how_long_to_wait(db, api, tmp_path, session_id) -> None:
+    for _ in range(3):
+        api.enqueue(ScriptedReply(status=429, retry_after_ms=4000))
+    service = _service(db, api, tmp_path)
+    service._client_factory = _no_retry_factory
+    result = asyncio.run(service.send(session_id, "hello"))
+    assert result.failure.retry_after_s == pytest.approx(4.0)
+    assert "4 s" in result.failure.message
+
+
+def _no_retry_factory(credentials, config):
+    from flowpilot_desktop.llm import create_client
+
+    return create_client(credentials, config).with_options(max_retries=0)
+
+
+@pytest.mark.parametrize(("key", "kind"), [(BAD_KEY, "auth"), (NO_PERMISSION_KEY, "permission")])
+def test_key_problems_are_explained(db, api, tmp_path, session_id, key, kind) -> None:
+    result = asyncio.run(_service(db, api, tmp_path, key=key).send(session_id, "hello"))
+    assert result.failure.kind == kind and not result.failure.retryable
+
+
+def test_offline_is_explained(db, tmp_path, session_id) -> None:
+    api = AnthropicEmulator()
+    base_url = api.base_url
+    api._server.server_close()  # nothing listens there any more
+    service = _service(db, api, tmp_path)
+    service._client_factory = _no_retry_factory
+    assert base_url
+    result = asyncio.run(service.send(session_id, "hello"))
+    assert result.failure.kind == "offline"
+
+
+def test_without_a_key_nothing_is_sent_or_stored(db, api, tmp_path, session_id) -> None:
+    service = _service(db, api, tmp_path, key=None)
+    with pytest.raises(MissingApiKeyError):
+        asyncio.run(service.send(session_id, "hello"))
+    assert asyncio.run(service.history(session_id)) == [] and api.requests == []
+
+
+def test_retry_after_a_failure_replaces_the_failed_reply(db, api, tmp_path, session_id) -> None:
+    service = _service(db, api, tmp_path)
+    api.enqueue(ScriptedReply(chunks=["x"], error_event_after=0), "Recovered answer.")
+    first = asyncio.run(service.send(session_id, "hello"))
+    assert first.failure is not None
+    second = asyncio.run(service.regenerate(session_id))
+    assert second.failure is None and second.reply.content == "Recovered answer."
+    assert [m.content for m in asyncio.run(service.history(session_id))] == ["hello", "Recovered answer."]
+
+
+def test_regenerating_the_same_markers_adds_nothing_twice(db, api, tmp_path, session_id) -> None:
+    reply = "\n".join(
+        ["Known now.", _block("PROMOTE", {"text": "Webmail works."}), _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 60})]
+    )
+    api.enqueue(reply, reply)
+    service = _service(db, api, tmp_path)
+    asyncio.run(service.send(session_id, "hello"))
+    asyncio.run(service.regenerate(session_id))
+    assert len(db.run_sync(lambda s: facts.live_facts(s, session_id))) == 1
+    from sqlalchemy import func, select
+
+    from storage.models import SessionSuggestedFix
+
+    assert db.run_sync(lambda s: s.scalar(select(func.count()).select_from(SessionSuggestedFix))) == 1
+    assert db.run_sync(lambda s: fixes.active_fix(s, session_id)).title == "Clear token"
+
+
+def test_attachments_are_stored_and_sent_as_blocks(db, api, tmp_path, session_id) -> None:
+    png = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 32
+    service = _service(db, api, tmp_path)
+    result = asyncio.run(
+        service.send(
+            session_id,
+            "see attached",
+            [Attachment("screen.png", png, "image/png"), Attachment("event.log", b"Error 0x80070005")],
+        )
+    )
+    stored = result.user_message.attachments
+    assert [a["kind"] for a in stored] == ["image", "text"]
+    assert all(Path(a["path"]).exists() for a in stored)
+    blocks = api.message_requests[0].body["messages"][0]["content"]
+    assert blocks[0]["type"] == "image" and blocks[0]["source"]["media_type"] == "image/png"
+    assert "Error 0x80070005" in blocks[1]["text"] and blocks[2]["text"] == "see attached"
+
+
+def test_too_many_images_are_refused_before_sending(db, api, tmp_path, session_id) -> None:
+    images = [Attachment(f"{n}.png", b"x", "image/png") for n in range(11)]
+    with pytest.raises(UserFacingError, match="at most 10"):
+        asyncio.run(_service(db, api, tmp_path).send(session_id, "many", images))
+    assert api.requests == []
+
+
+def test_promotion_without_text_is_synthesized_by_the_fast_tier(db, api, tmp_path, session_id) -> None:
+    service = _service(db, api, tmp_path)
+    api.enqueue("Asking.\n" + _block("QUESTIONS", [{"text": "Does Teams prompt too?"}]))
+    asyncio.run(service.send(session_id, "start"))
+    lane = db.run_sync(lambda s: get_task_lane(s, session_id))
+    item = lane["questions"][0]
+    lane["questions"][0] = {**item, "answer": "Yes, Teams prompts as well"}
+    from storage.repositories.sessions import set_task_lane
+
+    db.run_sync(lambda s: set_task_lane(s, session_id, lane))
+    api.enqueue("Noted.\n" + _block("PROMOTE", {"source_ref": item["id"]}), "Teams prompts for the password too.")
+    asyncio.run(service.send(session_id, "She says Teams prompts as well"))
+    synthesis_request = api.message_requests[-1].body
+    assert synthesis_request["model"] == "claude-haiku-5-5" and not synthesis_request.get("stream")
+    fact = db.run_sync(lambda s: facts.live_facts(s, session_id))[0]
+    assert fact.text == "Teams prompts for the password too." and fact.source_ref == item["id"]
