@@ -147,6 +147,7 @@ def _exit_now(app: QApplication, code: int) -> NoReturn:
 
 def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     """Open (and upgrade) the database and build every service the window needs."""
+    from flowpilot_desktop.assistant.chat import ChatService
     from flowpilot_desktop.config import ConfigStore
     from flowpilot_desktop.credentials import CredentialStore
     from flowpilot_desktop.preferences import DatabasePreferences
@@ -176,11 +177,16 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
 
         seed_demo_sessions(database, user_id)
     file = sqlite_file(url)
+    credentials = CredentialStore()  # one store: run-only secrets are shared by every service
+    preferences = DatabasePreferences(database)
     return AppServices(
         paths=paths,
         database=database,
         sessions=SessionService(database, user_id),
-        settings=SettingsService(config_store, CredentialStore(), DatabasePreferences(database)),
+        settings=SettingsService(config_store, credentials, preferences),
+        chat=ChatService(
+            database, credentials, config_store, preferences, paths.data_dir / "attachments"
+        ),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 

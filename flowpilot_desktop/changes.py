@@ -17,6 +17,8 @@ class ChangeKind(StrEnum):
     SESSION_RENAMED = "session_renamed"
     SESSION_DELETED = "session_deleted"
     SESSION_RESTORED = "session_restored"
+    # A chat turn ended: messages, and whatever its markers changed (facts, task lane, fix).
+    ASSISTANT_TURN = "assistant_turn"
 
 
 @dataclass(frozen=True, slots=True)

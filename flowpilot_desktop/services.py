@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
@@ -16,6 +17,7 @@ class AppServices:
     database: Database
     sessions: SessionService
     settings: SettingsService
+    chat: ChatService
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 

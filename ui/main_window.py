@@ -74,6 +74,11 @@ class MainWindow(QMainWindow):
         self.palette = CommandPalette(self.registry, self)
         self.shortcuts_overlay = ShortcutsOverlay(self.registry, self)
 
+        self.chat_dock.attach(services.chat, runner)
+        self.chat_dock.sig_open_settings.connect(self.open_settings)
+        self.chat_dock.sig_usage_changed.connect(self.usage_label.setText)
+        self.chat_dock.sig_turn_finished.connect(self._turn_finished)
+        self.chat_dock.sig_streaming_changed.connect(lambda _streaming: self.registry.refresh())
         self.sessions_panel.sig_selection_changed.connect(self.bus.select)
         self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
         self.bus.sig_current_session_changed.connect(self._show_session)
@@ -111,7 +116,7 @@ class MainWindow(QMainWindow):
     def focus_chat(self) -> None:
         self.chat_dock.show()
         self.chat_dock.raise_()
-        self.chat_dock.widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.chat_dock.focus_composer()
 
     def restore_layout(self) -> None:
         """Window geometry and dock layout from the last run, if there was one."""
@@ -247,6 +252,12 @@ class MainWindow(QMainWindow):
         status.setObjectName("statusBar")
         self.busy_label = QLabel("", self)
         self.busy_label.setObjectName("statusBusy")
+        self.usage_label = QLabel("", self)
+        self.usage_label.setObjectName("statusUsage")
+        self.usage_label.setToolTip(
+            "This session's tokens, estimated cost and prompt-cache hit rate"
+        )
+        status.addPermanentWidget(self.usage_label)
         self.database_label = QLabel(f"Data: {self.services.database_label}", self)
         self.database_label.setObjectName("statusDatabase")
         self.database_label.setToolTip(
@@ -492,7 +503,16 @@ class MainWindow(QMainWindow):
         if current is not None and current.id == change.session_id:
             self._show_session(current)
 
+    def _turn_finished(self, session_id: str, _result: object) -> None:
+        self.runner.run(
+            self.services.sessions.touched(session_id, ChangeKind.ASSISTANT_TURN),
+            on_success=self.bus.publish,
+            title="Could not refresh the session",
+        )
+
     def _show_session(self, summary: SessionSummary | None) -> None:
+        if summary is None:
+            self.usage_label.setText("")
         self.chat_dock.show_session(summary)
         self.task_lane_dock.show_session(summary)
         title = f"{summary.title} — {APP_NAME}" if summary else APP_NAME
@@ -526,6 +546,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, dialog: SettingsDialog) -> None:
         dialog.accept()
+        self.chat_dock.refresh_key_state()
         self.statusBar().showMessage("Settings saved.", STATUS_MESSAGE_MS)
 
     def _focus_session_filter(self) -> None:

@@ -31,15 +31,27 @@ from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
 
 _CONFIG_FIELDS = (
     # (field, label with mnemonic, object name, placeholder)
-    ("anthropic_base_url", "API &base URL", "settingsAnthropicBaseUrl",
-     "Default (api.anthropic.com)"),
+    (
+        "anthropic_base_url",
+        "API &base URL",
+        "settingsAnthropicBaseUrl",
+        "Default (api.anthropic.com)",
+    ),
     ("cw_site", "&Site", "settingsCwSite", "e.g. api-na.myconnectwise.net"),
     ("cw_company_id", "&Company ID", "settingsCwCompanyId", "your ConnectWise company id"),
     ("cw_client_id", "C&lient ID", "settingsCwClientId", "from developer.connectwise.com"),
-    ("cw_member_identifier", "&Member identifier", "settingsCwMember",
-     "your ConnectWise member id"),
-    ("database_url", "&Database URL", "settingsDatabaseUrl",
-     "Local file (default); takes effect on restart"),
+    (
+        "cw_member_identifier",
+        "&Member identifier",
+        "settingsCwMember",
+        "your ConnectWise member id",
+    ),
+    (
+        "database_url",
+        "&Database URL",
+        "settingsDatabaseUrl",
+        "Local file (default); takes effect on restart",
+    ),
 )
 _SECRET_OBJECT_NAMES = {
     SecretName.ANTHROPIC_API_KEY: "settingsAnthropicKey",

@@ -17,10 +17,16 @@ from ui.ops import TaskRunner
 
 
 class LoopDriver:
-    """Runs the qasync loop until a condition holds, so UI coroutines make progress."""
+    """Runs the qasync loop until a condition holds, so UI coroutines make progress.
+
+    Between those runs qtbot's own waits also spin the Qt event loop, and qasync then steps
+    pending tasks; asyncio must see the loop as running for them (in the app it always is),
+    so the driver keeps it marked as the running loop for the whole test.
+    """
 
     def __init__(self, loop: qasync.QEventLoop) -> None:
         self.loop = loop
+        asyncio.events._set_running_loop(loop)
 
     def until(self, condition: Callable[[], object], timeout: float = 5.0) -> None:
         async def wait() -> None:
@@ -30,10 +36,17 @@ class LoopDriver:
                     raise AssertionError(f"condition not met within {timeout}s")
                 await asyncio.sleep(0.01)
 
-        self.loop.run_until_complete(wait())
+        self._run(wait())
 
     def settle(self, seconds: float = 0.05) -> None:
-        self.loop.run_until_complete(asyncio.sleep(seconds))
+        self._run(asyncio.sleep(seconds))
+
+    def _run(self, coro: object) -> None:
+        asyncio.events._set_running_loop(None)
+        try:
+            self.loop.run_until_complete(coro)
+        finally:
+            asyncio.events._set_running_loop(self.loop)
 
 
 @pytest.fixture
@@ -41,6 +54,7 @@ def qloop(qapp) -> Iterator[LoopDriver]:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield LoopDriver(loop)
+    asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
 
@@ -55,14 +69,14 @@ def app_paths(tmp_path: Path) -> AppPaths:
 @pytest.fixture
 def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
     """Build a main window like the app does; call again for a "restart" on the same data."""
-    opened: list[tuple[MainWindow, object]] = []
+    opened: list[tuple[MainWindow, object, TaskRunner]] = []
 
     def make(*, load: bool = True) -> MainWindow:
         services = build_services(app_paths)
         runner = TaskRunner(qloop.loop)
         window = MainWindow(services, runner)
         qtbot.addWidget(window)
-        opened.append((window, services))
+        opened.append((window, services, runner))
         window.show()
         qtbot.waitExposed(window)
         if load:
@@ -73,6 +87,7 @@ def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
         return window
 
     yield make
-    for window, services in opened:
+    for window, services, runner in opened:
         window.close()
+        qloop._run(runner.shutdown())
         services.close()

@@ -1,43 +1,281 @@
-"""The Chat dock. For now: the selected session's header and the empty conversation state;
-the streaming conversation itself is built by the assistant issue."""
+"""The Chat dock: the conversation with the assistant about the selected session."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
+from datetime import UTC, datetime
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from flowpilot_desktop.assistant.chat import (
+    Attachment,
+    ChatMessage,
+    ChatService,
+    TurnControl,
+    TurnResult,
+)
+from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.llm import MissingApiKeyError
 from flowpilot_desktop.sessions import SessionSummary
+from ui.chat_dock.composer import Composer
+from ui.chat_dock.message_view import MessageBubble, MessageView
+from ui.ops import TaskRunner, describe_error
 from ui.session_header import SessionHeader
 
 
 class ChatDock(QDockWidget):
+    sig_turn_finished = Signal(str, object)
+    """A turn ended (session id, TurnResult): the session's state may have moved."""
+    sig_usage_changed = Signal(str)
+    """The selected session's token, cost and cache summary, ready to show."""
+    sig_open_settings = Signal()
+    """The technician wants Settings (e.g. to add the API key)."""
+    sig_streaming_changed = Signal(bool)
+    """A reply started or stopped streaming (the task lane shows a "thinking" pip)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Chat", parent)
         self.setObjectName("chatDock")
         self.setAccessibleName("Chat")
+        self._chat: ChatService | None = None
+        self._runner: TaskRunner | None = None
+        self._session: SessionSummary | None = None
+        self._history: dict[str, list[ChatMessage]] = {}
+        self._control: TurnControl | None = None
+        self._turn_session: str | None = None
+
         body = QWidget(self)
         body.setObjectName("chatBody")
         self.header = SessionHeader("chat", body)
+        self.view = MessageView(body)
         self.empty_label = QLabel(body)
         self.empty_label.setObjectName("chatEmpty")
         self.empty_label.setProperty("role", "empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
+        self._stack = QStackedWidget(body)
+        self._stack.addWidget(self.empty_label)
+        self._stack.addWidget(self.view)
+        self.composer = Composer(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.header)
-        layout.addWidget(self.empty_label, 1)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self.composer)
         self.setWidget(body)
+
+        self.composer.sig_send.connect(self.send)
+        self.composer.sig_stop.connect(self.stop)
+        self.composer.sig_regenerate.connect(self.regenerate)
+        self.composer.sig_open_settings.connect(self.sig_open_settings)
+        self.view.sig_retry.connect(self.regenerate)
+        self.view.sig_quick_reply.connect(lambda text: self.send(text, []))
         self.show_session(None)
 
+    # ---- Public API
+
+    def attach(self, chat: ChatService, runner: TaskRunner) -> None:
+        """Give the dock its service and the one way to run async work."""
+        self._chat = chat
+        self._runner = runner
+        self.refresh_key_state()
+
     def show_session(self, summary: SessionSummary | None) -> None:
+        self._session = summary
         self.header.show_session(summary)
+        self.composer.setEnabled(summary is not None)
         if summary is None:
             self.empty_label.setText(
                 "Select or create a session to talk it through with the assistant."
             )
+            self._stack.setCurrentWidget(self.empty_label)
+            return
+        cached = self._history.get(summary.id)
+        if cached is not None:
+            self._show_history(summary.id, cached)
         else:
-            self.empty_label.setText(
-                "No messages yet.\n\nDescribe the problem the way the user did; the assistant "
-                "will ask what it needs and the task lane will fill in as you go."
-            )
+            self.view.clear()
+            self._show_empty_conversation()
+        self._load_history(summary.id)
+
+    def focus_composer(self) -> None:
+        self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def refresh_key_state(self) -> None:
+        if self._chat is None or self._runner is None:
+            return
+        self._runner.run(
+            self._chat.has_api_key(),
+            on_success=lambda present: self.composer.set_api_key_missing(not present),
+            title="Could not read the keyring",
+        )
+
+    def send(self, text: str, attachments: list[Attachment]) -> None:
+        if (
+            self._session is None
+            or self._chat is None
+            or self._runner is None
+            or self.composer.streaming
+        ):
+            return
+        session_id = self._session.id
+        self._stack.setCurrentWidget(self.view)
+        pending = self.view.add_message(_pending_user_message(text, attachments))
+        control = self._begin_turn(session_id)
+        self._runner.run(
+            self._chat.send(
+                session_id, text, attachments, on_text=self._on_text(session_id), control=control
+            ),
+            on_success=lambda result: self._turn_done(session_id, result),
+            on_failure=lambda error: self._turn_refused(
+                session_id, error, text, attachments, pending
+            ),
+        )
+
+    def regenerate(self) -> None:
+        if (
+            self._session is None
+            or self._chat is None
+            or self._runner is None
+            or self.composer.streaming
+        ):
+            return
+        session_id = self._session.id
+        self.view.remove_last_assistant()
+        control = self._begin_turn(session_id)
+        self._runner.run(
+            self._chat.regenerate(session_id, on_text=self._on_text(session_id), control=control),
+            on_success=lambda result: self._turn_done(session_id, result),
+            on_failure=lambda error: self._turn_refused(session_id, error, "", [], None),
+        )
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+
+    @property
+    def streaming(self) -> bool:
+        return self._control is not None
+
+    # ---- Private
+
+    def _begin_turn(self, session_id: str) -> TurnControl:
+        self._control = TurnControl()
+        self._turn_session = session_id
+        self.composer.set_streaming(True)
+        self._stack.setCurrentWidget(self.view)
+        self.view.begin_streaming()
+        self.sig_streaming_changed.emit(True)
+        return self._control
+
+    def _end_turn(self) -> None:
+        self._control = None
+        self._turn_session = None
+        self.composer.set_streaming(False)
+        self.sig_streaming_changed.emit(False)
+
+    def _on_text(self, session_id: str):  # noqa: ANN202 - a callback factory
+        def on_text(text: str) -> None:
+            if self._session is not None and self._session.id == session_id:
+                self.view.append_streamed(text)
+
+        return on_text
+
+    def _turn_done(self, session_id: str, result: TurnResult) -> None:
+        self._end_turn()
+        history = self._history.setdefault(session_id, [])
+        if history and history[-1].role == "assistant" and result.user_message is None:
+            history.pop()  # regenerated: the old reply was replaced
+        if result.user_message is not None:
+            history.append(result.user_message)
+        if result.reply is not None:
+            history.append(result.reply)
+        if self._session is not None and self._session.id == session_id:
+            self.view.finish_streaming(result.reply)
+            self.composer.set_can_regenerate(True)
+            self._refresh_usage(session_id)
+        self.sig_turn_finished.emit(session_id, result)
+
+    def _turn_refused(
+        self,
+        session_id: str,
+        error: Exception,
+        text: str,
+        attachments: list[Attachment],
+        pending: MessageBubble | None,
+    ) -> None:
+        """Nothing was sent (no key, bad input, a local failure): say why, keep the input."""
+        self._end_turn()
+        self.view.finish_streaming(None)
+        if pending is not None:
+            self.view.remove_bubble(pending)
+        if self._session is not None and self._session.id == session_id:
+            self.composer.restore_message(text, attachments)
+            if isinstance(error, MissingApiKeyError):
+                self.composer.set_api_key_missing(True)
+                self.sig_open_settings.emit()
+            message = str(error) if isinstance(error, UserFacingError) else describe_error(error)
+            self.composer.chips.setText(message)
+            self.composer.chips.show()
+
+    def _load_history(self, session_id: str) -> None:
+        if self._chat is None or self._runner is None:
+            return
+        self._runner.run(
+            self._chat.history(session_id),
+            on_success=lambda messages: self._history_loaded(session_id, messages),
+            title="Could not load the conversation",
+        )
+
+    def _history_loaded(self, session_id: str, messages: list[ChatMessage]) -> None:
+        if self._turn_session == session_id:
+            return  # a turn is writing this history; its result is authoritative
+        if self._history.get(session_id) == messages and self._stack.currentWidget() is self.view:
+            return
+        self._history[session_id] = messages
+        if self._session is not None and self._session.id == session_id:
+            self._show_history(session_id, messages)
+            self._refresh_usage(session_id)
+
+    def _show_history(self, session_id: str, messages: list[ChatMessage]) -> None:
+        if not messages:
+            self.view.clear()
+            self._show_empty_conversation()
+            return
+        self.view.set_messages(messages)
+        self._stack.setCurrentWidget(self.view)
+        self.composer.set_can_regenerate(any(m.role == "user" for m in messages))
+
+    def _show_empty_conversation(self) -> None:
+        self.empty_label.setText(
+            "No messages yet.\n\nDescribe the problem the way the user did; the assistant "
+            "will ask what it needs and the task lane will fill in as you go."
+        )
+        self._stack.setCurrentWidget(self.empty_label)
+        self.composer.set_can_regenerate(False)
+
+    def _refresh_usage(self, session_id: str) -> None:
+        if self._chat is None or self._runner is None:
+            return
+        self._runner.run(
+            self._chat.usage(session_id),
+            on_success=lambda summary: self.sig_usage_changed.emit(summary.describe()),
+            title="Could not add up the token usage",
+        )
+
+
+def _pending_user_message(text: str, attachments: list[Attachment]) -> ChatMessage:
+    """What the technician just sent, shown at once while it is being stored."""
+    return ChatMessage(
+        id="pending",
+        role="user",
+        content=text.strip(),
+        raw_content=text.strip(),
+        model=None,
+        usage=None,
+        stopped=False,
+        error=None,
+        attachments=tuple({"kind": "text", "name": a.name, "path": ""} for a in attachments),
+        created_at=datetime.now(UTC),
+    )

@@ -1,0 +1,398 @@
+"""The conversation: one bubble per message, smooth streaming, follow-the-bottom scrolling.
+
+While a reply streams, its raw text is appended as plain text at once and the markdown is
+re-rendered at most ~10 times a second (and once at the end), with an open code fence
+rendered closed. The view follows the bottom only while the technician is at the bottom;
+otherwise a "Jump to latest" button appears.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowpilot_desktop.assistant.chat import ChatMessage
+from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
+
+RENDER_INTERVAL_MS = 100  # markdown at most ~10x per second while streaming
+COPIED_FEEDBACK_MS = 1500
+THUMBNAIL_SIZE = 96
+_FENCE = re.compile(r"^```", re.MULTILINE)
+_CODE_BLOCK = re.compile(r"```([\w+-]*)\n(.*?)```", re.DOTALL)
+
+
+def close_open_fence(markdown: str) -> str:
+    """Render a half-received code block as a closed one instead of swallowing the rest."""
+    return markdown + "\n```" if len(_FENCE.findall(markdown)) % 2 else markdown
+
+
+class CodeBlock(QFrame):
+    """A code block of a reply with its own Copy button."""
+
+    def __init__(self, code: str, language: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.code = code
+        self.setObjectName("codeBlock")
+        header = QHBoxLayout()
+        language_label = QLabel(language or "code", self)
+        language_label.setProperty("role", "header-meta")
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setObjectName("codeCopy")
+        self.copy_button.setAccessibleName(f"Copy {language or 'code'} block")
+        self.copy_button.clicked.connect(self._copy)
+        header.addWidget(language_label)
+        header.addStretch(1)
+        header.addWidget(self.copy_button)
+        body = QLabel(self)
+        body.setObjectName("codeText")
+        body.setTextFormat(Qt.TextFormat.PlainText)
+        body.setText(code)
+        body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        body.setProperty("role", "code")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(body)
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)
+        self.copy_button.setText("Copied")
+        QTimer.singleShot(COPIED_FEEDBACK_MS, lambda: self.copy_button.setText("Copy"))
+
+
+class MessageBubble(QFrame):
+    """One message: markdown text and code blocks, attachments, and its status line."""
+
+    sig_retry = Signal()
+    """Retry this (failed) reply."""
+    sig_quick_reply = Signal(str)
+    """A quick-reply option was pressed: send this text."""
+
+    def __init__(self, message: ChatMessage | None, role: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.message = message
+        self.setObjectName(f"{role}Bubble")
+        self.setProperty("role", f"bubble-{role}")
+        self._raw = ""
+        self._body = QVBoxLayout()
+        self._body.setSpacing(6)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("bubbleStatus")
+        self.status_label.setProperty("role", "header-meta")
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setObjectName("bubbleRetry")
+        self.retry_button.setAccessibleName("Retry this reply")
+        self.retry_button.clicked.connect(self.sig_retry)
+        self.retry_button.hide()
+        self.quick_replies = QWidget(self)
+        self.quick_replies.setObjectName("quickReplies")
+        self._quick_layout = QVBoxLayout(self.quick_replies)
+        self._quick_layout.setContentsMargins(0, 0, 0, 0)
+        self.quick_replies.hide()
+        footer = QHBoxLayout()
+        footer.addWidget(self.status_label, 1)
+        footer.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addLayout(self._body)
+        layout.addWidget(self.quick_replies)
+        layout.addLayout(footer)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        if message is not None:
+            self.show_message(message)
+
+    # ---- Public API
+
+    @property
+    def text(self) -> str:
+        """The text as currently shown (for tests and accessibility)."""
+        return self._raw
+
+    def code_blocks(self) -> list[CodeBlock]:
+        return self.findChildren(CodeBlock)
+
+    def show_message(self, message: ChatMessage) -> None:
+        self.message = message
+        self._raw = message.content
+        self._render(final=True)
+        self._show_attachments(message)
+        parts = []
+        if message.stopped:
+            parts.append("Stopped — the partial reply is kept.")
+        if message.error:
+            parts.append(message.error)
+        self._set_status(" ".join(parts), error=bool(message.error))
+        self.retry_button.setVisible(bool(message.error))
+
+    def append_streamed(self, text: str) -> None:
+        self._raw += text
+
+    def render_streaming(self) -> None:
+        self._render(final=False)
+
+    def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
+        for question in questions:
+            if not question.options:
+                continue
+            row = QHBoxLayout()
+            prompt = QLabel(question.text, self.quick_replies)
+            prompt.setProperty("role", "header-meta")
+            prompt.setWordWrap(True)
+            self._quick_layout.addWidget(prompt)
+            for option in question.options:
+                button = QPushButton(option, self.quick_replies)
+                button.setObjectName("quickReply")
+                button.setAccessibleName(f"Answer “{question.text}”: {option}")
+                button.clicked.connect(
+                    lambda _checked=False, q=question.text, o=option: self.sig_quick_reply.emit(
+                        f"{q} — {o}"
+                    )
+                )
+                row.addWidget(button)
+            row.addStretch(1)
+            self._quick_layout.addLayout(row)
+        self.quick_replies.setVisible(any(q.options for q in questions))
+
+    def hide_quick_replies(self) -> None:
+        self.quick_replies.hide()
+
+    # ---- Private
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setProperty("role", "error" if error else "header-meta")
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+        self.status_label.setVisible(bool(text))
+
+    def _clear_body(self) -> None:
+        while self._body.count():
+            item = self._body.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+
+    def _render(self, *, final: bool) -> None:
+        """Markdown with code blocks as widgets; while streaming, one label is re-rendered."""
+        self._clear_body()
+        text = self._raw if final else close_open_fence(self._raw)
+        position = 0
+        for match in _CODE_BLOCK.finditer(text):
+            self._add_markdown(text[position : match.start()])
+            self._body.addWidget(CodeBlock(match.group(2).rstrip("\n"), match.group(1), self))
+            position = match.end()
+        self._add_markdown(text[position:])
+
+    def _add_markdown(self, markdown: str) -> None:
+        if not markdown.strip():
+            return
+        label = QLabel(self)
+        label.setObjectName("bubbleText")
+        label.setTextFormat(Qt.TextFormat.MarkdownText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        label.setOpenExternalLinks(True)
+        label.setText(markdown.strip())
+        self._body.addWidget(label)
+
+    def _show_attachments(self, message: ChatMessage) -> None:
+        if not message.attachments:
+            return
+        row = QHBoxLayout()
+        for attachment in message.attachments:
+            chip = QLabel(self)
+            chip.setObjectName("attachmentThumbnail")
+            chip.setToolTip(attachment.get("name", ""))
+            chip.setAccessibleName(f"Attachment {attachment.get('name', '')}")
+            pixmap = (
+                QPixmap(attachment.get("path", ""))
+                if attachment.get("kind") == "image"
+                else QPixmap()
+            )
+            if not pixmap.isNull():
+                chip.setPixmap(
+                    pixmap.scaled(
+                        THUMBNAIL_SIZE,
+                        THUMBNAIL_SIZE,
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+            else:
+                chip.setText(f"📎 {attachment.get('name', 'file')}")
+            row.addWidget(chip)
+        row.addStretch(1)
+        self._body.insertLayout(0, row)
+
+
+class MessageView(QScrollArea):
+    """The scrolling list of bubbles, with the streaming bubble at the end."""
+
+    sig_retry = Signal()
+    """The technician asked to retry the failed last reply."""
+    sig_quick_reply = Signal(str)
+    """A quick-reply option was chosen: send it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageView")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._content = QWidget(self)
+        self._content.setObjectName("messageList")
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(12, 12, 12, 12)
+        self._layout.setSpacing(10)
+        self._layout.addStretch(1)
+        self.setWidget(self._content)
+        self._streaming: MessageBubble | None = None
+        self._follow = True
+        self._render_timer = QTimer(self)
+        self._render_timer.setInterval(RENDER_INTERVAL_MS)
+        self._render_timer.timeout.connect(self._render_streaming)
+        self.jump_button = QPushButton("↓ Jump to latest", self)
+        self.jump_button.setObjectName("jumpToLatest")
+        self.jump_button.setAccessibleName("Jump to latest message")
+        self.jump_button.hide()
+        self.jump_button.clicked.connect(self.scroll_to_bottom)
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._scrolled)
+        bar.rangeChanged.connect(self._range_changed)
+
+    # ---- Public API
+
+    def bubbles(self) -> list[MessageBubble]:
+        return [
+            self._layout.itemAt(i).widget()
+            for i in range(self._layout.count())
+            if isinstance(self._layout.itemAt(i).widget(), MessageBubble)
+        ]
+
+    def set_messages(self, messages: list[ChatMessage]) -> None:
+        self.clear()
+        for message in messages:
+            self._insert(MessageBubble(message, message.role, self._content))
+        self._offer_quick_replies()
+        self._follow = True
+        self.scroll_to_bottom()
+
+    def clear(self) -> None:
+        self._render_timer.stop()
+        self._streaming = None
+        for bubble in self.bubbles():
+            self._layout.removeWidget(bubble)
+            bubble.deleteLater()
+
+    def add_message(self, message: ChatMessage) -> MessageBubble:
+        for bubble in self.bubbles():
+            bubble.hide_quick_replies()
+        bubble = MessageBubble(message, message.role, self._content)
+        self._insert(bubble)
+        return bubble
+
+    def begin_streaming(self) -> MessageBubble:
+        bubble = MessageBubble(None, "assistant", self._content)
+        bubble._set_status("Thinking…")
+        self._insert(bubble)
+        self._streaming = bubble
+        self._render_timer.start()
+        return bubble
+
+    def append_streamed(self, text: str) -> None:
+        """Called for every delta: cheap (no markdown); the timer renders."""
+        if self._streaming is not None:
+            self._streaming.append_streamed(text)
+
+    def finish_streaming(self, message: ChatMessage | None) -> None:
+        self._render_timer.stop()
+        bubble, self._streaming = self._streaming, None
+        if bubble is None:
+            return
+        if message is None:
+            self._layout.removeWidget(bubble)
+            bubble.deleteLater()
+            return
+        bubble.show_message(message)
+        bubble.sig_retry.connect(self.sig_retry)
+        self._offer_quick_replies()
+
+    def remove_bubble(self, bubble: MessageBubble) -> None:
+        self._layout.removeWidget(bubble)
+        bubble.deleteLater()
+
+    def remove_last_assistant(self) -> None:
+        bubbles = self.bubbles()
+        if bubbles and bubbles[-1].role == "assistant":
+            self._layout.removeWidget(bubbles[-1])
+            bubbles[-1].deleteLater()
+
+    def at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def scroll_to_bottom(self) -> None:
+        self._follow = True
+        self.jump_button.hide()
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    # ---- Qt overrides
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        size = self.jump_button.sizeHint()
+        self.jump_button.move(
+            (self.viewport().width() - size.width()) // 2,
+            self.viewport().height() - size.height() - 8,
+        )
+
+    # ---- Private
+
+    def _insert(self, bubble: MessageBubble) -> None:
+        self._layout.insertWidget(self._layout.count() - 1, bubble)
+        bubble.sig_retry.connect(self.sig_retry)
+        bubble.sig_quick_reply.connect(self.sig_quick_reply)
+
+    def _render_streaming(self) -> None:
+        if self._streaming is not None:
+            if self._streaming.text:
+                self._streaming._set_status("")
+            self._streaming.render_streaming()
+
+    def _offer_quick_replies(self) -> None:
+        bubbles = self.bubbles()
+        if bubbles and bubbles[-1].role == "assistant" and bubbles[-1].message is not None:
+            parsed = parse_reply(bubbles[-1].message.raw_content)
+            if parsed.questions:
+                bubbles[-1].show_quick_replies(parsed.questions)
+
+    def _scrolled(self, _value: int) -> None:
+        self._follow = self.at_bottom()
+        if self._follow:
+            self.jump_button.hide()
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(maximum)
+        else:
+            self.jump_button.show()
+            self.jump_button.raise_()
