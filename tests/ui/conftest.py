@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import qasync
+import shiboken6
 
 from flowpilot_desktop.app import build_services
 from flowpilot_desktop.paths import AppPaths
@@ -88,6 +89,7 @@ def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
 
     yield make
     for window, services, runner in opened:
-        window.close()
+        if shiboken6.isValid(window):
+            window.close()
         qloop._run(runner.shutdown())
         services.close()

@@ -11,5 +11,11 @@ def activate(qtbot, window: QWidget) -> None:
     The offscreen platform does not hand activation back to the window after a dialog closes
     (a desktop window manager does), so tests re-activate it before the next shortcut.
     """
-    window.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+    def active() -> bool:
+        if QApplication.activeWindow() is window:
+            return True
+        window.windowHandle().requestActivate()  # ask again: a closing dialog may have won
+        return False
+
+    qtbot.waitUntil(active, timeout=5000)
