@@ -106,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
 
     from ui.main_window import MainWindow
-    from ui.ops import TaskRunner
+    from ui.ops import TaskRunner, install_asyncgen_hooks
     from ui.theme import apply_theme
 
     apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    install_asyncgen_hooks(loop)
     runner = TaskRunner(loop)
     window = MainWindow(services, runner)
     try:
@@ -247,6 +248,7 @@ async def _run(
         window.close()
     await closed
     await runner.shutdown()
+    await window.services.chat.aclose()
     return 0
 
 

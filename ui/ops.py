@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -17,6 +18,19 @@ from flowpilot_desktop.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the loop finalise abandoned async generators, as asyncio's own run_forever does.
+
+    qasync's loop does not install these hooks, so an async generator left half-iterated
+    (an HTTP stream after Stop) would be closed by the garbage collector outside any task,
+    which httpx2 refuses with an error. With the hooks, its aclose() runs as a task.
+    """
+    firstiter = getattr(loop, "_asyncgen_firstiter_hook", None)
+    finalizer = getattr(loop, "_asyncgen_finalizer_hook", None)
+    if firstiter is not None and finalizer is not None:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
 
 
 class TaskRunner(QObject):

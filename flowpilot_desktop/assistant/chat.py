@@ -109,6 +109,7 @@ class ChatService:
         self._preferences = preferences
         self._attachments_dir = attachments_dir
         self._client_factory = client_factory
+        self._cached_client: tuple[tuple[str | None, str | None, int], Any] | None = None
 
     # ---- Public API
 
@@ -175,9 +176,26 @@ class ChatService:
 
     # ---- Private
 
+    async def aclose(self) -> None:
+        """Close the HTTP connections of the client (at quit)."""
+        if self._cached_client is not None:
+            client = self._cached_client[1]
+            self._cached_client = None
+            await client.close()
+
     async def _client(self) -> Any:
+        """One client (and connection pool) while the key and the base URL stay the same."""
         config = self._config_store.load()
-        return await asyncio.to_thread(self._client_factory, self._credentials, config)
+        key = await asyncio.to_thread(self._credentials.get, SecretName.ANTHROPIC_API_KEY)
+        # A client's connections belong to the event loop they were opened on.
+        identity = (key, config.anthropic_base_url, id(asyncio.get_running_loop()))
+        if self._cached_client is not None and self._cached_client[0] == identity:
+            return self._cached_client[1]
+        client = await asyncio.to_thread(self._client_factory, self._credentials, config)
+        previous, self._cached_client = self._cached_client, (identity, client)
+        if previous is not None and previous[0][2] == identity[2]:
+            await previous[1].close()
+        return client
 
     async def _answer(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import shiboken6
 from flowpilot_desktop.app import build_services
 from flowpilot_desktop.paths import AppPaths
 from ui.main_window import MainWindow
-from ui.ops import TaskRunner
+from ui.ops import TaskRunner, install_asyncgen_hooks
 
 
 class LoopDriver:
@@ -43,19 +44,28 @@ class LoopDriver:
         self._run(asyncio.sleep(seconds))
 
     def _run(self, coro: object) -> None:
+        """Like run_until_complete, minus qasync's trailing processEvents() that would step
+        tasks while asyncio sees no running loop."""
+        future = asyncio.ensure_future(coro, loop=self.loop)  # type: ignore[arg-type]
+        future.add_done_callback(lambda _f: self.loop.stop())
         asyncio.events._set_running_loop(None)
         try:
-            self.loop.run_until_complete(coro)
+            self.loop.run_forever()
         finally:
             asyncio.events._set_running_loop(self.loop)
+        future.result()
 
 
 @pytest.fixture
 def qloop(qapp) -> Iterator[LoopDriver]:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    yield LoopDriver(loop)
+    install_asyncgen_hooks(loop)
+    driver = LoopDriver(loop)
+    yield driver
+    driver._run(loop.shutdown_asyncgens())
     asyncio.events._set_running_loop(None)
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
     loop.close()
     asyncio.set_event_loop(None)
 
@@ -92,4 +102,5 @@ def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
         if shiboken6.isValid(window):
             window.close()
         qloop._run(runner.shutdown())
+        qloop._run(services.chat.aclose())
         services.close()

@@ -17,6 +17,7 @@ from flowpilot_desktop.assistant.chat import (
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import MissingApiKeyError
 from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.usage import UsageSummary
 from ui.chat_dock.composer import Composer
 from ui.chat_dock.message_view import MessageBubble, MessageView
 from ui.ops import TaskRunner, describe_error
@@ -43,6 +44,9 @@ class ChatDock(QDockWidget):
         self._history: dict[str, list[ChatMessage]] = {}
         self._control: TurnControl | None = None
         self._turn_session: str | None = None
+        self._usage_request = 0
+        # Bumped by every turn: a history load issued before a turn must not undo it.
+        self._history_epoch: dict[str, int] = {}
 
         body = QWidget(self)
         body.setObjectName("chatBody")
@@ -82,8 +86,13 @@ class ChatDock(QDockWidget):
         self.refresh_key_state()
 
     def show_session(self, summary: SessionSummary | None) -> None:
+        same_session = (
+            summary is not None and self._session is not None and (summary.id == self._session.id)
+        )
         self._session = summary
         self.header.show_session(summary)
+        if same_session:
+            return  # a rename or a status change: the conversation on screen stays as it is
         self.composer.setEnabled(summary is not None)
         if summary is None:
             self.empty_label.setText(
@@ -161,6 +170,7 @@ class ChatDock(QDockWidget):
     # ---- Private
 
     def _begin_turn(self, session_id: str) -> TurnControl:
+        self._history_epoch[session_id] = self._history_epoch.get(session_id, 0) + 1
         self._control = TurnControl()
         self._turn_session = session_id
         self.composer.set_streaming(True)
@@ -222,15 +232,16 @@ class ChatDock(QDockWidget):
     def _load_history(self, session_id: str) -> None:
         if self._chat is None or self._runner is None:
             return
+        epoch = self._history_epoch.get(session_id, 0)
         self._runner.run(
             self._chat.history(session_id),
-            on_success=lambda messages: self._history_loaded(session_id, messages),
+            on_success=lambda messages: self._history_loaded(session_id, messages, epoch),
             title="Could not load the conversation",
         )
 
-    def _history_loaded(self, session_id: str, messages: list[ChatMessage]) -> None:
-        if self._turn_session == session_id:
-            return  # a turn is writing this history; its result is authoritative
+    def _history_loaded(self, session_id: str, messages: list[ChatMessage], epoch: int) -> None:
+        if self._turn_session == session_id or epoch != self._history_epoch.get(session_id, 0):
+            return  # a turn started since: its result is newer than this load
         if self._history.get(session_id) == messages and self._stack.currentWidget() is self.view:
             return
         self._history[session_id] = messages
@@ -258,10 +269,15 @@ class ChatDock(QDockWidget):
     def _refresh_usage(self, session_id: str) -> None:
         if self._chat is None or self._runner is None:
             return
+        self._usage_request += 1
+        request = self._usage_request
+
+        def show(summary: UsageSummary) -> None:
+            if request == self._usage_request:  # an older, slower answer never wins
+                self.sig_usage_changed.emit(summary.describe())
+
         self._runner.run(
-            self._chat.usage(session_id),
-            on_success=lambda summary: self.sig_usage_changed.emit(summary.describe()),
-            title="Could not add up the token usage",
+            self._chat.usage(session_id), on_success=show, title="Could not add up the token usage"
         )
 
 

@@ -69,7 +69,10 @@ class CodeBlock(QFrame):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.code)
         self.copy_button.setText("Copied")
-        QTimer.singleShot(COPIED_FEEDBACK_MS, lambda: self.copy_button.setText("Copy"))
+        # With the button as context, the timer dies with it if the reply is re-rendered.
+        QTimer.singleShot(
+            COPIED_FEEDBACK_MS, self.copy_button, lambda: self.copy_button.setText("Copy")
+        )
 
 
 class MessageBubble(QFrame):

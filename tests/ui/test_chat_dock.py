@@ -1,0 +1,144 @@
+"""The Chat dock as a technician uses it, against the local Anthropic emulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from flowpilot_desktop.config import AppConfig, ConfigStore
+from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
+from tests.ui.helpers import activate
+from ui.settings_dialog import SettingsDialog
+
+KEY = "sk-ant-ui-test-key"
+
+
+@pytest.fixture
+def api():
+    with AnthropicEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def chat_window(qtbot, qloop, make_window, app_paths, memory_keyring, api):
+    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
+    memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", KEY)
+    window = make_window()
+    window.runner.run(window.services.sessions.create("Outlook prompts", "48213"), on_success=window.bus.publish)
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    window.sessions_panel.select_first()
+    activate(qtbot, window)
+    return window
+
+
+def _block(name: str, payload: object) -> str:
+    return f"[{name}]\n{json.dumps(payload)}\n[/{name}]"
+
+
+def _type_and_send(qtbot, window, text: str) -> None:
+    window.focus_chat()
+    edit = window.chat_dock.composer.edit
+    assert QApplication.focusWidget() is edit
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_a_reply_streams_in_with_markers_hidden_and_quick_replies(qtbot, qloop, chat_window, api) -> None:
+    reply = "It looks like a **stale token**.\n" + _block(
+        "QUESTIONS", [{"text": "Does Teams prompt too?", "options": ["Yes", "No"]}]
+    )
+    api.enqueue(ScriptedReply(text=reply, delay_s=0.01))
+    dock = chat_window.chat_dock
+    _type_and_send(qtbot, chat_window, "Outlook keeps prompting")
+    assert dock.composer.send_button.text() == "Stop", "Send turns into Stop while streaming"
+    assert dock.composer.edit.toPlainText() == ""
+    qloop.until(lambda: not dock.streaming)
+    bubbles = dock.view.bubbles()
+    assert [b.role for b in bubbles] == ["user", "assistant"]
+    assert bubbles[1].text == "It looks like a **stale token**."
+    assert "QUESTIONS" not in bubbles[1].text
+    assert dock.composer.send_button.text() == "Send"
+    options = [b.text() for b in bubbles[1].findChildren(QPushButton, "quickReply")]
+    assert options == ["Yes", "No"]
+    qloop.until(lambda: "cache" in chat_window.usage_label.text())
+    assert "tokens" in chat_window.usage_label.text()
+
+    api.enqueue("Then it is the account token.")
+    qtbot.mouseClick(bubbles[1].findChildren(QPushButton, "quickReply")[0], Qt.MouseButton.LeftButton)
+    qloop.until(lambda: len(dock.view.bubbles()) == 4 and not dock.streaming)
+    sent = api.message_requests[-1].body["messages"][-1]["content"][-1]["text"]
+    assert sent == "Does Teams prompt too? — Yes"
+
+
+def test_escape_stops_and_keeps_the_partial_reply(qtbot, qloop, chat_window, api) -> None:
+    api.enqueue(ScriptedReply(chunks=[f"step{i} " for i in range(300)], delay_s=0.01))
+    dock = chat_window.chat_dock
+    _type_and_send(qtbot, chat_window, "go")
+    qloop.until(lambda: len(dock.view.bubbles()[-1].text) > 20)
+    qtbot.keyClick(dock.composer.edit, Qt.Key.Key_Escape)
+    qloop.until(lambda: not dock.streaming)
+    last = dock.view.bubbles()[-1]
+    assert last.message.stopped and last.text.startswith("step0 step1")
+    assert "Stopped" in last.status_label.text()
+    assert not last.retry_button.isVisible()
+
+
+def test_a_failed_reply_shows_the_error_inline_and_retry_recovers(qtbot, qloop, chat_window, api) -> None:
+    api.enqueue(ScriptedReply(chunks=["Partial ", "answer"], error_event_after=1), "Full answer.")
+    dock = chat_window.chat_dock
+    _type_and_send(qtbot, chat_window, "hello")
+    qloop.until(lambda: not dock.streaming)
+    failed = dock.view.bubbles()[-1]
+    assert failed.text == "Partial"
+    assert "overloaded" in failed.status_label.text().lower()
+    assert failed.retry_button.isVisible()
+    qtbot.mouseClick(failed.retry_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: not dock.streaming and dock.view.bubbles()[-1].text == "Full answer.")
+    assert [b.role for b in dock.view.bubbles()] == ["user", "assistant"]
+
+
+def test_code_blocks_have_copy_with_feedback(qtbot, qloop, chat_window, api) -> None:
+    api.enqueue("Run this:\n```powershell\nGet-Service Spooler\n```\n" + _block("ACTIONS", [{"label": "x"}]))
+    dock = chat_window.chat_dock
+    _type_and_send(qtbot, chat_window, "printer")
+    qloop.until(lambda: not dock.streaming)
+    [block] = dock.view.bubbles()[-1].code_blocks()
+    qtbot.mouseClick(block.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "Get-Service Spooler"
+    assert block.copy_button.text() == "Copied"
+
+
+def test_conversation_survives_switching_and_restart(qtbot, qloop, chat_window, make_window, api) -> None:
+    api.enqueue("First answer.")
+    dock = chat_window.chat_dock
+    _type_and_send(qtbot, chat_window, "first question")
+    qloop.until(lambda: not dock.streaming)
+    chat_window.runner.run(chat_window.services.sessions.create("Other"), on_success=chat_window.bus.publish)
+    qloop.until(lambda: chat_window.sessions_panel.model.rowCount() == 2)
+    chat_window.sessions_panel.select_session(chat_window.sessions_panel.model.summary_at(0).id)
+    qloop.settle()
+    assert dock.view.bubbles() == [] or not dock.view.isVisible()
+    chat_window.sessions_panel.select_relative(1)
+    assert [b.text for b in dock.view.bubbles()] == ["first question", "First answer."], "instant, from cache"
+    chat_window.close()
+
+    again = make_window()
+    again.sessions_panel.select_session(chat_window.current_session().id)
+    qloop.until(lambda: len(again.chat_dock.view.bubbles()) == 2)
+
+
+def test_without_a_key_the_composer_says_so_and_opens_settings(qtbot, qloop, make_window, api) -> None:
+    window = make_window()
+    window.runner.run(window.services.sessions.create("No key yet"), on_success=window.bus.publish)
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    window.sessions_panel.select_first()
+    qloop.until(lambda: window.chat_dock.composer.missing_key.isVisible())
+    activate(qtbot, window)
+    _type_and_send(qtbot, window, "hello")
+    qloop.until(lambda: window.findChildren(SettingsDialog))
+    assert window.chat_dock.composer.edit.toPlainText() == "hello", "nothing typed is lost"
+    assert api.requests == []
