@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -31,6 +31,25 @@ COPIED_FEEDBACK_MS = 1500
 THUMBNAIL_SIZE = 96
 _FENCE = re.compile(r"^```", re.MULTILINE)
 _CODE_BLOCK = re.compile(r"```([\w+-]*)\n(.*?)```", re.DOTALL)
+
+
+def _commit_boundary(raw: str, start: int) -> int:
+    """The end of the last paragraph break after ``start`` that is not inside a code block."""
+    inside = False
+    boundary = start
+    position = start
+    while True:
+        fence = raw.find("```", position)
+        gap = raw.find("\n\n", position)
+        if gap < 0:
+            return boundary
+        if 0 <= fence < gap:
+            inside = not inside
+            position = fence + 3
+            continue
+        if not inside:
+            boundary = gap + 2
+        position = gap + 2
 
 
 def close_open_fence(markdown: str) -> str:
@@ -61,6 +80,7 @@ class CodeBlock(QFrame):
         body.setText(code)
         body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         body.setProperty("role", "code")
+        body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.addLayout(header)
@@ -90,6 +110,7 @@ class MessageBubble(QFrame):
         self.setObjectName(f"{role}Bubble")
         self.setProperty("role", f"bubble-{role}")
         self._raw = ""
+        self._committed = 0  # raw[:_committed] is rendered for good while streaming
         self._body = QVBoxLayout()
         self._body.setSpacing(6)
         self.status_label = QLabel(self)
@@ -131,8 +152,11 @@ class MessageBubble(QFrame):
 
     def show_message(self, message: ChatMessage) -> None:
         self.message = message
+        if not self._finish_streamed(message.content):
+            self._raw = message.content
+            self._render(final=True)
         self._raw = message.content
-        self._render(final=True)
+        self._committed = 0
         self._show_attachments(message)
         parts = []
         if message.stopped:
@@ -143,10 +167,24 @@ class MessageBubble(QFrame):
         self.retry_button.setVisible(bool(message.error))
 
     def append_streamed(self, text: str) -> None:
+        """Raw text goes on screen at once (plain, cheap); markdown comes with the next render."""
         self._raw += text
+        self._tail_label().setText(self._raw[self._committed :].lstrip("\n"))
 
     def render_streaming(self) -> None:
-        self._render(final=False)
+        """Render finished paragraphs and closed code blocks once; only the tail stays plain.
+
+        Each call costs the size of what arrived since the last one, not of the whole reply,
+        so a 20,000-token reply streams without growing stalls.
+        """
+        boundary = _commit_boundary(self._raw, self._committed)
+        if boundary > self._committed:
+            tail = self._tail_label()
+            self._body.removeWidget(tail)
+            self._append_rendered(self._raw[self._committed : boundary])
+            self._body.addWidget(tail)
+            self._committed = boundary
+            tail.setText(self._raw[self._committed :].lstrip("\n"))
 
     def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
         for question in questions:
@@ -189,10 +227,32 @@ class MessageBubble(QFrame):
             if item.widget() is not None:
                 item.widget().deleteLater()
 
+    def _tail_label(self) -> QLabel:
+        tail = self.findChild(QLabel, "bubbleTail")
+        if tail is None:
+            tail = QLabel(self)
+            tail.setObjectName("bubbleTail")
+            tail.setTextFormat(Qt.TextFormat.PlainText)
+            tail.setWordWrap(True)
+            self._body.addWidget(tail)
+        return tail
+
+    def _finish_streamed(self, content: str) -> bool:
+        """Keep what streaming already rendered when the final text is what was streamed."""
+        if self._committed == 0 or content.strip() != self._raw.strip():
+            return False
+        tail = self._tail_label()
+        self._body.removeWidget(tail)
+        tail.deleteLater()
+        self._append_rendered(self._raw[self._committed :])
+        return True
+
     def _render(self, *, final: bool) -> None:
-        """Markdown with code blocks as widgets; while streaming, one label is re-rendered."""
+        """Markdown with code blocks as widgets (the whole text: on load and at the end)."""
         self._clear_body()
-        text = self._raw if final else close_open_fence(self._raw)
+        self._append_rendered(self._raw if final else close_open_fence(self._raw))
+
+    def _append_rendered(self, text: str) -> None:
         position = 0
         for match in _CODE_BLOCK.finditer(text):
             self._add_markdown(text[position : match.start()])

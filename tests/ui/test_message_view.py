@@ -1,0 +1,62 @@
+"""Streaming rendering pieces of the conversation view."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtWidgets import QLabel
+
+from flowpilot_desktop.assistant.chat import ChatMessage
+from ui.chat_dock.message_view import MessageView, _commit_boundary, close_open_fence
+
+
+def _message(text: str, role: str = "assistant") -> ChatMessage:
+    return ChatMessage("m", role, text, text, None, None, False, None, (), datetime.now(UTC))
+
+
+def test_open_code_fence_is_rendered_closed() -> None:
+    assert close_open_fence("Run:\n```powershell\nGet-Service") == "Run:\n```powershell\nGet-Service\n```"
+    assert close_open_fence("```x\ny\n```") == "```x\ny\n```"
+
+
+def test_commit_boundary_never_splits_a_code_block() -> None:
+    text = "First paragraph.\n\nSecond.\n\n```ps\nline one\n\nline two"
+    boundary = _commit_boundary(text, 0)
+    assert text[:boundary] == "First paragraph.\n\nSecond.\n\n"
+    closed = text + "\n```\n\nAfter."
+    assert closed[: _commit_boundary(closed, 0)].endswith("```\n\n")
+
+
+def test_streaming_commits_paragraphs_and_keeps_a_plain_tail(qtbot) -> None:
+    view = MessageView()
+    qtbot.addWidget(view)
+    bubble = view.begin_streaming()
+    for piece in ["Para one **bold**.", "\n\n", "Para two ", "still coming"]:
+        view.append_streamed(piece)
+    tail = bubble.findChild(QLabel, "bubbleTail")
+    assert tail.text() == "Para one **bold**.\n\nPara two still coming", "raw text is on screen at once"
+    bubble.render_streaming()
+    assert tail.text() == "Para two still coming"
+    rendered = [w for w in bubble.findChildren(QLabel, "bubbleText")]
+    assert [w.text() for w in rendered] == ["Para one **bold**."]
+    view.finish_streaming(_message("Para one **bold**.\n\nPara two still coming"))
+    assert bubble.findChild(QLabel, "bubbleTail") is None or not bubble.findChild(QLabel, "bubbleTail").isVisible()
+
+
+def test_view_follows_the_bottom_only_while_at_the_bottom(qtbot) -> None:
+    view = MessageView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    view.set_messages([_message(f"Message {n}\n\n" + "text " * 40) for n in range(20)])
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0)
+    view.scroll_to_bottom()
+    assert view.at_bottom()
+    view.verticalScrollBar().setValue(0)
+    assert not view.at_bottom()
+    view.add_message(_message("A new reply " * 30))
+    qtbot.waitUntil(view.jump_button.isVisible)
+    assert view.verticalScrollBar().value() == 0, "reading position is kept"
+    view.jump_button.click()
+    qtbot.waitUntil(view.at_bottom)
+    assert not view.jump_button.isVisible()
