@@ -44,6 +44,7 @@ class ScriptedReply:
     error_event_type: str = "overloaded_error"
     drop_after: int | None = None  # close the connection after this many deltas
     delay_s: float = 0.0  # pause before each delta
+    tokens_per_s: float | None = None  # pace deltas on a fixed schedule (for benchmarks)
     input_tokens: int = 25
     stop_reason: str = "end_turn"
 
@@ -246,6 +247,7 @@ class AnthropicEmulator:
                     )
                     self._event("ping", {"type": "ping"})
                     output_tokens = 1
+                    paced_from = time.monotonic()
                     for count, delta in enumerate(reply.deltas()):
                         if reply.error_event_after is not None and count == reply.error_event_after:
                             self._event(
@@ -261,6 +263,9 @@ class AnthropicEmulator:
                             return
                         if reply.delay_s:
                             time.sleep(reply.delay_s)
+                        if reply.tokens_per_s:
+                            due = paced_from + count / reply.tokens_per_s
+                            time.sleep(max(0.0, due - time.monotonic()))
                         self._event(
                             "content_block_delta",
                             {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}},

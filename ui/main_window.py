@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -28,6 +28,7 @@ from ui.task_lane.dock import TaskLaneDock
 
 WINDOW_STATE_VERSION = 1
 STATUS_MESSAGE_MS = 8000
+SDK_WARMUP_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
@@ -467,6 +468,8 @@ class MainWindow(QMainWindow):
             self.sessions_panel.focus_list()
         self.registry.refresh()
         self.sig_sessions_loaded.emit(len(sessions))
+        # Warm the assistant's SDK up once the window is on screen and idle.
+        QTimer.singleShot(SDK_WARMUP_DELAY_MS, self._warm_up_assistant)
 
     def _after_write(
         self, dialog: SessionFormDialog | None, change: SessionChange, *, select: bool
@@ -502,6 +505,9 @@ class MainWindow(QMainWindow):
         current = self.current_session()
         if current is not None and current.id == change.session_id:
             self._show_session(current)
+
+    def _warm_up_assistant(self) -> None:
+        self.runner.run(self.services.chat.prepare(), title="Could not load the assistant's SDK")
 
     def _turn_finished(self, session_id: str, _result: object) -> None:
         self.runner.run(

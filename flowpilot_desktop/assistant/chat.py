@@ -176,6 +176,11 @@ class ChatService:
 
     # ---- Private
 
+    async def prepare(self) -> None:
+        """Import the SDK ahead of the first message (it is heavy, and holds the GIL while it
+        loads), so the first reply streams as smoothly as the rest."""
+        await asyncio.to_thread(_import_sdk)
+
     async def aclose(self) -> None:
         """Close the HTTP connections of the client (at quit)."""
         if self._cached_client is not None:
@@ -388,6 +393,11 @@ async def _stream(
             if shown and on_text is not None:
                 on_text(shown)
         return await stream.get_final_message()
+
+
+def _import_sdk() -> None:
+    import anthropic  # noqa: F401
+    import httpx2  # noqa: F401
 
 
 def _request_inputs(session: Any, session_id: str) -> tuple[SessionContext, list[Any]]:

@@ -239,8 +239,8 @@ class MessageBubble(QFrame):
 
     def _finish_streamed(self, content: str) -> bool:
         """Keep what streaming already rendered when the final text is what was streamed."""
-        if self._committed == 0 or content.strip() != self._raw.strip():
-            return False
+        if self._committed == 0 or content.split() != self._raw.split():
+            return False  # the final text differs in more than whitespace: render it anew
         tail = self._tail_label()
         self._body.removeWidget(tail)
         tail.deleteLater()
