@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flowpilot_desktop.assistant.apply import AppliedReply, apply_reply
@@ -379,20 +380,52 @@ async def synthesize_fact(client: Any, model: str, item: dict[str, Any]) -> str 
     return None if not text or text.upper().startswith("NONE") else text
 
 
+@dataclass
+class _StreamedReply:
+    """What a finished stream reports: the model and the usage (cumulative, as sent)."""
+
+    model: str | None = None
+    usage: Any = None
+    stop_reason: str | None = None
+
+
 async def _stream(
     client: Any,
     request: dict[str, Any],
     raw: list[str],
     on_text: Callable[[str], None] | None,
-) -> Any:
+) -> _StreamedReply:
+    """Consume the raw event stream. Lighter than the SDK's ``messages.stream()`` helper,
+    which rebuilds the whole message snapshot on every delta (quadratic on long replies)."""
     visible = StreamingFilter()
-    async with client.messages.stream(**request) as stream:
-        async for text in stream.text_stream:
-            raw.append(text)
-            shown = visible.feed(text)
-            if shown and on_text is not None:
-                on_text(shown)
-        return await stream.get_final_message()
+    reply = _StreamedReply()
+    usage: dict[str, int] = {}
+    events = await client.messages.create(**request, stream=True)
+    async with events:
+        async for event in events:
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                raw.append(event.delta.text)
+                shown = visible.feed(event.delta.text)
+                if shown and on_text is not None:
+                    on_text(shown)
+            elif event.type == "message_start":
+                reply.model = event.message.model
+                usage.update(_usage_fields(event.message.usage))
+            elif event.type == "message_delta":
+                usage.update(_usage_fields(event.usage))  # cumulative; null fields left out
+                reply.stop_reason = event.delta.stop_reason
+    reply.usage = SimpleNamespace(**usage)
+    return reply
+
+
+def _usage_fields(usage: Any) -> dict[str, int]:
+    names = (
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+    )
+    return {name: getattr(usage, name) for name in names if getattr(usage, name, None) is not None}
 
 
 def _import_sdk() -> None:
