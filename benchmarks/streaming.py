@@ -87,17 +87,15 @@ def main() -> int:
         heartbeat.setInterval(HEARTBEAT_MS)
         heartbeat.timeout.connect(lambda: beats.append(time.monotonic()))
         arrivals: list[tuple[float, int]] = []  # (time, visible characters so far)
-        view = window.chat_dock.view
-        original_append = view.append_streamed
-        received = 0
+        from ui.chat_dock.message_view import MessageBubble
 
-        def timed_append(text: str) -> None:
-            nonlocal received
-            original_append(text)
-            received += len(text)
-            arrivals.append((time.monotonic(), received))
+        original_flush = MessageBubble.flush_streamed
 
-        view.append_streamed = timed_append  # type: ignore[method-assign]
+        def timed_flush(bubble: MessageBubble) -> None:
+            original_flush(bubble)  # the moment the text is in the label
+            arrivals.append((time.monotonic(), len(bubble.text)))
+
+        MessageBubble.flush_streamed = timed_flush  # type: ignore[method-assign]
 
         async def run() -> None:
             created = await services.sessions.create("Benchmark", "1")

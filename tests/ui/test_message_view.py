@@ -33,8 +33,9 @@ def test_streaming_commits_paragraphs_and_keeps_a_plain_tail(qtbot) -> None:
     bubble = view.begin_streaming()
     for piece in ["Para one **bold**.", "\n\n", "Para two ", "still coming"]:
         view.append_streamed(piece)
+    qtbot.waitUntil(lambda: bubble.findChild(QLabel, "bubbleTail") is not None, timeout=1000)
     tail = bubble.findChild(QLabel, "bubbleTail")
-    assert tail.text() == "Para one **bold**.\n\nPara two still coming", "raw text is on screen at once"
+    qtbot.waitUntil(lambda: tail.text() == "Para one **bold**.\n\nPara two still coming", timeout=100)
     bubble.render_streaming()
     assert tail.text() == "Para two still coming"
     rendered = [w for w in bubble.findChildren(QLabel, "bubbleText")]

@@ -27,6 +27,8 @@ from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
 
 RENDER_INTERVAL_MS = 100  # markdown at most ~10x per second while streaming
+PAGE_SIZE = 12  # rendered blocks per page of a bubble
+TAIL_FRAME_MS = 16  # live raw text: at most one label update per frame
 COPIED_FEEDBACK_MS = 1500
 THUMBNAIL_SIZE = 96
 _FENCE = re.compile(r"^```", re.MULTILINE)
@@ -111,6 +113,11 @@ class MessageBubble(QFrame):
         self.setProperty("role", f"bubble-{role}")
         self._raw = ""
         self._committed = 0  # raw[:_committed] is rendered for good while streaming
+        self._pages: list[QWidget] = []
+        self._tail_timer = QTimer(self)
+        self._tail_timer.setSingleShot(True)
+        self._tail_timer.setInterval(TAIL_FRAME_MS)
+        self._tail_timer.timeout.connect(self.flush_streamed)
         self._body = QVBoxLayout()
         self._body.setSpacing(6)
         self.status_label = QLabel(self)
@@ -167,8 +174,18 @@ class MessageBubble(QFrame):
         self.retry_button.setVisible(bool(message.error))
 
     def append_streamed(self, text: str) -> None:
-        """Raw text goes on screen at once (plain, cheap); markdown comes with the next render."""
+        """Raw text goes on screen within a frame (plain, cheap); markdown with the next render.
+
+        Updates are coalesced to one per frame: at 500 deltas a second, setting the label for
+        each one would keep Qt busy laying it out instead of painting.
+        """
         self._raw += text
+        if not self._tail_timer.isActive():
+            self._tail_timer.start()
+
+    def flush_streamed(self) -> None:
+        """Put the raw text received so far on screen now."""
+        self._tail_timer.stop()
         self._tail_label().setText(self._raw[self._committed :].lstrip("\n"))
 
     def render_streaming(self) -> None:
@@ -179,12 +196,9 @@ class MessageBubble(QFrame):
         """
         boundary = _commit_boundary(self._raw, self._committed)
         if boundary > self._committed:
-            tail = self._tail_label()
-            self._body.removeWidget(tail)
             self._append_rendered(self._raw[self._committed : boundary])
-            self._body.addWidget(tail)
             self._committed = boundary
-            tail.setText(self._raw[self._committed :].lstrip("\n"))
+            self.flush_streamed()
 
     def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
         for question in questions:
@@ -222,6 +236,7 @@ class MessageBubble(QFrame):
         self.status_label.setVisible(bool(text))
 
     def _clear_body(self) -> None:
+        self._pages = []
         while self._body.count():
             item = self._body.takeAt(0)
             if item.widget() is not None:
@@ -241,6 +256,7 @@ class MessageBubble(QFrame):
         """Keep what streaming already rendered when the final text is what was streamed."""
         if self._committed == 0 or content.split() != self._raw.split():
             return False  # the final text differs in more than whitespace: render it anew
+        self._tail_timer.stop()
         tail = self._tail_label()
         self._body.removeWidget(tail)
         tail.deleteLater()
@@ -256,7 +272,7 @@ class MessageBubble(QFrame):
         position = 0
         for match in _CODE_BLOCK.finditer(text):
             self._add_markdown(text[position : match.start()])
-            self._body.addWidget(CodeBlock(match.group(2).rstrip("\n"), match.group(1), self))
+            self._add_block(CodeBlock(match.group(2).rstrip("\n"), match.group(1), self))
             position = match.end()
         self._add_markdown(text[position:])
 
@@ -273,14 +289,37 @@ class MessageBubble(QFrame):
         )
         label.setOpenExternalLinks(True)
         label.setText(markdown.strip())
-        self._body.addWidget(label)
+        self._add_block(label)
+
+    def _add_block(self, widget: QWidget) -> None:
+        """Add a rendered block to the current page of blocks (a new page every PAGE_SIZE).
+
+        Pages keep layout work local: a new block, or the streaming tail changing, lays out
+        one page (its own layout caches the rest), not every paragraph of a long reply.
+        """
+        page = self._pages[-1] if self._pages else None
+        if page is None or page.layout().count() >= PAGE_SIZE:
+            page = QWidget(self)
+            page.setObjectName("bubblePage")
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            page_layout.setSpacing(6)
+            tail = self.findChild(QLabel, "bubbleTail")
+            index = self._body.indexOf(tail) if tail is not None else -1
+            self._body.insertWidget(index if index >= 0 else self._body.count(), page)
+            self._pages.append(page)
+        widget.setParent(page)
+        page.layout().addWidget(widget)
 
     def _show_attachments(self, message: ChatMessage) -> None:
         if not message.attachments:
             return
-        row = QHBoxLayout()
+        strip = QWidget(self)
+        strip.setObjectName("attachmentStrip")
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(0, 0, 0, 0)
         for attachment in message.attachments:
-            chip = QLabel(self)
+            chip = QLabel(strip)
             chip.setObjectName("attachmentThumbnail")
             chip.setToolTip(attachment.get("name", ""))
             chip.setAccessibleName(f"Attachment {attachment.get('name', '')}")
@@ -302,7 +341,7 @@ class MessageBubble(QFrame):
                 chip.setText(f"📎 {attachment.get('name', 'file')}")
             row.addWidget(chip)
         row.addStretch(1)
-        self._body.insertLayout(0, row)
+        self._body.insertWidget(0, strip)
 
 
 class MessageView(QScrollArea):
