@@ -142,3 +142,55 @@ def test_without_a_key_the_composer_says_so_and_opens_settings(qtbot, qloop, mak
     qloop.until(lambda: window.findChildren(SettingsDialog))
     assert window.chat_dock.composer.edit.toPlainText() == "hello", "nothing typed is lost"
     assert api.requests == []
+
+
+def test_ctrl_enter_sends_and_shift_enter_breaks_the_line(qtbot, qloop, chat_window, api) -> None:
+    dock = chat_window.chat_dock
+    chat_window.focus_chat()
+    edit = dock.composer.edit
+    qtbot.keyClicks(edit, "line one")
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(edit, "line two")
+    assert edit.toPlainText() == "line one\nline two"
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: not dock.streaming and len(dock.view.bubbles()) == 2)
+    assert api.message_requests[0].body["messages"][0]["content"][-1]["text"] == "line one\nline two"
+
+
+def test_regenerate_never_sits_where_stop_is(qtbot, chat_window) -> None:
+    composer = chat_window.chat_dock.composer
+    composer.set_streaming(True)
+    stop = composer.send_button.geometry()
+    regenerate = composer.regenerate_button.geometry()
+    assert composer.send_button.text() == "Stop"
+    assert not stop.intersects(regenerate) and regenerate.right() < stop.left()
+    composer.set_streaming(False)
+
+
+def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(qtbot, qloop, chat_window, api) -> None:
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("#60a5fa"))
+    mime = QMimeData()
+    mime.setImageData(image)
+    dock = chat_window.chat_dock
+    dock.composer.edit.insertFromMimeData(mime)
+    assert [a.kind for a in dock.composer.attachments] == ["image"]
+    assert "pasted-screenshot.png" in dock.composer.chips.text()
+    chat_window.focus_chat()
+    qtbot.keyClicks(dock.composer.edit, "see screenshot")
+    qtbot.keyClick(dock.composer.edit, Qt.Key.Key_Return)
+    qloop.until(lambda: not dock.streaming and len(dock.view.bubbles()) == 2)
+    blocks = api.message_requests[0].body["messages"][0]["content"]
+    assert blocks[0]["type"] == "image" and blocks[0]["source"]["media_type"] == "image/png"
+    dock._history.clear()
+    chat_window.sessions_panel.select_relative(0)
+    dock.show_session(None)
+    dock.show_session(chat_window.current_session())
+    qloop.until(lambda: len(dock.view.bubbles()) == 2)
+    from PySide6.QtWidgets import QLabel
+
+    thumbnails = dock.view.bubbles()[0].findChildren(QLabel, "attachmentThumbnail")
+    assert len(thumbnails) == 1 and not thumbnails[0].pixmap().isNull()
