@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EXIT_DATABASE_ERROR = 2
 SMOKE_TIMEOUT_S = 60.0
+SETTLE_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -236,6 +237,10 @@ async def _run(
             await runner.shutdown()
             return 1
         timings.mark("sessions_loaded")
+        if args.screenshot:  # let the selected session's conversation load before the picture
+            deadline = loop.time() + SETTLE_TIMEOUT_S
+            while runner.busy and loop.time() < deadline:
+                await asyncio.sleep(0.02)
         await asyncio.sleep(0)  # let the first paint after loading happen
         if args.screenshot:
             args.screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,11 @@ class CredentialStore:
         try:
             value = self._keyring().get_password(self._service, name.value)
         except Exception as error:  # backends raise anything from D-Bus to ctypes
-            log.warning("could not read %s from the keyring: %s", name.value, type(error).__name__)
+            # No keyring at all is a known state (Settings explains it); anything else is odd.
+            level = logging.DEBUG if type(error).__name__ == "NoKeyringError" else logging.WARNING
+            log.log(
+                level, "could not read %s from the keyring: %s", name.value, type(error).__name__
+            )
             return None
         register_secret(value)
         return value
