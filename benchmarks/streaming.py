@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import bisect
 import itertools
+import multiprocessing
 import os
 import statistics
 import sys
@@ -44,7 +45,6 @@ def main() -> int:
     from flowpilot_desktop.app import build_services
     from flowpilot_desktop.config import AppConfig, ConfigStore
     from flowpilot_desktop.paths import AppPaths
-    from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
     from tests.fakes_keyring import MemoryKeyring
     from ui.main_window import MainWindow
     from ui.ops import TaskRunner, install_asyncgen_hooks
@@ -67,13 +67,18 @@ def main() -> int:
             chunks.append(word + ".\n\n")
         else:
             chunks.append(word + " ")
-    api = AnthropicEmulator().start()
-    api.enqueue(ScriptedReply(chunks=chunks, tokens_per_s=args.rate))
+    # The emulator runs in its own process, as a real server would: in this one it would
+    # compete with the app for the GIL and the measurement would be of both.
+    context = multiprocessing.get_context("spawn")
+    commands, answers = context.Queue(), context.Queue()
+    server = context.Process(target=_serve_emulator, args=(chunks, args.rate, commands, answers))
+    server.start()
+    base_url = answers.get(timeout=30)
 
     with tempfile.TemporaryDirectory(prefix="flowpilot-stream-") as scratch:
         paths = AppPaths.for_data_dir(Path(scratch))
         paths.ensure()
-        ConfigStore(paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
+        ConfigStore(paths.config_file).save(AppConfig(anthropic_base_url=base_url))
         services = build_services(paths)
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
@@ -114,10 +119,11 @@ def main() -> int:
             started = time.monotonic()
             loop.run_until_complete(run())
             elapsed = time.monotonic() - started
-        api.stop()
         services.close()
 
-    sent = api.message_requests[0].sent_deltas
+    commands.put("report")
+    sent = answers.get(timeout=30)
+    server.join(10)
     cumulative = []
     total = 0
     for moment, text in sent:
@@ -145,6 +151,18 @@ def main() -> int:
     print(f"delta -> widget, median  : {median:.1f} ms (target <= {TARGET_DELAY_MS} ms)")
     print(f"delta -> widget, p95     : {statistics.quantiles(delays, n=20)[18]:.1f} ms")
     return 0
+
+
+def _serve_emulator(chunks: list[str], rate: float, commands: object, answers: object) -> None:
+    """The emulator's process: serve one scripted reply, then report when each delta left."""
+    sys.path.insert(0, str(ROOT))
+    from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
+
+    with AnthropicEmulator() as api:
+        api.enqueue(ScriptedReply(chunks=chunks, tokens_per_s=rate))
+        answers.put(api.base_url)  # type: ignore[attr-defined]
+        commands.get()  # type: ignore[attr-defined]
+        answers.put(api.message_requests[0].sent_deltas)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
