@@ -114,6 +114,7 @@ class MessageBubble(QFrame):
         self._raw = ""
         self._committed = 0  # raw[:_committed] is rendered for good while streaming
         self._pages: list[QWidget] = []
+        self._tail: QLabel | None = None
         self._tail_timer = QTimer(self)
         self._tail_timer.setSingleShot(True)
         self._tail_timer.setInterval(TAIL_FRAME_MS)
@@ -237,27 +238,28 @@ class MessageBubble(QFrame):
 
     def _clear_body(self) -> None:
         self._pages = []
+        self._tail = None
         while self._body.count():
             item = self._body.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
 
     def _tail_label(self) -> QLabel:
-        tail = self.findChild(QLabel, "bubbleTail")
-        if tail is None:
-            tail = QLabel(self)
-            tail.setObjectName("bubbleTail")
-            tail.setTextFormat(Qt.TextFormat.PlainText)
-            tail.setWordWrap(True)
-            self._body.addWidget(tail)
-        return tail
+        # Held directly: a findChild() search would walk every rendered block, every frame.
+        if self._tail is None:
+            self._tail = QLabel(self)
+            self._tail.setObjectName("bubbleTail")
+            self._tail.setTextFormat(Qt.TextFormat.PlainText)
+            self._tail.setWordWrap(True)
+            self._body.addWidget(self._tail)
+        return self._tail
 
     def _finish_streamed(self, content: str) -> bool:
         """Keep what streaming already rendered when the final text is what was streamed."""
         if self._committed == 0 or content.split() != self._raw.split():
             return False  # the final text differs in more than whitespace: render it anew
         self._tail_timer.stop()
-        tail = self._tail_label()
+        tail, self._tail = self._tail_label(), None
         self._body.removeWidget(tail)
         tail.deleteLater()
         self._append_rendered(self._raw[self._committed :])
@@ -304,8 +306,7 @@ class MessageBubble(QFrame):
             page_layout = QVBoxLayout(page)
             page_layout.setContentsMargins(0, 0, 0, 0)
             page_layout.setSpacing(6)
-            tail = self.findChild(QLabel, "bubbleTail")
-            index = self._body.indexOf(tail) if tail is not None else -1
+            index = self._body.indexOf(self._tail) if self._tail is not None else -1
             self._body.insertWidget(index if index >= 0 else self._body.count(), page)
             self._pages.append(page)
         widget.setParent(page)
