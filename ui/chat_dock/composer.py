@@ -149,7 +149,7 @@ class Composer(QWidget):
         self.edit.sig_image_pasted.connect(self.add_attachment)
         self.send_button.clicked.connect(self._send_or_stop)
         self.regenerate_button.clicked.connect(self.sig_regenerate)
-        self.attach_button.clicked.connect(self._choose_files)
+        self.attach_button.clicked.connect(self.choose_files)
         self.clear_attachments_button.clicked.connect(self.clear_attachments)
         self.set_can_regenerate(False)
 
@@ -218,7 +218,7 @@ class Composer(QWidget):
         text, attachments = self.take_message()
         self.sig_send.emit(text, attachments)
 
-    def _choose_files(self) -> None:
+    def choose_files(self) -> None:
         dialog = QFileDialog(self, "Attach screenshots or log files")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.setNameFilters(

@@ -121,12 +121,7 @@ class ChatDock(QDockWidget):
         )
 
     def send(self, text: str, attachments: list[Attachment]) -> None:
-        if (
-            self._session is None
-            or self._chat is None
-            or self._runner is None
-            or self.composer.streaming
-        ):
+        if not self._can_start_turn():
             return
         session_id = self._session.id
         self._stack.setCurrentWidget(self.view)
@@ -143,12 +138,7 @@ class ChatDock(QDockWidget):
         )
 
     def regenerate(self) -> None:
-        if (
-            self._session is None
-            or self._chat is None
-            or self._runner is None
-            or self.composer.streaming
-        ):
+        if not self._can_start_turn():
             return
         session_id = self._session.id
         self.view.remove_last_assistant()
@@ -159,6 +149,13 @@ class ChatDock(QDockWidget):
             on_failure=lambda error: self._turn_refused(session_id, error, "", [], None),
         )
 
+    def can_regenerate(self) -> bool:
+        return self.composer.regenerate_button.isEnabled()
+
+    def choose_attachments(self) -> None:
+        """Open the file chooser for screenshots and logs."""
+        self.composer.choose_files()
+
     def stop(self) -> None:
         if self._control is not None:
             self._control.stop()
@@ -168,6 +165,14 @@ class ChatDock(QDockWidget):
         return self._control is not None
 
     # ---- Private
+
+    def _can_start_turn(self) -> bool:
+        return (
+            self._session is not None
+            and self._chat is not None
+            and self._runner is not None
+            and not self.composer.streaming
+        )
 
     def _begin_turn(self, session_id: str) -> TurnControl:
         self._history_epoch[session_id] = self._history_epoch.get(session_id, 0) + 1
