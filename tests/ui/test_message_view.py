@@ -61,3 +61,28 @@ def test_view_follows_the_bottom_only_while_at_the_bottom(qtbot) -> None:
     view.jump_button.click()
     qtbot.waitUntil(view.at_bottom)
     assert not view.jump_button.isVisible()
+
+
+def test_settled_text_remembers_heights_per_width_until_its_text_or_font_changes(qtbot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from ui.chat_dock.message_view import SettledText
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    label = SettledText(parent)
+    label.setWordWrap(True)
+    label.setText("word " * 80)
+    plain = QLabel(parent)
+    plain.setWordWrap(True)
+    plain.setText("word " * 80)
+    assert label.heightForWidth(200) == plain.heightForWidth(200)
+    assert label.heightForWidth(400) == plain.heightForWidth(400)
+    assert set(label._heights) == {200, 400}
+    label.setText("short")
+    assert label._heights == {}
+    assert label.heightForWidth(200) < plain.heightForWidth(200)
+    font = label.font()
+    font.setPointSize(font.pointSize() + 6)
+    label.setFont(font)
+    assert label._heights == {}, "a new font wraps differently"

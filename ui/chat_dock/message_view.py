@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -59,6 +59,37 @@ def close_open_fence(markdown: str) -> str:
     return markdown + "\n```" if len(_FENCE.findall(markdown)) % 2 else markdown
 
 
+class SettledText(QLabel):
+    """A finished paragraph that lays its text out once per width.
+
+    Qt asks every word-wrapped label of a layout for its height (heightForWidth, and again for
+    the minimum) on each layout pass, and a label answers by laying its text out anew. While a
+    reply streams there is a layout pass per frame, and a long reply has hundreds of finished
+    paragraphs: answering from a small per-width memory keeps each pass cheap.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._heights: dict[int, int] = {}
+
+    def heightForWidth(self, width: int) -> int:
+        height = self._heights.get(width)
+        if height is None:
+            if len(self._heights) > 8:
+                self._heights.clear()
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def setText(self, text: str) -> None:
+        self._heights.clear()
+        super().setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()  # the same width now wraps differently
+        super().changeEvent(event)
+
+
 class CodeBlock(QFrame):
     """A code block of a reply with its own Copy button."""
 
@@ -76,7 +107,7 @@ class CodeBlock(QFrame):
         header.addWidget(language_label)
         header.addStretch(1)
         header.addWidget(self.copy_button)
-        body = QLabel(self)
+        body = SettledText(self)
         body.setObjectName("codeText")
         body.setTextFormat(Qt.TextFormat.PlainText)
         body.setText(code)
@@ -281,7 +312,7 @@ class MessageBubble(QFrame):
     def _add_markdown(self, markdown: str) -> None:
         if not markdown.strip():
             return
-        label = QLabel(self)
+        label = SettledText(self)
         label.setObjectName("bubbleText")
         label.setTextFormat(Qt.TextFormat.MarkdownText)
         label.setWordWrap(True)
