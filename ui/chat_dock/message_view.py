@@ -27,7 +27,6 @@ from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
 
 RENDER_INTERVAL_MS = 100  # markdown at most ~10x per second while streaming
-PAGE_SIZE = 12  # rendered blocks per page of a bubble
 TAIL_FRAME_MS = 16  # live raw text: at most one label update per frame
 COPIED_FEEDBACK_MS = 1500
 THUMBNAIL_SIZE = 96
@@ -144,7 +143,6 @@ class MessageBubble(QFrame):
         self.setProperty("role", f"bubble-{role}")
         self._raw = ""
         self._committed = 0  # raw[:_committed] is rendered for good while streaming
-        self._pages: list[QWidget] = []
         self._tail: QLabel | None = None
         self._tail_timer = QTimer(self)
         self._tail_timer.setSingleShot(True)
@@ -268,7 +266,6 @@ class MessageBubble(QFrame):
         self.status_label.setVisible(bool(text))
 
     def _clear_body(self) -> None:
-        self._pages = []
         self._tail = None
         while self._body.count():
             item = self._body.takeAt(0)
@@ -325,23 +322,9 @@ class MessageBubble(QFrame):
         self._add_block(label)
 
     def _add_block(self, widget: QWidget) -> None:
-        """Add a rendered block to the current page of blocks (a new page every PAGE_SIZE).
-
-        Pages keep layout work local: a new block, or the streaming tail changing, lays out
-        one page (its own layout caches the rest), not every paragraph of a long reply.
-        """
-        page = self._pages[-1] if self._pages else None
-        if page is None or page.layout().count() >= PAGE_SIZE:
-            page = QWidget(self)
-            page.setObjectName("bubblePage")
-            page_layout = QVBoxLayout(page)
-            page_layout.setContentsMargins(0, 0, 0, 0)
-            page_layout.setSpacing(6)
-            index = self._body.indexOf(self._tail) if self._tail is not None else -1
-            self._body.insertWidget(index if index >= 0 else self._body.count(), page)
-            self._pages.append(page)
-        widget.setParent(page)
-        page.layout().addWidget(widget)
+        """Add a rendered block after the others (before the streaming tail, if any)."""
+        index = self._body.indexOf(self._tail) if self._tail is not None else -1
+        self._body.insertWidget(index if index >= 0 else self._body.count(), widget)
 
     def _show_attachments(self, message: ChatMessage) -> None:
         if not message.attachments:
