@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from flowpilot_desktop.assistant.chat import ChatMessage
@@ -37,11 +38,26 @@ def test_streaming_commits_paragraphs_and_keeps_a_plain_tail(qtbot) -> None:
     tail = bubble.findChild(QLabel, "bubbleTail")
     qtbot.waitUntil(lambda: tail.text() == "Para one **bold**.\n\nPara two still coming", timeout=100)
     bubble.render_streaming()
-    assert tail.text() == "Para two still coming"
+    assert tail.text() == "", "everything received so far is rendered now"
+    assert bubble.findChild(QLabel, "bubbleTailRendered").text() == "Para two still coming"
     rendered = [w for w in bubble.findChildren(QLabel, "bubbleText")]
     assert [w.text() for w in rendered] == ["Para one **bold**."]
+    view.append_streamed(" and more")
+    qtbot.waitUntil(lambda: tail.text() == " and more", timeout=200)
     view.finish_streaming(_message("Para one **bold**.\n\nPara two still coming"))
     assert bubble.findChild(QLabel, "bubbleTail") is None or not bubble.findChild(QLabel, "bubbleTail").isVisible()
+
+
+def test_an_open_code_fence_streams_as_a_closed_code_block(qtbot) -> None:
+    view = MessageView()
+    qtbot.addWidget(view)
+    bubble = view.begin_streaming()
+    view.append_streamed("Run this:\n\n```powershell\nGet-Serv")
+    bubble.render_streaming()
+    rendered = bubble.findChild(QLabel, "bubbleTailRendered")
+    assert rendered.textFormat() == Qt.TextFormat.MarkdownText
+    assert rendered.text() == "```powershell\nGet-Serv\n```"
+    assert [w.text() for w in bubble.findChildren(QLabel, "bubbleText")] == ["Run this:"]
 
 
 def test_view_follows_the_bottom_only_while_at_the_bottom(qtbot) -> None:

@@ -143,7 +143,8 @@ class MessageBubble(QFrame):
         self.setProperty("role", f"bubble-{role}")
         self._raw = ""
         self._committed = 0  # raw[:_committed] is rendered for good while streaming
-        self._tail: QLabel | None = None
+        self._tail: QWidget | None = None
+        self._rendered_to = 0  # raw[_committed:_rendered_to] is shown as markdown in the tail
         self._tail_timer = QTimer(self)
         self._tail_timer.setSingleShot(True)
         self._tail_timer.setInterval(TAIL_FRAME_MS)
@@ -193,7 +194,7 @@ class MessageBubble(QFrame):
             self._raw = message.content
             self._render(final=True)
         self._raw = message.content
-        self._committed = 0
+        self._committed = self._rendered_to = 0
         self._show_attachments(message)
         parts = []
         if message.stopped:
@@ -214,21 +215,26 @@ class MessageBubble(QFrame):
             self._tail_timer.start()
 
     def flush_streamed(self) -> None:
-        """Put the raw text received so far on screen now."""
+        """Put the raw text received since the last render on screen now."""
         self._tail_timer.stop()
-        self._tail_label().setText(self._raw[self._committed :].lstrip("\n"))
+        start = max(self._committed, self._rendered_to)
+        fresh = self._raw[start:]
+        self._tail_raw().setText(fresh.lstrip("\n") if start == self._committed else fresh)
 
     def render_streaming(self) -> None:
-        """Render finished paragraphs and closed code blocks once; only the tail stays plain.
+        """The ~10 Hz render: finished paragraphs and closed code blocks become blocks for good;
+        the unfinished rest is shown as markdown, an open code fence rendered closed.
 
-        Each call costs the size of what arrived since the last one, not of the whole reply,
-        so a 20,000-token reply streams without growing stalls.
+        Each call costs what arrived since the last one plus the unfinished paragraph, not the
+        whole reply, so a 20,000-token reply streams without growing stalls.
         """
         boundary = _commit_boundary(self._raw, self._committed)
         if boundary > self._committed:
             self._append_rendered(self._raw[self._committed : boundary])
             self._committed = boundary
-            self.flush_streamed()
+        self._rendered_to = len(self._raw)
+        self._tail_rendered().setText(close_open_fence(self._raw[self._committed :]).strip())
+        self.flush_streamed()
 
     def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
         for question in questions:
@@ -272,22 +278,39 @@ class MessageBubble(QFrame):
             if item.widget() is not None:
                 item.widget().deleteLater()
 
-    def _tail_label(self) -> QLabel:
+    def _tail_widget(self) -> QWidget:
+        """The unfinished end of a streaming reply: rendered markdown, then fresh raw text."""
         # Held directly: a findChild() search would walk every rendered block, every frame.
         if self._tail is None:
-            self._tail = QLabel(self)
-            self._tail.setObjectName("bubbleTail")
-            self._tail.setTextFormat(Qt.TextFormat.PlainText)
-            self._tail.setWordWrap(True)
+            self._tail = QWidget(self)
+            self._tail.setObjectName("bubbleTailBox")
+            layout = QVBoxLayout(self._tail)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.setSpacing(0)
+            for name, text_format in (
+                ("bubbleTailRendered", Qt.TextFormat.MarkdownText),
+                ("bubbleTail", Qt.TextFormat.PlainText),
+            ):
+                label = QLabel(self._tail)
+                label.setObjectName(name)
+                label.setTextFormat(text_format)
+                label.setWordWrap(True)
+                layout.addWidget(label)
             self._body.addWidget(self._tail)
         return self._tail
+
+    def _tail_rendered(self) -> QLabel:
+        return self._tail_widget().layout().itemAt(0).widget()
+
+    def _tail_raw(self) -> QLabel:
+        return self._tail_widget().layout().itemAt(1).widget()
 
     def _finish_streamed(self, content: str) -> bool:
         """Keep what streaming already rendered when the final text is what was streamed."""
         if self._committed == 0 or content.split() != self._raw.split():
             return False  # the final text differs in more than whitespace: render it anew
         self._tail_timer.stop()
-        tail, self._tail = self._tail_label(), None
+        tail, self._tail = self._tail_widget(), None
         self._body.removeWidget(tail)
         tail.deleteLater()
         self._append_rendered(self._raw[self._committed :])
