@@ -74,3 +74,25 @@ def engine(database_file: Path) -> Iterator[Engine]:
     engine = create_database_engine(f"sqlite:///{database_file}")
     yield engine
     engine.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tear Qt objects down while the QApplication still lives.
+
+    Left to the interpreter's exit, widgets and their Python wrappers are destroyed in no
+    particular order, which can crash the process after every test has passed.
+    """
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()
