@@ -52,6 +52,15 @@ def memory_keyring() -> Iterator[object]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def api():
+    """A local Anthropic Messages API emulator (tests/anthropic_emulator.py) for one test."""
+    from tests.anthropic_emulator import AnthropicEmulator
+
+    with AnthropicEmulator() as emulator:
+        yield emulator
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"

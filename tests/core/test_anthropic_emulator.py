@@ -12,12 +12,6 @@ from tests.anthropic_emulator import BAD_KEY, AnthropicEmulator, ScriptedReply
 SYSTEM = [{"type": "text", "text": "stable prompt " * 200, "cache_control": {"type": "ephemeral"}}]
 
 
-@pytest.fixture
-def api():
-    with AnthropicEmulator() as emulator:
-        yield emulator
-
-
 def _client(api: AnthropicEmulator, key: str = "sk-ant-test", retries: int = 2):
     return anthropic.AsyncAnthropic(api_key=key, base_url=api.base_url, max_retries=retries)
 

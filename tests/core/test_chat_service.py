@@ -25,12 +25,6 @@ KEY = "sk-ant-emulator-key-123"
 
 
 @pytest.fixture
-def api():
-    with AnthropicEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def db(engine):
     database = Database(engine)
     yield database

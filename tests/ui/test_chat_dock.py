@@ -10,17 +10,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from flowpilot_desktop.config import AppConfig, ConfigStore
-from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
+from tests.anthropic_emulator import ScriptedReply
 from tests.ui.helpers import activate
 from ui.settings_dialog import SettingsDialog
 
 KEY = "sk-ant-ui-test-key"
-
-
-@pytest.fixture
-def api():
-    with AnthropicEmulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture
