@@ -19,6 +19,9 @@ class ChangeKind(StrEnum):
     SESSION_RESTORED = "session_restored"
     # A chat turn ended: messages, and whatever its markers changed (facts, task lane, fix).
     ASSISTANT_TURN = "assistant_turn"
+    FACTS = "facts"
+    TASK_LANE = "task_lane"
+    FIX = "fix"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import SessionFact
+from storage.models import SessionFact, utcnow
 from storage.state_version import bump_state_version
 
 
@@ -36,3 +36,24 @@ def add_fact(
     session.add(fact)
     bump_state_version(session, session_id)
     return fact
+
+
+EDITABLE_SOURCES = frozenset({"ai_promote", "engineer_note"})
+
+
+def get_fact(session: Session, session_id: str, fact_id: str) -> SessionFact:
+    fact = session.get(SessionFact, fact_id)
+    if fact is None or fact.session_id != session_id:
+        raise LookupError(fact_id)
+    return fact
+
+
+def edit_fact(session: Session, session_id: str, fact: SessionFact, text: str) -> None:
+    fact.text = " ".join(text.split())
+    bump_state_version(session, session_id)
+
+
+def set_fact_deleted(session: Session, session_id: str, fact: SessionFact, deleted: bool) -> None:
+    """Soft delete (or restore) a fact; bumps state_version."""
+    fact.deleted_at = utcnow() if deleted else None
+    bump_state_version(session, session_id)

@@ -69,3 +69,63 @@ def record_outcome_proposal(
     fix.ai_outcome_proposal = proposal
     bump_state_version(session, session_id)
     return True
+
+
+def get_fix(session: Session, session_id: str, fix_id: str) -> SessionSuggestedFix:
+    fix = session.get(SessionSuggestedFix, fix_id)
+    if fix is None or fix.session_id != session_id:
+        raise LookupError(fix_id)
+    return fix
+
+
+def fix_history(session: Session, session_id: str) -> list[SessionSuggestedFix]:
+    """Every fix of the session, newest first (the superseded ones are the history)."""
+    return list(
+        session.scalars(
+            select(SessionSuggestedFix)
+            .where(SessionSuggestedFix.session_id == session_id)
+            .order_by(SessionSuggestedFix.created_at.desc(), SessionSuggestedFix.id)
+        )
+    )
+
+
+def dismiss_fix(session: Session, session_id: str, fix: SessionSuggestedFix) -> None:
+    """Dismiss the active fix: decision and status dismissed, superseded; bumps state_version."""
+    now = utcnow()
+    fix.user_decision = "dismissed"
+    fix.status = "dismissed"
+    fix.superseded_at = now
+    bump_state_version(session, session_id)
+
+
+def record_outcome(
+    session: Session,
+    session_id: str,
+    fix: SessionSuggestedFix,
+    outcome: str,
+    notes: str | None,
+) -> None:
+    """Write an already validated outcome with its stamps; bumps state_version."""
+    now = utcnow()
+    fix.status = outcome
+    if outcome == "dismissed":
+        fix.user_decision = "dismissed"
+        fix.superseded_at = fix.superseded_at or now
+    elif fix.applied_at is None:
+        fix.applied_at = now
+    if outcome in ("applied_success", "applied_failed"):
+        fix.verified_at = now
+    if outcome == "applied_partial":
+        fix.partial_notes = notes
+    elif outcome == "applied_pending":
+        fix.pending_reason = notes
+    elif outcome == "applied_failed" and notes:
+        fix.failure_reason = notes
+    fix.ai_outcome_proposal = None
+    bump_state_version(session, session_id)
+
+
+def reject_outcome_proposal(session: Session, session_id: str, fix: SessionSuggestedFix) -> None:
+    fix.ai_outcome_proposal = None
+    fix.ai_outcome_proposal_rejected_at = utcnow()
+    bump_state_version(session, session_id)

@@ -1,0 +1,52 @@
+"""The fix outcome state machine (SPEC §8), in one place.
+
+proposed → applied_success | applied_failed | applied_partial | applied_pending | dismissed.
+applied_partial (notes required) and applied_pending (reason required) are parked: they move
+to success, failed or dismissed, or are recorded again with new notes. Success, failed and
+dismissed are terminal. Anything else is refused with a message saying why.
+"""
+
+from __future__ import annotations
+
+from flowpilot_desktop.errors import UserFacingError
+
+TERMINAL = frozenset({"applied_success", "applied_failed", "dismissed"})
+PARKED = frozenset({"applied_partial", "applied_pending"})
+OUTCOMES = frozenset({*TERMINAL, *PARKED})
+LABELS = {
+    "proposed": "proposed",
+    "applied_success": "worked",
+    "applied_failed": "didn't work",
+    "applied_partial": "partly applied",
+    "applied_pending": "still being checked",
+    "dismissed": "dismissed",
+}
+
+
+def allowed_outcomes(current: str) -> frozenset[str]:
+    """The outcomes that may be recorded from ``current``."""
+    if current == "proposed":
+        return OUTCOMES
+    if current in PARKED:
+        return TERMINAL | {current}  # conclude it, or update the notes / reason
+    return frozenset()
+
+
+def check_transition(current: str, outcome: str, notes: str | None) -> str | None:
+    """Validate a requested outcome; return the cleaned notes (None when not needed)."""
+    if outcome not in OUTCOMES:
+        raise UserFacingError(f"“{outcome}” is not an outcome FlowPilot knows.")
+    if outcome not in allowed_outcomes(current):
+        raise UserFacingError(
+            f"This fix is already marked “{LABELS.get(current, current)}”, so it can't be "
+            f"marked “{LABELS[outcome]}”."
+            + (" That outcome is final." if current in TERMINAL else "")
+        )
+    cleaned = (notes or "").strip() or None
+    if outcome == "applied_partial" and cleaned is None:
+        raise UserFacingError("Say what was applied and what was not: partial needs notes.")
+    if outcome == "applied_pending" and cleaned is None:
+        raise UserFacingError(
+            "Say what you are still waiting for: “still checking” needs a reason."
+        )
+    return cleaned

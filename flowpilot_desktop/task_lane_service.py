@@ -1,0 +1,282 @@
+"""The task lane's state and every correction a technician makes to it (SPEC §6, §8).
+
+Facts (add, edit, delete, restore), answers to questions and results of checks, promoting
+them to facts, dismissing the suggested fix and recording its outcome. Each write returns a
+SessionChange; facts, fixes and outcomes bump state_version in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flowpilot_desktop import fix_outcome
+from flowpilot_desktop.assistant.task_lane import find_item
+from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.errors import UserFacingError
+from storage.database import Database
+from storage.repositories import facts, fixes
+from storage.repositories import sessions as session_repository
+
+Synthesizer = Callable[[dict[str, Any]], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class FactView:
+    id: str
+    text: str
+    source_type: str
+    source_ref: str | None
+    editable: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FixView:
+    id: str
+    title: str
+    description: str
+    confidence: int
+    template_id: str | None
+    script: str | None
+    language: str | None
+    parameters: dict[str, Any]
+    decision: str | None
+    status: str
+    applied_at: datetime | None
+    verified_at: datetime | None
+    partial_notes: str | None
+    failure_reason: str | None
+    pending_reason: str | None
+    outcome_proposal: dict[str, Any] | None
+    superseded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskLaneState:
+    session_id: str
+    state_version: int
+    facts: tuple[FactView, ...]
+    questions: tuple[dict[str, Any], ...]
+    checks: tuple[dict[str, Any], ...]
+    active_fix: FixView | None
+    fix_history: tuple[FixView, ...]  # superseded fixes, newest first
+
+
+class TaskLaneService:
+    def __init__(self, database: Database, synthesize: Synthesizer) -> None:
+        self._database = database
+        self._synthesize = synthesize
+
+    async def state(self, session_id: str) -> TaskLaneState:
+        return await self._database.run(lambda s: _state(s, session_id))
+
+    # ---- Facts
+
+    async def add_note(self, session_id: str, text: str) -> SessionChange:
+        cleaned = _required(text, "Write the note first.")
+
+        def write(s: Any) -> None:
+            if facts.add_fact(s, session_id, cleaned, "engineer_note") is None:
+                raise UserFacingError("That fact is already in “What we know”.")
+
+        return await self._write(session_id, write)
+
+    async def edit_fact(self, session_id: str, fact_id: str, text: str) -> SessionChange:
+        cleaned = _required(text, "A fact can't be empty; delete it instead.")
+
+        def write(s: Any) -> None:
+            fact = facts.get_fact(s, session_id, fact_id)
+            if fact.source_type not in facts.EDITABLE_SOURCES:
+                raise UserFacingError(
+                    "This fact comes from a question or a check: edit that item instead, "
+                    "and promote it again."
+                )
+            facts.edit_fact(s, session_id, fact, cleaned)
+
+        return await self._write(session_id, write)
+
+    async def delete_fact(self, session_id: str, fact_id: str) -> SessionChange:
+        return await self._write(
+            session_id,
+            lambda s: facts.set_fact_deleted(
+                s, session_id, facts.get_fact(s, session_id, fact_id), True
+            ),
+        )
+
+    async def restore_fact(self, session_id: str, fact_id: str) -> SessionChange:
+        return await self._write(
+            session_id,
+            lambda s: facts.set_fact_deleted(
+                s, session_id, facts.get_fact(s, session_id, fact_id), False
+            ),
+        )
+
+    # ---- Questions and checks
+
+    async def record_answer(self, session_id: str, item_id: str, answer: str) -> SessionChange:
+        """The end user's answer to a question, or what a check showed (marks the check done)."""
+        cleaned = _required(answer, "Type the answer or the result first.")
+
+        def write(s: Any) -> None:
+            lane = session_repository.get_task_lane(s, session_id) or {}
+            item = find_item(lane, item_id)
+            if item is None:
+                raise UserFacingError("That question or check is no longer in the task lane.")
+            key = "answer" if "text" in item else "result"
+            updated = {**item, key: cleaned, **({"done": True} if key == "result" else {})}
+            session_repository.set_task_lane(s, session_id, _replace_item(lane, updated))
+
+        return await self._write(session_id, write, ChangeKind.TASK_LANE)
+
+    async def promote(
+        self, session_id: str, item_id: str, text: str | None = None
+    ) -> SessionChange:
+        """Turn an answered question or a check's result into a fact: the technician's own words,
+        or one sentence synthesized by the fast model tier from the item and its answer."""
+        lane = await self._database.run(lambda s: session_repository.get_task_lane(s, session_id))
+        item = find_item(lane, item_id)
+        if item is None:
+            raise UserFacingError("That question or check is no longer in the task lane.")
+        fact_text = (text or "").strip() or None
+        if fact_text is None:
+            if not (item.get("answer") or item.get("result")):
+                raise UserFacingError("Record the answer or the result first, then promote it.")
+            fact_text = await self._synthesize(item)
+            if not fact_text:
+                raise UserFacingError(
+                    "The assistant could not turn this into a fact. Write the fact yourself; "
+                    "the answer is kept."
+                )
+        source_type = "question" if "text" in item else "diagnostic_check"
+
+        def write(s: Any) -> None:
+            if facts.add_fact(s, session_id, fact_text, source_type, item_id) is None:
+                raise UserFacingError("That fact is already in “What we know”.")
+
+        return await self._write(session_id, write)
+
+    # ---- Suggested fix
+
+    async def dismiss_fix(self, session_id: str, fix_id: str) -> SessionChange:
+        def write(s: Any) -> None:
+            fix = fixes.get_fix(s, session_id, fix_id)
+            if fix.superseded_at is not None:
+                raise UserFacingError(
+                    "This fix was already replaced or dismissed; only the current suggestion "
+                    "can be dismissed."
+                )
+            fixes.dismiss_fix(s, session_id, fix)
+
+        return await self._write(session_id, write, ChangeKind.FIX)
+
+    async def record_outcome(
+        self, session_id: str, fix_id: str, outcome: str, notes: str | None = None
+    ) -> SessionChange:
+        """Record whether the fix worked (SPEC §8); refused with a reason when not allowed."""
+
+        def write(s: Any) -> None:
+            fix = fixes.get_fix(s, session_id, fix_id)
+            cleaned = fix_outcome.check_transition(fix.status, outcome, notes)
+            fixes.record_outcome(s, session_id, fix, outcome, cleaned)
+
+        return await self._write(session_id, write, ChangeKind.FIX)
+
+    async def accept_outcome_proposal(self, session_id: str, fix_id: str) -> SessionChange:
+        state = await self.state(session_id)
+        fix = state.active_fix
+        if fix is None or fix.id != fix_id or not fix.outcome_proposal:
+            raise UserFacingError("There is no proposed outcome to confirm for this fix.")
+        outcome = {"success": "applied_success", "failure": "applied_failed"}.get(
+            fix.outcome_proposal.get("outcome", ""), "applied_partial"
+        )
+        return await self.record_outcome(
+            session_id, fix_id, outcome, fix.outcome_proposal.get("reason") or None
+        )
+
+    async def reject_outcome_proposal(self, session_id: str, fix_id: str) -> SessionChange:
+        return await self._write(
+            session_id,
+            lambda s: fixes.reject_outcome_proposal(
+                s, session_id, fixes.get_fix(s, session_id, fix_id)
+            ),
+            ChangeKind.FIX,
+        )
+
+    # ---- Private
+
+    async def _write(
+        self, session_id: str, write: Callable[[Any], None], kind: ChangeKind = ChangeKind.FACTS
+    ) -> SessionChange:
+        def unit(s: Any) -> Any:
+            try:
+                write(s)
+            except LookupError:
+                raise UserFacingError("That item no longer exists in this session.") from None
+            return session_repository.get_session_summary(s, session_id)
+
+        return SessionChange.of(await self._database.run(unit), kind)
+
+
+def _required(text: str, message: str) -> str:
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise UserFacingError(message)
+    return cleaned
+
+
+def _replace_item(lane: dict[str, Any], updated: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: [updated if item.get("id") == updated["id"] else item for item in lane.get(key, [])]
+        for key in ("questions", "actions")
+    }
+
+
+def _state(s: Any, session_id: str) -> TaskLaneState:
+    summary = session_repository.get_session_summary(s, session_id)
+    lane = session_repository.get_task_lane(s, session_id) or {}
+    history = fixes.fix_history(s, session_id)
+    active = next((fix for fix in history if fix.superseded_at is None), None)
+    return TaskLaneState(
+        session_id=session_id,
+        state_version=summary.state_version,
+        facts=tuple(
+            FactView(
+                f.id,
+                f.text,
+                f.source_type,
+                f.source_ref,
+                f.source_type in facts.EDITABLE_SOURCES,
+                f.created_at,
+            )
+            for f in facts.live_facts(s, session_id)
+        ),
+        questions=tuple(lane.get("questions") or ()),
+        checks=tuple(lane.get("actions") or ()),
+        active_fix=_fix_view(active) if active is not None else None,
+        fix_history=tuple(_fix_view(f) for f in history if f.superseded_at is not None),
+    )
+
+
+def _fix_view(fix: Any) -> FixView:
+    return FixView(
+        fix.id,
+        fix.title,
+        fix.description,
+        fix.confidence,
+        fix.template_id,
+        fix.ai_drafted_script,
+        fix.script_language,
+        dict(fix.ai_drafted_parameters or {}),
+        fix.user_decision,
+        fix.status,
+        fix.applied_at,
+        fix.verified_at,
+        fix.partial_notes,
+        fix.failure_reason,
+        fix.pending_reason,
+        fix.ai_outcome_proposal,
+        fix.superseded_at,
+    )

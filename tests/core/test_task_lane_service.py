@@ -1,0 +1,193 @@
+"""Task lane service: facts, answers, promotion, dismissal and the fix outcome state machine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from flowpilot_desktop.assistant.apply import apply_reply
+from flowpilot_desktop.assistant.markers import parse_reply
+from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.task_lane_service import TaskLaneService
+from storage.database import Database
+from storage.repositories.sessions import create_session
+
+
+def _block(name: str, payload: object) -> str:
+    return f"[{name}]\n{json.dumps(payload)}\n[/{name}]"
+
+
+REPLY = "\n".join(
+    [
+        "Analysis.",
+        _block("QUESTIONS", [{"text": "Does Teams prompt too?", "options": ["Yes", "No"]}]),
+        _block("ACTIONS", [{"label": "List credentials", "command": "cmdkey /list"}]),
+        _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 70}),
+    ]
+)
+
+
+@pytest.fixture
+def db(engine):
+    database = Database(engine)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def session_id(db: Database) -> str:
+    sid = db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts").id)
+    db.run_sync(lambda s: apply_reply(s, sid, parse_reply(REPLY)))
+    return sid
+
+
+def _service(db: Database, synthesized: str | None = "Teams prompts for the password too.") -> TaskLaneService:
+    async def synthesize(item):
+        return synthesized
+
+    return TaskLaneService(db, synthesize)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_state_shows_the_lane(db, session_id) -> None:
+    state = run(_service(db).state(session_id))
+    assert [q["text"] for q in state.questions] == ["Does Teams prompt too?"]
+    assert [c["label"] for c in state.checks] == ["List credentials"]
+    assert state.active_fix.title == "Clear token" and state.fix_history == ()
+
+
+def test_notes_can_be_added_edited_deleted_and_restored(db, session_id) -> None:
+    service = _service(db)
+    before = run(service.state(session_id)).state_version
+    added = run(service.add_note(session_id, "  Webmail   works "))
+    assert added.state_version == before + 1
+    fact = run(service.state(session_id)).facts[0]
+    assert fact.text == "Webmail works" and fact.editable
+    run(service.edit_fact(session_id, fact.id, "Webmail works in Edge"))
+    assert run(service.state(session_id)).facts[0].text == "Webmail works in Edge"
+    run(service.delete_fact(session_id, fact.id))
+    assert run(service.state(session_id)).facts == ()
+    restored = run(service.restore_fact(session_id, fact.id))
+    assert restored.state_version == before + 4, "every fact write bumps state_version"
+    with pytest.raises(UserFacingError, match="already"):
+        run(service.add_note(session_id, "Webmail works in Edge"))
+    with pytest.raises(UserFacingError, match="empty"):
+        run(service.edit_fact(session_id, fact.id, "   "))
+
+
+def test_facts_from_a_question_are_not_edited_directly(db, session_id) -> None:
+    service = _service(db)
+    question = run(service.state(session_id)).questions[0]
+    run(service.record_answer(session_id, question["id"], "Yes"))
+    run(service.promote(session_id, question["id"], "Teams prompts as well"))
+    fact = run(service.state(session_id)).facts[0]
+    assert fact.source_type == "question" and fact.source_ref == question["id"] and not fact.editable
+    with pytest.raises(UserFacingError, match="edit that item instead"):
+        run(service.edit_fact(session_id, fact.id, "changed"))
+
+
+def test_promote_by_synthesis_and_when_synthesis_gives_nothing(db, session_id) -> None:
+    check = run(_service(db).state(session_id)).checks[0]
+    with pytest.raises(UserFacingError, match="Record the answer"):
+        run(_service(db).promote(session_id, check["id"]))
+    run(_service(db).record_answer(session_id, check["id"], "Two stale MicrosoftOffice entries"))
+    lane_check = run(_service(db).state(session_id)).checks[0]
+    assert lane_check["done"] and lane_check["result"] == "Two stale MicrosoftOffice entries"
+    with pytest.raises(UserFacingError, match="Write the fact yourself"):
+        run(_service(db, synthesized=None).promote(session_id, check["id"]))
+    assert run(_service(db).state(session_id)).checks[0]["result"], "nothing is lost"
+    run(_service(db).promote(session_id, check["id"]))
+    fact = run(_service(db).state(session_id)).facts[0]
+    assert fact.text == "Teams prompts for the password too." and fact.source_type == "diagnostic_check"
+
+
+def test_dismiss_supersedes_and_a_superseded_fix_cannot_be_dismissed(db, session_id) -> None:
+    service = _service(db)
+    first = run(service.state(session_id)).active_fix
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(_block("SUGGEST_FIX", {"title": "Repair Office"}))))
+    state = run(service.state(session_id))
+    assert state.active_fix.title == "Repair Office" and [f.title for f in state.fix_history] == ["Clear token"]
+    with pytest.raises(UserFacingError, match="already replaced"):
+        run(service.dismiss_fix(session_id, first.id))
+    run(service.dismiss_fix(session_id, state.active_fix.id))
+    state = run(service.state(session_id))
+    assert state.active_fix is None and state.fix_history[0].status == "dismissed"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        (["applied_success"], True),
+        (["applied_failed"], True),
+        (["dismissed"], True),
+        (["applied_partial", "applied_success"], True),
+        (["applied_pending", "applied_failed"], True),
+        (["applied_pending", "applied_pending"], True),
+        (["applied_pending", "dismissed"], True),
+        (["applied_success", "applied_failed"], False),
+        (["applied_failed", "applied_partial"], False),
+        (["dismissed", "applied_success"], False),
+        (["applied_partial", "applied_pending"], False),
+    ],
+)
+def test_outcome_transitions(db, session_id, path, allowed) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    *steps, last = path
+    for step in steps:
+        run(service.record_outcome(session_id, fix_id, step, "notes"))
+    if allowed:
+        run(service.record_outcome(session_id, fix_id, last, "notes"))
+        state = run(service.state(session_id))
+        fix = state.active_fix if last != "dismissed" else state.fix_history[0]
+        assert fix.status == last
+    else:
+        with pytest.raises(UserFacingError, match="can't be marked"):
+            run(service.record_outcome(session_id, fix_id, last, "notes"))
+
+
+def test_outcome_stamps_and_required_notes(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    with pytest.raises(UserFacingError, match="partial needs notes"):
+        run(service.record_outcome(session_id, fix_id, "applied_partial", " "))
+    with pytest.raises(UserFacingError, match="needs a reason"):
+        run(service.record_outcome(session_id, fix_id, "applied_pending"))
+    version = run(service.state(session_id)).state_version
+    run(service.record_outcome(session_id, fix_id, "applied_pending", "waiting for a reboot"))
+    fix = run(service.state(session_id)).active_fix
+    assert fix.applied_at is not None and fix.verified_at is None and fix.pending_reason == "waiting for a reboot"
+    run(service.record_outcome(session_id, fix_id, "applied_success"))
+    fix = run(service.state(session_id)).active_fix
+    assert fix.status == "applied_success" and fix.verified_at is not None
+    assert run(service.state(session_id)).state_version == version + 2
+
+
+def test_outcome_proposal_confirmed_or_rejected_for_good(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "works now"})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+    assert run(service.state(session_id)).active_fix.outcome_proposal["outcome"] == "success"
+    run(service.reject_outcome_proposal(session_id, fix_id))
+    assert run(service.state(session_id)).active_fix.outcome_proposal is None
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+    assert run(service.state(session_id)).active_fix.outcome_proposal is None, "never returns"
+    with pytest.raises(UserFacingError, match="no proposed outcome"):
+        run(service.accept_outcome_proposal(session_id, fix_id))
+
+
+def test_confirming_a_proposal_records_the_outcome(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "failure", "reason": "still prompts"})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+    run(service.accept_outcome_proposal(session_id, fix_id))
+    fix = run(service.state(session_id)).active_fix
+    assert fix.status == "applied_failed" and fix.failure_reason == "still prompts"
+    assert fix.outcome_proposal is None
