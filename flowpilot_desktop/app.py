@@ -156,6 +156,7 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     from flowpilot_desktop.services import AppServices
     from flowpilot_desktop.sessions import SessionService
     from flowpilot_desktop.settings_service import SettingsService
+    from flowpilot_desktop.task_lane_service import TaskLaneService
     from storage.database import Database
     from storage.engine import create_database_engine, resolve_database_url, sqlite_file
     from storage.migrate import upgrade_database
@@ -181,14 +182,16 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     file = sqlite_file(url)
     credentials = CredentialStore()  # one store: run-only secrets are shared by every service
     preferences = DatabasePreferences(database)
+    chat = ChatService(
+        database, credentials, config_store, preferences, paths.data_dir / "attachments"
+    )
     return AppServices(
         paths=paths,
         database=database,
         sessions=SessionService(database, user_id),
         settings=SettingsService(config_store, credentials, preferences),
-        chat=ChatService(
-            database, credentials, config_store, preferences, paths.data_dir / "attachments"
-        ),
+        chat=chat,
+        task_lane=TaskLaneService(database, chat.synthesize),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 

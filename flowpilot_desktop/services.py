@@ -8,6 +8,7 @@ from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
+from flowpilot_desktop.task_lane_service import TaskLaneService
 from storage.database import Database
 
 
@@ -18,6 +19,7 @@ class AppServices:
     sessions: SessionService
     settings: SettingsService
     chat: ChatService
+    task_lane: TaskLaneService
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 

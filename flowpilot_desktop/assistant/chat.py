@@ -177,6 +177,16 @@ class ChatService:
 
     # ---- Private
 
+    async def synthesize(self, item: dict[str, Any]) -> str | None:
+        """One fact from a question or check and its answer, by the fast tier (None: nothing
+        usable, including no key or a failed call: the technician then writes it)."""
+        try:
+            client = await self._client()
+        except UserFacingError:
+            return None
+        tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
+        return await synthesize_fact(client, tiers.fact_synthesis, item)
+
     async def prepare(self) -> None:
         """Import the SDK ahead of the first message (it is heavy, and holds the GIL while it
         loads), so the first reply streams as smoothly as the rest."""

@@ -234,3 +234,13 @@ def test_promotion_without_text_is_synthesized_by_the_fast_tier(db, api, tmp_pat
     assert synthesis_request["model"] == "claude-haiku-5-5" and not synthesis_request.get("stream")
     fact = db.run_sync(lambda s: facts.live_facts(s, session_id))[0]
     assert fact.text == "Teams prompts for the password too." and fact.source_ref == item["id"]
+
+
+def test_synthesis_for_the_task_lane_uses_the_fast_tier(db, api, tmp_path, session_id) -> None:
+    api.enqueue("The user sees the prompt in Teams as well.")
+    text = asyncio.run(
+        _service(db, api, tmp_path).synthesize({"text": "Teams too?", "answer": "Yes"})
+    )
+    assert text == "The user sees the prompt in Teams as well."
+    assert api.message_requests[-1].body["model"] == "claude-haiku-5-5"
+    assert asyncio.run(_service(db, api, tmp_path, key=None).synthesize({"text": "x", "answer": "y"})) is None
