@@ -102,3 +102,18 @@ def test_settled_text_remembers_heights_per_width_until_its_text_or_font_changes
     font.setPointSize(font.pointSize() + 6)
     label.setFont(font)
     assert label._heights == {}, "a new font wraps differently"
+
+
+def test_a_single_paragraph_reply_is_shown_once_when_it_ends(qtbot) -> None:
+    """Regression: a frame update still pending at the end re-created the raw tail under the
+    final rendering, so a one-paragraph reply showed twice."""
+    view = MessageView()
+    qtbot.addWidget(view)
+    view.show()
+    bubble = view.begin_streaming()
+    view.append_streamed("One paragraph with **bold** text")
+    view.finish_streaming(_message("One paragraph with **bold** text"))
+    qtbot.wait(3 * 16)
+    assert bubble.findChild(QLabel, "bubbleTail") is None
+    texts = [w.text() for w in bubble.findChildren(QLabel, "bubbleText")]
+    assert texts == ["One paragraph with **bold** text"]

@@ -272,6 +272,7 @@ class MessageBubble(QFrame):
         self.status_label.setVisible(bool(text))
 
     def _clear_body(self) -> None:
+        self._tail_timer.stop()  # a pending frame update must not bring the tail back
         self._tail = None
         while self._body.count():
             item = self._body.takeAt(0)
