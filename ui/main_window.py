@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from flowpilot_desktop import APP_NAME
@@ -28,6 +28,8 @@ from ui.task_lane.dock import TaskLaneDock
 
 WINDOW_STATE_VERSION = 1
 STATUS_MESSAGE_MS = 8000
+NARROW_WINDOW_WIDTH = 1200  # below this the task lane docks at the bottom (SPEC §6)
+BOTTOM_LANE_HEIGHT = 260
 SDK_WARMUP_DELAY_MS = 1500
 
 
@@ -90,9 +92,12 @@ class MainWindow(QMainWindow):
         runner.sig_error.connect(self.show_error)
         runner.sig_busy_changed.connect(self._show_busy)
 
+        self._moving_lane = False
+        self._lane_placed_by_user = False
         self.resize(1360, 840)
         self.restore_layout()
         self.registry.refresh()
+        self.task_lane_dock.dockLocationChanged.connect(self._lane_moved)
 
     # ---- Public API
 
@@ -131,6 +136,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, WINDOW_STATE_VERSION)
+        self._lane_placed_by_user = settings.value("lanePlacedByUser", "false") == "true"
 
     def save_layout(self) -> None:
         settings = self._window_settings()
@@ -138,15 +144,28 @@ class MainWindow(QMainWindow):
         settings.setValue("state", self.saveState(WINDOW_STATE_VERSION))
         current = self.current_session()
         settings.setValue("lastSessionId", current.id if current else "")
+        settings.setValue("lanePlacedByUser", "true" if self._lane_placed_by_user else "false")
         settings.sync()
 
     def reset_layout(self) -> None:
+        self._moving_lane = True
         for dock in (self.sessions_dock, self.chat_dock, self.task_lane_dock):
             dock.setFloating(False)
             dock.show()
         self._place_docks_default()
+        self._moving_lane = False
+        self._lane_placed_by_user = False
+        self._place_lane_for_width()
 
     # ---- Qt overrides
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_lane_for_width()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._place_lane_for_width()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
@@ -250,6 +269,29 @@ class MainWindow(QMainWindow):
             [280, 700, 340],
             Qt.Orientation.Horizontal,
         )
+
+    def _place_lane_for_width(self) -> None:
+        """Below NARROW_WINDOW_WIDTH the lane docks at the bottom so the chat is never crushed;
+        above, on the right. A lane the technician placed (or floated) stays where it is."""
+        lane = self.task_lane_dock
+        if self._lane_placed_by_user or lane.isFloating() or lane.isHidden():
+            return
+        at_bottom = self.dockWidgetArea(lane) == Qt.DockWidgetArea.BottomDockWidgetArea
+        narrow = self.width() < NARROW_WINDOW_WIDTH
+        if narrow == at_bottom:
+            return
+        self._moving_lane = True
+        if narrow:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, lane)
+            self.resizeDocks([lane], [BOTTOM_LANE_HEIGHT], Qt.Orientation.Vertical)
+        else:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lane)
+            self.splitDockWidget(self.chat_dock, lane, Qt.Orientation.Horizontal)
+        self._moving_lane = False
+
+    def _lane_moved(self, _area: Qt.DockWidgetArea) -> None:
+        if not self._moving_lane:
+            self._lane_placed_by_user = True
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

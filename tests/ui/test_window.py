@@ -168,3 +168,23 @@ def test_the_window_shows_the_selected_session_in_every_dock(qtbot, qloop, make_
     window.sessions_panel.select_first()
     assert window.windowTitle().startswith("Printer offline")
     assert "#77" in window.chat_dock.header.meta_label.text()
+
+
+def test_task_lane_docks_at_the_bottom_in_a_narrow_window(qtbot, qloop, make_window) -> None:
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    window = _active(qtbot, make_window)
+    bottom, right = QtCore_Qt.DockWidgetArea.BottomDockWidgetArea, QtCore_Qt.DockWidgetArea.RightDockWidgetArea
+    window.resize(1300, 800)
+    qtbot.waitUntil(lambda: window.width() == 1300)
+    assert window.dockWidgetArea(window.task_lane_dock) == right
+    window.resize(1100, 800)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.task_lane_dock) == bottom)
+    window.resize(1300, 800)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(window.task_lane_dock) == right)
+
+    # The technician puts the lane on the left: resizing leaves it there.
+    window.addDockWidget(QtCore_Qt.DockWidgetArea.LeftDockWidgetArea, window.task_lane_dock)
+    window.resize(1100, 800)
+    qtbot.wait(50)
+    assert window.dockWidgetArea(window.task_lane_dock) == QtCore_Qt.DockWidgetArea.LeftDockWidgetArea
