@@ -514,7 +514,8 @@ class MainWindow(QMainWindow):
         self.registry.refresh()
         self.sig_sessions_loaded.emit(len(sessions))
         # Warm the assistant's SDK up once the window is on screen and idle.
-        QTimer.singleShot(SDK_WARMUP_DELAY_MS, self._warm_up_assistant)
+        # With the window as context, the timer dies with it (tests close windows quickly).
+        QTimer.singleShot(SDK_WARMUP_DELAY_MS, self, self._warm_up_assistant)
 
     def _after_write(
         self, dialog: SessionFormDialog | None, change: SessionChange, *, select: bool

@@ -27,7 +27,7 @@ def _type_and_submit_new_session(
 def _wait_for_dialog(qtbot, window) -> SessionFormDialog:
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SessionFormDialog)))
     dialog = next(d for d in window.findChildren(SessionFormDialog) if d.isVisible())
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    activate(qtbot, dialog)
     return dialog
 
 

@@ -91,7 +91,6 @@ class SessionFormDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.activateWindow()
         self.title_edit.setFocus()
 
     def show_error(self, message: str) -> None:
