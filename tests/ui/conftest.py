@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -68,6 +69,11 @@ def qloop(qapp) -> Iterator[LoopDriver]:
     sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
     loop.close()
     asyncio.set_event_loop(None)
+    del driver, loop
+    # Collect this test's Python-owned Qt objects (the loop's timers and signallers, task
+    # runners) now, at a quiet moment, rather than whenever the collector next runs, which may
+    # be in the middle of Qt delivering an event in a later test.
+    gc.collect()
 
 
 @pytest.fixture
