@@ -4,9 +4,13 @@ proposed → applied_success | applied_failed | applied_partial | applied_pendin
 applied_partial (notes required) and applied_pending (reason required) are parked: they move
 to success, failed or dismissed, or are recorded again with new notes. Success, failed and
 dismissed are terminal. Anything else is refused with a message saying why.
+
+The outcome banner's mode is chosen here too, so the rule is tested without a window.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from flowpilot_desktop.errors import UserFacingError
 
@@ -50,3 +54,37 @@ def check_transition(current: str, outcome: str, notes: str | None) -> str | Non
             "Say what you are still waiting for: “still checking” needs a reason."
         )
     return cleaned
+
+
+NUDGE_AFTER_MESSAGES = 3  # technician messages after applying before the passive nudge
+
+
+class BannerMode(StrEnum):
+    """What the outcome banner above the composer asks (SPEC §8)."""
+
+    HIDDEN = "hidden"  # no active fix, or its outcome is final
+    PROPOSED = "proposed"  # Apply or Dismiss
+    VERIFYING = "verifying"  # applied: worked, didn't work, partly
+    NUDGE = "nudge"  # verifying, and the technician has talked on for a while
+    PARTIAL = "partial"  # parked: update the notes or conclude
+    PENDING = "pending"  # parked: update the reason or conclude
+    AI_CONFIRMING = "ai_confirming"  # the assistant proposed an outcome: confirm or reject
+
+
+def banner_mode(
+    status: str, applied: bool, has_proposal: bool, messages_since_applied: int
+) -> BannerMode:
+    """The banner's mode for the active fix."""
+    if status in TERMINAL:
+        return BannerMode.HIDDEN
+    if has_proposal:
+        return BannerMode.AI_CONFIRMING
+    if status == "applied_partial":
+        return BannerMode.PARTIAL
+    if status == "applied_pending":
+        return BannerMode.PENDING
+    if not applied:
+        return BannerMode.PROPOSED
+    if messages_since_applied >= NUDGE_AFTER_MESSAGES:
+        return BannerMode.NUDGE
+    return BannerMode.VERIFYING

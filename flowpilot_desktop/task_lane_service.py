@@ -17,7 +17,7 @@ from flowpilot_desktop.assistant.task_lane import find_item
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from storage.database import Database
-from storage.repositories import facts, fixes
+from storage.repositories import facts, fixes, messages
 from storage.repositories import sessions as session_repository
 
 Synthesizer = Callable[[dict[str, Any]], Awaitable[str | None]]
@@ -63,6 +63,20 @@ class TaskLaneState:
     checks: tuple[dict[str, Any], ...]
     active_fix: FixView | None
     fix_history: tuple[FixView, ...]  # superseded fixes, newest first
+    messages_since_applied: int  # technician messages after the active fix was applied
+    exchanges: int  # assistant replies that did not fail (Resolve/Escalate need one)
+
+    @property
+    def banner_mode(self) -> fix_outcome.BannerMode:
+        fix = self.active_fix
+        if fix is None:
+            return fix_outcome.BannerMode.HIDDEN
+        return fix_outcome.banner_mode(
+            fix.status,
+            fix.applied_at is not None,
+            bool(fix.outcome_proposal),
+            self.messages_since_applied,
+        )
 
 
 class TaskLaneService:
@@ -172,6 +186,24 @@ class TaskLaneService:
 
         return await self._write(session_id, write, ChangeKind.FIX)
 
+    async def record_run(self, session_id: str, fix_id: str) -> SessionChange:
+        """The technician ran the fix's drafted script as it is (decision ``one_off``)."""
+
+        def write(s: Any) -> None:
+            fix = fixes.get_fix(s, session_id, fix_id)
+            if fix.superseded_at is not None:
+                raise UserFacingError("This fix was replaced; run the current suggestion instead.")
+            if not (fix.ai_drafted_script or "").strip():
+                raise UserFacingError(
+                    "This fix has no drafted script to run. Ask the assistant to draft one, "
+                    "or record the outcome once you have applied the fix by hand."
+                )
+            if fix.status in fix_outcome.TERMINAL:
+                raise UserFacingError("This fix already has a final outcome.")
+            fixes.record_decision(s, session_id, fix, "one_off")
+
+        return await self._write(session_id, write, ChangeKind.FIX)
+
     async def record_outcome(
         self, session_id: str, fix_id: str, outcome: str, notes: str | None = None
     ) -> SessionChange:
@@ -239,6 +271,7 @@ def _state(s: Any, session_id: str) -> TaskLaneState:
     lane = session_repository.get_task_lane(s, session_id) or {}
     history = fixes.fix_history(s, session_id)
     active = next((fix for fix in history if fix.superseded_at is None), None)
+    since = active.applied_at if active is not None else None
     return TaskLaneState(
         session_id=session_id,
         state_version=summary.state_version,
@@ -257,6 +290,10 @@ def _state(s: Any, session_id: str) -> TaskLaneState:
         checks=tuple(lane.get("actions") or ()),
         active_fix=_fix_view(active) if active is not None else None,
         fix_history=tuple(_fix_view(f) for f in history if f.superseded_at is not None),
+        messages_since_applied=(
+            messages.count_messages(s, session_id, "user", after=since) if since else 0
+        ),
+        exchanges=messages.count_messages(s, session_id, "assistant", answered=True),
     )
 
 

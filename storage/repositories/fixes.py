@@ -98,6 +98,22 @@ def dismiss_fix(session: Session, session_id: str, fix: SessionSuggestedFix) -> 
     bump_state_version(session, session_id)
 
 
+RUNNING_DECISIONS = frozenset({"one_off", "draft_template"})  # these mean the script ran
+
+
+def record_decision(
+    session: Session, session_id: str, fix: SessionSuggestedFix, decision: str
+) -> None:
+    """Store how the technician chose to use the fix's script (SPEC §7); bumps state_version.
+
+    Running decisions stamp ``applied_at`` when it is still unset; ``build_template`` does not.
+    """
+    fix.user_decision = decision
+    if decision in RUNNING_DECISIONS and fix.applied_at is None:
+        fix.applied_at = utcnow()
+    bump_state_version(session, session_id)
+
+
 def record_outcome(
     session: Session,
     session_id: str,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AiSession, Message, utcnow
@@ -18,6 +19,26 @@ def list_messages(session: Session, session_id: str) -> list[Message]:
             .order_by(Message.created_at, Message.id)
         )
     )
+
+
+def count_messages(
+    session: Session,
+    session_id: str,
+    role: str,
+    *,
+    after: datetime | None = None,
+    answered: bool = False,
+) -> int:
+    """How many messages of ``role`` the session has: only after ``after`` if given, and
+    with ``answered`` only those that did not fail."""
+    query = select(func.count(Message.id)).where(
+        Message.session_id == session_id, Message.role == role
+    )
+    if answered:
+        query = query.where(Message.error.is_(None))
+    if after is not None:
+        query = query.where(Message.created_at > after)
+    return session.scalar(query) or 0
 
 
 def add_message(session: Session, session_id: str, role: str, **fields: Any) -> Message:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import AiSession, utcnow
-from storage.state_version import SessionNotFoundError
+from storage.state_version import SessionNotFoundError, bump_state_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +98,13 @@ def get_task_lane(session: Session, session_id: str) -> dict[str, Any] | None:
 
 
 def set_task_lane(session: Session, session_id: str, task_lane: dict[str, Any]) -> None:
+    """Store the open questions and checks (with answers and results); bumps state_version,
+    since a check's result is part of what a resolution or escalation note reports."""
     ai_session = session.get(AiSession, session_id)
     if ai_session is None:
         raise SessionNotFoundError(session_id)
     ai_session.pending_task_lane = task_lane
-    session.flush()
+    bump_state_version(session, session_id)
 
 
 def get_ticket_snapshot(session: Session, session_id: str) -> dict[str, Any] | None:

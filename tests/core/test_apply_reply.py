@@ -59,7 +59,7 @@ def test_markers_are_persisted_and_bump_state_version(db, session_id) -> None:
     fix = db.run_sync(lambda s: fixes.active_fix(s, session_id))
     assert fix.title == "Clear token" and fix.script_language == "powershell"
     assert fix.status == "proposed" and fix.applied_at is None
-    assert _version(db, session_id) == 2, "one bump for the fact, one for the fix"
+    assert _version(db, session_id) == 3, "one bump each for the lane, the fact and the fix"
 
 
 def test_reapplying_the_same_reply_changes_nothing(db, session_id) -> None:

@@ -191,3 +191,61 @@ def test_confirming_a_proposal_records_the_outcome(db, session_id) -> None:
     fix = run(service.state(session_id)).active_fix
     assert fix.status == "applied_failed" and fix.failure_reason == "still prompts"
     assert fix.outcome_proposal is None
+
+
+def test_running_the_drafted_script_once_stamps_applied_at(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    with pytest.raises(UserFacingError, match="no drafted script"):
+        run(service.record_run(session_id, fix_id))
+    scripted = _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 70, "script": "cmdkey /delete:x", "script_language": "batch"})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(scripted)))
+    fix = run(service.state(session_id)).active_fix
+    assert fix.applied_at is None
+    run(service.record_run(session_id, fix.id))
+    fix = run(service.state(session_id)).active_fix
+    assert fix.decision == "one_off" and fix.applied_at is not None and fix.status == "proposed"
+    run(service.record_outcome(session_id, fix.id, "applied_success"))
+    with pytest.raises(UserFacingError, match="final outcome"):
+        run(service.record_run(session_id, fix.id))
+
+
+def test_every_lane_write_bumps_state_version(db, session_id) -> None:
+    service = _service(db)
+    state = run(service.state(session_id))
+    question, check, fix_id = state.questions[0], state.checks[0], state.active_fix.id
+    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "ok"})
+    writes = [
+        lambda: service.record_answer(session_id, question["id"], "Yes"),
+        lambda: service.promote(session_id, question["id"], "Teams prompts too"),
+        lambda: service.record_answer(session_id, check["id"], "two entries"),
+        lambda: service.promote(session_id, check["id"]),
+        lambda: service.reject_outcome_proposal(session_id, fix_id),
+        lambda: service.record_outcome(session_id, fix_id, "applied_pending", "reboot"),
+        lambda: service.dismiss_fix(session_id, fix_id),
+    ]
+    for index, write in enumerate(writes):
+        if index == 4:
+            db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+        before = run(service.state(session_id)).state_version
+        change = run(write())
+        assert change.state_version == before + 1 == run(service.state(session_id)).state_version, index
+
+
+def test_banner_mode_follows_the_fix(db, session_id) -> None:
+    from flowpilot_desktop.fix_outcome import BannerMode
+    from storage.repositories.messages import add_message
+
+    service = _service(db)
+    state = run(service.state(session_id))
+    assert state.banner_mode is BannerMode.PROPOSED and state.messages_since_applied == 0
+    fix_id = state.active_fix.id
+    db.run_sync(lambda s: add_message(s, session_id, "user", content="before applying"))
+    run(service.record_outcome(session_id, fix_id, "applied_pending", "reboot tonight"))
+    assert run(service.state(session_id)).banner_mode is BannerMode.PENDING
+    for n in range(3):
+        db.run_sync(lambda s, n=n: add_message(s, session_id, "user", content=f"after {n}"))
+    state = run(service.state(session_id))
+    assert state.messages_since_applied == 3
+    run(service.record_outcome(session_id, fix_id, "applied_success"))
+    assert run(service.state(session_id)).banner_mode is BannerMode.HIDDEN
