@@ -244,6 +244,7 @@ async def _run(
             deadline = loop.time() + SETTLE_TIMEOUT_S
             while runner.busy and loop.time() < deadline:
                 await asyncio.sleep(0.02)
+            await asyncio.sleep(0.4)  # animations (the outcome banner slides up) come to rest
         await asyncio.sleep(0)  # let the first paint after loading happen
         if args.screenshot:
             args.screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flowpilot_desktop.assistant.apply import apply_reply
+from flowpilot_desktop.assistant.markers import parse_reply
 from resources import resource_path
 from storage.database import Database
 from storage.models import AiSession, Message, SessionFact, utcnow
@@ -45,13 +47,17 @@ def _seed(session: Session, user_id: str) -> int:
             session.add(SessionFact(session_id=ai_session.id, created_at=moment, **fact))
         for offset, message in enumerate(entry["messages"]):
             stamp = moment - timedelta(minutes=len(entry["messages"]) - offset)
+            # A reply with markers fills the task lane the way a live reply would.
+            raw = message.get("raw_content", message["content"])
             session.add(
                 Message(
                     session_id=ai_session.id,
                     role=message["role"],
                     content=message["content"],
-                    raw_content=message["content"],
+                    raw_content=raw,
                     created_at=stamp,
                 )
             )
+            if raw != message["content"]:
+                apply_reply(session, ai_session.id, parse_reply(raw))
     return len(data["sessions"])

@@ -36,6 +36,7 @@ class FactView:
 @dataclass(frozen=True)
 class FixView:
     id: str
+    session_id: str
     title: str
     description: str
     confidence: int
@@ -182,6 +183,7 @@ class TaskLaneService:
                     "This fix was already replaced or dismissed; only the current suggestion "
                     "can be dismissed."
                 )
+            fix_outcome.check_transition(fix.status, "dismissed", None)
             fixes.dismiss_fix(s, session_id, fix)
 
         return await self._write(session_id, write, ChangeKind.FIX)
@@ -300,6 +302,7 @@ def _state(s: Any, session_id: str) -> TaskLaneState:
 def _fix_view(fix: Any) -> FixView:
     return FixView(
         fix.id,
+        fix.session_id,
         fix.title,
         fix.description,
         fix.confidence,

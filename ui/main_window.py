@@ -12,11 +12,13 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from flowpilot_desktop import APP_NAME
 from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.settings_service import SettingsSnapshot
 from ui.actions import ActionRegistry, ActionSpec
 from ui.chat_dock.dock import ChatDock
+from ui.fix_controller import FixController
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
 from ui.session_bus import SessionBus
@@ -25,6 +27,7 @@ from ui.sessions_dock.dock import SessionsDock
 from ui.settings_dialog import SettingsDialog
 from ui.shortcuts_overlay import ShortcutsOverlay
 from ui.task_lane.dock import TaskLaneDock
+from ui.undo import UndoStack
 
 WINDOW_STATE_VERSION = 1
 STATUS_MESSAGE_MS = 8000
@@ -49,7 +52,8 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.bus = SessionBus(self)
         self.registry = ActionRegistry(self)
-        self._deleted_stack: list[SessionSummary] = []
+        self.undo_stack = UndoStack(self)
+        self.undo_stack.sig_changed.connect(lambda: self.registry.refresh())
         self._settings_dialog: SettingsDialog | None = None
         self._state_file = services.paths.window_state_file
 
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
 
         self.sessions_dock = SessionsDock(self)
         self.chat_dock = ChatDock(self)
+        self.fixes = FixController(self, services.task_lane, runner, self.bus.publish)
         self.task_lane_dock = TaskLaneDock(self)
         self.sessions_panel = self.sessions_dock.panel
         self._place_docks_default()
@@ -83,8 +88,7 @@ class MainWindow(QMainWindow):
         self.chat_dock.sig_turn_finished.connect(self._turn_finished)
         self.chat_dock.sig_streaming_changed.connect(lambda _streaming: self.registry.refresh())
         self.chat_dock.sig_streaming_changed.connect(self.task_lane_dock.set_thinking)
-        self.task_lane_dock.attach(services.task_lane, runner)
-        self.bus.sig_session_changed.connect(self.task_lane_dock.on_session_changed)
+        self._connect_task_lane()
         self.sessions_panel.sig_selection_changed.connect(self.bus.select)
         self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
         self.bus.sig_current_session_changed.connect(self._show_session)
@@ -201,7 +205,7 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Question,
             "Delete session",
             f"Delete “{current.title}”?\n\nYou can bring it back with Undo "
-            f"({self.registry.shortcut_text('session.undo_delete')}) until FlowPilot closes.",
+            f"({self.registry.shortcut_text('edit.undo')}) until FlowPilot closes.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -226,16 +230,24 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
-    def undo_delete(self) -> None:
-        if not self._deleted_stack:
-            return
-        summary = self._deleted_stack.pop()
-        self.registry.refresh()
-        self.runner.run(
-            self.services.sessions.restore(summary.id),
-            on_success=lambda change: self._after_write(None, change, select=True),
-            title="Could not restore the session",
+    def undo(self) -> None:
+        """Undo the last delete (a session or a fact)."""
+        self.undo_stack.undo()
+
+    def conclude(self, kind: str) -> None:
+        """Resolve or Escalate (the bottom slot of the task lane)."""
+        self.statusBar().showMessage(
+            f"{kind.capitalize()}: posting to ConnectWise is not available in this build yet.",
+            STATUS_MESSAGE_MS,
         )
+
+    @property
+    def active_fix(self):  # noqa: ANN201 - FixView | None, from the lane's state
+        return self.task_lane_dock.active_fix
+
+    def banner_mode(self) -> BannerMode:
+        state = self.task_lane_dock.state
+        return state.banner_mode if state is not None else BannerMode.HIDDEN
 
     def open_settings(self) -> None:
         if self._settings_dialog is not None:
@@ -343,13 +355,14 @@ class MainWindow(QMainWindow):
                     keywords=("remove",),
                 ),
                 ActionSpec(
-                    "session.undo_delete",
+                    "edit.undo",
                     "&Undo delete",
-                    "Sessions",
-                    self.undo_delete,
+                    "Edit",
+                    self.undo,
                     ("Ctrl+Z",),
-                    enabled_when=lambda: bool(self._deleted_stack),
-                    keywords=("restore",),
+                    enabled_when=lambda: self.undo_stack.can_undo,
+                    description="Bring back the last deleted session or fact",
+                    keywords=("restore", "undo"),
                 ),
                 ActionSpec(
                     "session.next",
@@ -443,6 +456,7 @@ class MainWindow(QMainWindow):
                 ActionSpec(
                     "app.quit", "&Quit", "File", self.close, ("Ctrl+Q",), keywords=("exit",)
                 ),
+                *self._fix_action_specs(),
             ]
         )
 
@@ -451,11 +465,11 @@ class MainWindow(QMainWindow):
         menus.setObjectName("menuBar")
         menu_layout = {
             "&File": ["app.settings", None, "app.quit"],
+            "&Edit": ["edit.undo"],
             "&Sessions": [
                 "session.new",
                 "session.rename",
                 "session.delete",
-                "session.undo_delete",
                 None,
                 "session.filter",
                 "session.next",
@@ -471,6 +485,24 @@ class MainWindow(QMainWindow):
                 "view.toggle_task_lane",
                 None,
                 "view.reset_layout",
+            ],
+            "&Triage": [
+                "lane.add_note",
+                None,
+                "fix.apply",
+                "fix.dismiss",
+                "fix.history",
+                None,
+                "fix.worked",
+                "fix.failed",
+                "fix.partial",
+                "fix.pending",
+                "fix.confirm_outcome",
+                "fix.reject_outcome",
+                "fix.toggle_banner",
+                None,
+                "ticket.resolve",
+                "ticket.escalate",
             ],
             "&Help": ["app.palette", "app.shortcuts"],
         }
@@ -530,16 +562,38 @@ class MainWindow(QMainWindow):
     def _deleted(self, change: SessionChange) -> None:
         row = self.sessions_panel.list_view.currentIndex().row()
         self.bus.publish(change)
-        if change.summary is not None:
-            self._deleted_stack.append(change.summary)
+        title = change.summary.title if change.summary else "Session"
+        self.undo_stack.push(f"delete of “{title}”", lambda: self._restore_session(change))
         if not self.sessions_panel.select_row(max(row, 0)):
             self.bus.select(None)
         self.registry.refresh()
-        title = change.summary.title if change.summary else "Session"
         self.statusBar().showMessage(
-            f"Deleted “{title}”. Undo: {self.registry.shortcut_text('session.undo_delete')}",
+            f"Deleted “{title}”. Undo: {self.registry.shortcut_text('edit.undo')}",
             STATUS_MESSAGE_MS,
         )
+
+    def _restore_session(self, change: SessionChange) -> None:
+        self.runner.run(
+            self.services.sessions.restore(change.session_id),
+            on_success=lambda restored: self._after_write(None, restored, select=True),
+            title="Could not restore the session",
+        )
+
+    def _fact_deleted(self, session_id: str, fact_id: str, text: str) -> None:
+        self.undo_stack.push(
+            f"delete of the fact “{text[:40]}”",
+            lambda: self.task_lane_dock.restore_fact(session_id, fact_id),
+        )
+        self.statusBar().showMessage(
+            f"Fact deleted. Undo: {self.registry.shortcut_text('edit.undo')}", STATUS_MESSAGE_MS
+        )
+
+    def _fix_failed(self, message: str) -> None:
+        if self.chat_dock.banner.isVisible():
+            self.chat_dock.banner.show_error(message)
+            self.statusBar().showMessage(message.splitlines()[0], STATUS_MESSAGE_MS)
+        else:
+            self.show_error("The fix", message)
 
     def _apply_change(self, change: SessionChange) -> None:
         if change.summary is None:
@@ -551,6 +605,150 @@ class MainWindow(QMainWindow):
         current = self.current_session()
         if current is not None and current.id == change.session_id:
             self._show_session(current)
+
+    def _connect_task_lane(self) -> None:
+        lane, banner, fixes = self.task_lane_dock, self.chat_dock.banner, self.fixes
+        lane.attach(self.services.task_lane, self.runner, self.bus.publish, self._window_settings)
+        self.bus.sig_session_changed.connect(lane.on_session_changed)
+        lane.sig_state_loaded.connect(self.chat_dock.show_task_state)
+        lane.sig_state_loaded.connect(lambda _state: self.registry.refresh())
+        lane.sig_open_fix.connect(fixes.apply)
+        lane.sig_dismiss_fix.connect(fixes.dismiss)
+        lane.sig_show_history.connect(fixes.show_history)
+        lane.sig_fact_deleted.connect(self._fact_deleted)
+        lane.sig_undo_requested.connect(self.undo)
+        lane.sig_resolve_requested.connect(lambda: self.registry.trigger("ticket.resolve"))
+        lane.sig_escalate_requested.connect(lambda: self.registry.trigger("ticket.escalate"))
+        banner.sig_apply.connect(fixes.apply)
+        banner.sig_dismiss.connect(fixes.dismiss)
+        banner.sig_outcome.connect(fixes.record_outcome)
+        banner.sig_confirm_proposal.connect(fixes.confirm_proposal)
+        banner.sig_reject_proposal.connect(fixes.reject_proposal)
+        fixes.sig_failed.connect(self._fix_failed)
+        fixes.sig_recorded.connect(
+            lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        )
+
+    def _fix_action_specs(self) -> list[ActionSpec]:
+        """The suggested fix and its outcome, from the keyboard (SPEC §8, §11)."""
+
+        def when(*modes: BannerMode) -> Callable[[], bool]:
+            return lambda: self.active_fix is not None and self.banner_mode() in modes
+
+        def on_fix(handler: Callable[..., None], *args: str) -> Callable[[], None]:
+            return lambda: self.active_fix is not None and handler(self.active_fix, *args)
+
+        undecided = (BannerMode.PROPOSED, BannerMode.VERIFYING, BannerMode.NUDGE)
+        open_modes = (*undecided, BannerMode.PARTIAL, BannerMode.PENDING)
+        has_state = lambda: self.task_lane_dock.state is not None  # noqa: E731
+        can_conclude = lambda: has_state() and self.task_lane_dock.state.exchanges > 0  # noqa: E731
+        banner = self.chat_dock.banner
+        return [
+            ActionSpec(
+                "lane.add_note",
+                "Add a &note to What we know",
+                "Triage",
+                self.task_lane_dock.open_note_editor,
+                ("Ctrl+Shift+N",),
+                enabled_when=lambda: self.current_session() is not None,
+                keywords=("fact", "what we know", "confirmed"),
+            ),
+            ActionSpec(
+                "fix.apply",
+                "&Apply the suggested fix",
+                "Triage",
+                on_fix(self.fixes.apply),
+                enabled_when=lambda: self.active_fix is not None,
+                description="Open the fix's script",
+                keywords=("script", "run"),
+            ),
+            ActionSpec(
+                "fix.dismiss",
+                "&Dismiss the suggested fix",
+                "Triage",
+                on_fix(self.fixes.dismiss),
+                enabled_when=when(*open_modes, BannerMode.AI_CONFIRMING),
+            ),
+            ActionSpec(
+                "fix.history",
+                "Earlier fix suggestions",
+                "Triage",
+                lambda: self.fixes.show_history(self.task_lane_dock.state),
+                enabled_when=lambda: has_state() and bool(self.task_lane_dock.state.fix_history),
+                keywords=("superseded", "history"),
+            ),
+            ActionSpec(
+                "fix.worked",
+                "The fix &worked",
+                "Triage",
+                on_fix(self.fixes.record_outcome, "applied_success"),
+                enabled_when=when(*open_modes),
+                keywords=("outcome", "success"),
+            ),
+            ActionSpec(
+                "fix.failed",
+                "The fix did&n't work",
+                "Triage",
+                on_fix(self.fixes.record_outcome, "applied_failed"),
+                enabled_when=when(*open_modes),
+                keywords=("outcome", "failed"),
+            ),
+            ActionSpec(
+                "fix.partial",
+                "The fix was &partly applied…",
+                "Triage",
+                lambda: banner.ask_notes("applied_partial"),
+                enabled_when=when(*undecided, BannerMode.PARTIAL),
+                keywords=("outcome", "partial"),
+            ),
+            ActionSpec(
+                "fix.pending",
+                "Still &checking the fix…",
+                "Triage",
+                lambda: banner.ask_notes("applied_pending"),
+                enabled_when=when(*undecided, BannerMode.PENDING),
+                keywords=("outcome", "pending", "waiting"),
+            ),
+            ActionSpec(
+                "fix.confirm_outcome",
+                "&Confirm the assistant's outcome",
+                "Triage",
+                on_fix(self.fixes.confirm_proposal),
+                enabled_when=when(BannerMode.AI_CONFIRMING),
+            ),
+            ActionSpec(
+                "fix.reject_outcome",
+                "&Reject the assistant's outcome",
+                "Triage",
+                on_fix(self.fixes.reject_proposal),
+                enabled_when=when(BannerMode.AI_CONFIRMING),
+            ),
+            ActionSpec(
+                "fix.toggle_banner",
+                "Collapse/expand the fix &banner",
+                "Triage",
+                lambda: banner.set_collapsed(not banner.collapsed),
+                enabled_when=lambda: banner.isVisible(),
+            ),
+            ActionSpec(
+                "ticket.resolve",
+                "&Resolve…",
+                "Triage",
+                lambda: self.conclude("resolve"),
+                ("Ctrl+Shift+R",),
+                enabled_when=can_conclude,
+                keywords=("close", "resolution note", "connectwise"),
+            ),
+            ActionSpec(
+                "ticket.escalate",
+                "&Escalate…",
+                "Triage",
+                lambda: self.conclude("escalate"),
+                ("Ctrl+Shift+E",),
+                enabled_when=can_conclude,
+                keywords=("handoff", "connectwise"),
+            ),
+        ]
 
     def _warm_up_assistant(self) -> None:
         self.runner.run(self.services.chat.prepare(), title="Could not load the assistant's SDK")

@@ -249,3 +249,12 @@ def test_banner_mode_follows_the_fix(db, session_id) -> None:
     assert state.messages_since_applied == 3
     run(service.record_outcome(session_id, fix_id, "applied_success"))
     assert run(service.state(session_id)).banner_mode is BannerMode.HIDDEN
+
+
+def test_a_fix_with_a_final_outcome_cannot_be_dismissed(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    run(service.record_outcome(session_id, fix_id, "applied_success"))
+    with pytest.raises(UserFacingError, match="That outcome is final"):
+        run(service.dismiss_fix(session_id, fix_id))
+    assert run(service.state(session_id)).active_fix.status == "applied_success"

@@ -188,39 +188,3 @@ def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(qtbot, qloop, 
 
     thumbnails = dock.view.bubbles()[0].findChildren(QLabel, "attachmentThumbnail")
     assert len(thumbnails) == 1 and not thumbnails[0].pixmap().isNull()
-
-
-def test_a_conversation_fills_the_task_lane(qtbot, qloop, chat_window, api) -> None:
-    lane = chat_window.task_lane_dock
-    assert lane.section_hints["whatWeKnow"].isVisible()
-    first = "\n".join(
-        [
-            "Probably a stale token.",
-            _block("QUESTIONS", [{"text": "Does Teams prompt too?", "options": ["Yes", "No"]}]),
-            _block("ACTIONS", [{"label": "List credentials", "command": "cmdkey /list"}]),
-            _block("PROMOTE", {"text": "Webmail works."}),
-            _block("SUGGEST_FIX", {"title": "Clear the token", "confidence": 60}),
-        ]
-    )
-    api.enqueue(ScriptedReply(text=first, delay_s=0.01))
-    _type_and_send(qtbot, chat_window, "Outlook prompts, OWA fine")
-    qloop.until(lambda: lane.thinking.isVisible())
-    qloop.until(lambda: not chat_window.chat_dock.streaming)
-    qloop.until(lambda: lane.state is not None and lane.state.active_fix is not None)
-    assert not lane.thinking.isVisible()
-    assert [f.text for f in lane.state.facts] == ["Webmail works."]
-    assert not lane.section_hints["whatWeKnow"].isVisible()
-    assert [q["text"] for q in lane.state.questions] == ["Does Teams prompt too?"]
-    assert [c["label"] for c in lane.state.checks] == ["List credentials"]
-    from PySide6.QtWidgets import QLabel
-
-    assert lane.findChild(QLabel, "fixTitle").text() == "Clear the token"
-    assert lane.findChild(QLabel, "fixConfidence").text() == "60%"
-
-    better = "Better idea.\n" + _block("SUGGEST_FIX", {"title": "Reset the WAM account", "confidence": 85})
-    api.enqueue(better)
-    _type_and_send(qtbot, chat_window, "Teams prompts too")
-    qloop.until(lambda: lane.state is not None and lane.state.active_fix.title == "Reset the WAM account")
-    assert [f.title for f in lane.state.fix_history] == ["Clear the token"]
-    qloop.until(lambda: lane.findChild(QLabel, "fixHistory") is not None)
-    assert lane.findChild(QLabel, "fixHistory").text() == "1 earlier suggestion"

@@ -138,7 +138,7 @@ def test_delete_with_confirmation_then_undo(qtbot, qloop, make_window) -> None:
         qloop.until(
             lambda t=title: window.current_session() and window.current_session().title == t
         )
-    assert not window.registry.is_enabled("session.undo_delete")
+    assert not window.registry.is_enabled("edit.undo")
 
     activate(qtbot, window)
     qtbot.keyClick(window.sessions_panel.list_view, Qt.Key.Key_Delete)

@@ -17,9 +17,11 @@ from flowpilot_desktop.assistant.chat import (
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import MissingApiKeyError
 from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.task_lane_service import TaskLaneState
 from flowpilot_desktop.usage import UsageSummary
 from ui.chat_dock.composer import Composer
 from ui.chat_dock.message_view import MessageBubble, MessageView
+from ui.chat_dock.outcome_banner import OutcomeBanner
 from ui.ops import TaskRunner, describe_error
 from ui.session_header import SessionHeader
 
@@ -60,12 +62,15 @@ class ChatDock(QDockWidget):
         self._stack = QStackedWidget(body)
         self._stack.addWidget(self.empty_label)
         self._stack.addWidget(self.view)
+        self.banner = OutcomeBanner(body)
         self.composer = Composer(body)
+        self._task_state: TaskLaneState | None = None
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(self._stack, 1)
+        layout.addWidget(self.banner)
         layout.addWidget(self.composer)
         self.setWidget(body)
 
@@ -107,6 +112,15 @@ class ChatDock(QDockWidget):
             self.view.clear()
             self._show_empty_conversation()
         self._load_history(summary.id)
+
+    def show_task_state(self, state: TaskLaneState | None) -> None:
+        """The lane's state for the shown session: the outcome banner and the "Next steps"
+        cue follow it."""
+        if state is not None and (self._session is None or state.session_id != self._session.id):
+            return
+        self._task_state = state
+        self.banner.show_state(state)
+        self._show_next_steps()
 
     def focus_composer(self) -> None:
         self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -254,12 +268,18 @@ class ChatDock(QDockWidget):
             self._show_history(session_id, messages)
             self._refresh_usage(session_id)
 
+    def _show_next_steps(self) -> None:
+        checks = self._task_state.checks if self._task_state else ()
+        pending = sum(1 for check in checks if not check.get("done"))
+        self.view.set_pending_checks(len(checks), pending)
+
     def _show_history(self, session_id: str, messages: list[ChatMessage]) -> None:
         if not messages:
             self.view.clear()
             self._show_empty_conversation()
             return
         self.view.set_messages(messages)
+        self._show_next_steps()
         self._stack.setCurrentWidget(self.view)
         self.composer.set_can_regenerate(any(m.role == "user" for m in messages))
 

@@ -166,11 +166,16 @@ class MessageBubble(QFrame):
         self._quick_layout = QVBoxLayout(self.quick_replies)
         self._quick_layout.setContentsMargins(0, 0, 0, 0)
         self.quick_replies.hide()
+        self.next_steps = QLabel(self)
+        self.next_steps.setObjectName("nextSteps")
+        self.next_steps.hide()
+        self._carries_checks: bool | None = None
         footer = QHBoxLayout()
         footer.addWidget(self.status_label, 1)
         footer.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.next_steps, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(self._body)
         layout.addWidget(self.quick_replies)
         layout.addLayout(footer)
@@ -190,6 +195,7 @@ class MessageBubble(QFrame):
 
     def show_message(self, message: ChatMessage) -> None:
         self.message = message
+        self._carries_checks = None
         if not self._finish_streamed(message.content):
             self._raw = message.content
             self._render(final=True)
@@ -258,6 +264,15 @@ class MessageBubble(QFrame):
             row.addStretch(1)
             self._quick_layout.addLayout(row)
         self.quick_replies.setVisible(any(q.options for q in questions))
+
+    @property
+    def carries_checks(self) -> bool:
+        """Whether this reply brought diagnostic checks ([ACTIONS]); parsed once."""
+        if self._carries_checks is None:
+            self._carries_checks = self.message is not None and bool(
+                parse_reply(self.message.raw_content).actions
+            )
+        return self._carries_checks
 
     def hide_quick_replies(self) -> None:
         self.quick_replies.hide()
@@ -435,6 +450,17 @@ class MessageView(QScrollArea):
         self._offer_quick_replies()
         self._follow = True
         self.scroll_to_bottom()
+
+    def set_pending_checks(self, total: int, pending: int) -> None:
+        """ "Next steps · N pending" above the latest reply that carries checks (SPEC §6)."""
+        latest = next((b for b in reversed(self.bubbles()) if b.carries_checks), None)
+        for bubble in self.bubbles():
+            bubble.next_steps.setVisible(bubble is latest and total > 0)
+        if latest is not None and total > 0:
+            latest.next_steps.setText(
+                f"Next steps · {pending} pending" if pending else "Next steps · all done"
+            )
+            latest.next_steps.setAccessibleName(latest.next_steps.text())
 
     def clear(self) -> None:
         self._render_timer.stop()

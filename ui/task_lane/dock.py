@@ -1,17 +1,21 @@
-"""The Task lane dock: what we know, questions, diagnostic checks and the suggested fix.
+"""The Task lane dock: what we know, questions, diagnostic checks, the suggested fix, and the
+Resolve / Escalate slot (SPEC §6).
 
 It shows the selected session's TaskLaneState and reloads it whenever the session bus says
-that session changed (a chat turn, a correction); it never polls. Editing, promoting and the
-outcome banner build on this (issue 4).
+that session changed; it never polls. Corrections to facts, answers and promotions go through
+the TaskLaneService from here; whatever concerns the fix (open its script, dismiss, history)
+is asked for with a signal, because the outcome banner offers the same and one controller
+does it. A reload rebuilds the rows but keeps what the technician was typing and where the
+focus was.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -23,43 +27,36 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService, TaskLaneState
-from ui.ops import TaskRunner
+from ui.ops import TaskRunner, describe_error
 from ui.session_header import SessionHeader
-from ui.theme import MUTED, SUCCESS, WARNING
+from ui.task_lane.facts import FactsSection
+from ui.task_lane.fix_card import FixCard
+from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
+from ui.task_lane.widgets import InlineEditor, meta_label, retire
 
+AUTO_COLLAPSE_FACTS = 5  # What we know starts collapsed from this many facts (SPEC §6)
+COLLAPSE_GROUP = "taskLaneCollapsed"
 SECTIONS = (
-    ("whatWeKnow", "WHAT WE KNOW", "Nothing confirmed yet."),
     ("questions", "QUESTIONS", "No open questions for the end user."),
     ("checks", "DIAGNOSTIC CHECKS", "No diagnostic checks to run."),
     ("suggestedFix", "SUGGESTED FIX", "No fix suggested yet."),
 )
-SOURCE_LABELS = {
-    "ai_promote": "assistant",
-    "engineer_note": "your note",
-    "question": "question",
-    "diagnostic_check": "check",
-}
-STATUS_LABELS = {
-    "proposed": "Proposed",
-    "applied_success": "Worked",
-    "applied_failed": "Didn't work",
-    "applied_partial": "Partly applied",
-    "applied_pending": "Still checking",
-    "dismissed": "Dismissed",
-}
-COPIED_FEEDBACK_MS = 1500
-
-
-def confidence_colour(confidence: int) -> str:
-    """Badge colour by band: high, medium, low."""
-    if confidence >= 80:
-        return SUCCESS
-    if confidence >= 50:
-        return WARNING
-    return MUTED
 
 
 class TaskLaneDock(QDockWidget):
+    sig_state_loaded = Signal(object)
+    """The lane shows this TaskLaneState (or None: no session)."""
+    sig_open_fix = Signal(object)
+    """Open the script path of this FixView."""
+    sig_dismiss_fix = Signal(object)
+    sig_show_history = Signal(object)
+    """Show the superseded fixes of this TaskLaneState."""
+    sig_fact_deleted = Signal(str, str, str)
+    """A fact was deleted (session id, fact id, its text): it can be undone."""
+    sig_undo_requested = Signal()
+    sig_resolve_requested = Signal()
+    sig_escalate_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Task lane", parent)
         self.setObjectName("taskLaneDock")
@@ -67,9 +64,17 @@ class TaskLaneDock(QDockWidget):
         self.setMinimumWidth(260)
         self._service: TaskLaneService | None = None
         self._runner: TaskRunner | None = None
+        self._publish: Callable[[SessionChange], None] = lambda _change: None
+        self._settings: Callable[[], QSettings] | None = None
         self._session: SessionSummary | None = None
         self._request = 0
+        self._first_render = True
+        self._promoting: set[str] = set()
+        self._item_errors: dict[str, str] = {}
+        self._focus_key: str | None = None
         self.state: TaskLaneState | None = None
+        self.item_rows: dict[str, LaneItemRow] = {}
+        self.fix_card: FixCard | None = None
 
         body = QWidget(self)
         body.setObjectName("taskLaneBody")
@@ -78,20 +83,31 @@ class TaskLaneDock(QDockWidget):
         self.thinking.setObjectName("taskLaneThinking")
         self.thinking.setProperty("role", "header-meta")
         self.thinking.hide()
+        self.notice = meta_label("", body, "laneNotice")
+        self.notice.hide()
+        self.undo_button = QPushButton("Undo", body)
+        self.undo_button.setObjectName("laneUndo")
+        self.undo_button.setAccessibleName("Undo the delete")
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self.sig_undo_requested)
+
         sections = QWidget(body)
         sections.setObjectName("taskLaneSections")
         self._sections_layout = QVBoxLayout(sections)
         self._sections_layout.setContentsMargins(12, 0, 12, 12)
+        self.facts = FactsSection(sections)
+        self.facts.sig_add_note.connect(self._add_note)
+        self.facts.sig_edit.connect(self._edit_fact)
+        self.facts.sig_delete.connect(self._delete_fact)
+        self.facts.sig_collapsed_by_user.connect(self._remember_collapsed)
+        self._sections_layout.addWidget(self.facts)
         self.section_hints: dict[str, QLabel] = {}
         self.section_rows: dict[str, QVBoxLayout] = {}
         for key, title, hint in SECTIONS:
             title_label = QLabel(title, sections)
             title_label.setObjectName(f"{key}Title")
             title_label.setProperty("role", "section-title")
-            hint_label = QLabel(hint, sections)
-            hint_label.setObjectName(f"{key}Empty")
-            hint_label.setProperty("role", "header-meta")
-            hint_label.setWordWrap(True)
+            hint_label = meta_label(hint, sections, f"{key}Empty")
             rows = QVBoxLayout()
             rows.setSpacing(6)
             self._sections_layout.addWidget(title_label)
@@ -115,31 +131,70 @@ class TaskLaneDock(QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(sections)
+
+        self.resolve_button = QPushButton("Resolve", body)
+        self.resolve_button.setObjectName("laneResolve")
+        self.resolve_button.setProperty("role", "primary")
+        self.resolve_button.setAccessibleName("Resolve the ticket")
+        self.resolve_button.clicked.connect(self.sig_resolve_requested)
+        self.escalate_button = QPushButton("Escalate", body)
+        self.escalate_button.setObjectName("laneEscalate")
+        self.escalate_button.setAccessibleName("Escalate the ticket")
+        self.escalate_button.clicked.connect(self.sig_escalate_requested)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(12, 6, 12, 10)
+        bottom.addWidget(self.resolve_button, 1)
+        bottom.addWidget(self.escalate_button, 1)
+
         header_row = QHBoxLayout()
         header_row.addWidget(self.header, 1)
         header_row.addWidget(self.thinking, 0, Qt.AlignmentFlag.AlignTop)
+        notice_row = QHBoxLayout()
+        notice_row.setContentsMargins(12, 0, 12, 0)
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.undo_button)
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 12, 0)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addLayout(header_row)
+        layout.addLayout(notice_row)
         layout.addWidget(scroll, 1)
+        layout.addLayout(bottom)
         self.setWidget(body)
         self._sections = sections
         self.show_session(None)
 
     # ---- Public API
 
-    def attach(self, service: TaskLaneService, runner: TaskRunner) -> None:
+    def attach(
+        self,
+        service: TaskLaneService,
+        runner: TaskRunner,
+        publish: Callable[[SessionChange], None],
+        settings: Callable[[], QSettings],
+    ) -> None:
+        """The service, the one way to run async work, where writes are announced, and where
+        the technician's collapse choices are remembered."""
         self._service = service
         self._runner = runner
+        self._publish = publish
+        self._settings = settings
 
     def show_session(self, summary: SessionSummary | None) -> None:
         changed = summary is None or self._session is None or summary.id != self._session.id
         self._session = summary
         self.header.show_session(summary)
         self._sections.setVisible(summary is not None)
-        if summary is not None and changed:
+        if changed:
+            self._first_render = True
+            self._promoting.clear()
+            self._item_errors.clear()
+            self._show_notice("")
+            self.facts.close_note_editor()
             self._render(None)
-            self.reload()
+            self.sig_state_loaded.emit(None)
+            if summary is not None:
+                self.reload()
 
     def on_session_changed(self, change: SessionChange) -> None:
         """The bus says a session changed: reload when it is the one shown."""
@@ -147,8 +202,17 @@ class TaskLaneDock(QDockWidget):
             self.reload()
 
     def set_thinking(self, thinking: bool) -> None:
-        """A turn is running: the header shows a pip (SPEC §6)."""
+        """A turn is running: a pip in the header, skeleton rows in What we know (SPEC §6)."""
         self.thinking.setVisible(thinking)
+        self.facts.set_synthesizing(thinking)
+
+    def open_note_editor(self) -> None:
+        """Add a note to What we know (the lane.add_note action)."""
+        if self._session is None:
+            return
+        self.show()
+        self.raise_()
+        self.facts.open_note_editor()
 
     def reload(self) -> None:
         if self._session is None or self._service is None or self._runner is None:
@@ -163,152 +227,253 @@ class TaskLaneDock(QDockWidget):
                 and self._session.id == session_id
             ):
                 self._render(state)
+                self.sig_state_loaded.emit(state)
 
         self._runner.run(
             self._service.state(session_id), on_success=loaded, title="Could not load the task lane"
         )
 
-    # ---- Private
+    # ---- Private: writes
 
-    def _render(self, state: TaskLaneState | None) -> None:
+    def _write(
+        self,
+        coro_factory: Callable[[TaskLaneService, str], object],
+        *,
+        on_success: Callable[[SessionChange], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
+    ) -> None:
+        if self._session is None or self._service is None or self._runner is None:
+            return
+
+        def succeeded(change: SessionChange) -> None:
+            if on_success is not None:
+                on_success(change)
+            self._publish(change)
+
+        def failed(error: Exception) -> None:
+            message = describe_error(error)
+            if on_failure is not None:
+                on_failure(message)
+            else:
+                self._show_notice(message, error=True)
+
+        self._runner.run(
+            coro_factory(self._service, self._session.id),  # type: ignore[arg-type]
+            on_success=succeeded,
+            on_failure=failed,
+        )
+
+    def _add_note(self, text: str) -> None:
+        self._show_notice("")
+        self._focus_key = "facts:add"
+        self._write(
+            lambda service, sid: service.add_note(sid, text),
+            on_success=lambda _change: self.facts.close_note_editor(),
+        )
+
+    def _edit_fact(self, fact_id: str, text: str) -> None:
+        self._show_notice("")
+        self._focus_key = f"fact:{fact_id}:edit"
+        self._write(lambda service, sid: service.edit_fact(sid, fact_id, text))
+
+    def _delete_fact(self, fact_id: str) -> None:
+        row = self.facts.row_for(fact_id)
+        text = row.fact.text if row is not None else ""
+        session_id = self._session.id if self._session else ""
+        self._focus_key = "facts:add"
+
+        def deleted(_change: SessionChange) -> None:
+            self._show_notice(f"Deleted “{_shorten(text)}”.", undo=True)
+            self.sig_fact_deleted.emit(session_id, fact_id, text)
+
+        self._write(lambda service, sid: service.delete_fact(sid, fact_id), on_success=deleted)
+
+    def restore_fact(self, session_id: str, fact_id: str) -> None:
+        """Undo a delete (from the window's undo stack)."""
+        if self._service is None or self._runner is None:
+            return
+        self._show_notice("")
+        self._runner.run(
+            self._service.restore_fact(session_id, fact_id),
+            on_success=self._publish,
+            title="Could not restore the fact",
+        )
+
+    def _answer(self, item_id: str, text: str) -> None:
+        kind = self.item_rows[item_id].kind if item_id in self.item_rows else "item"
+        self._item_errors.pop(item_id, None)
+        self._focus_key = f"{kind}:{item_id}:promote"
+        self._write(
+            lambda service, sid: service.record_answer(sid, item_id, text),
+            on_failure=lambda message: self._item_failed(item_id, message, "answer"),
+        )
+
+    def _promote(self, item_id: str, text: str) -> None:
+        kind = self.item_rows[item_id].kind if item_id in self.item_rows else "item"
+        self._item_errors.pop(item_id, None)
+        self._promoting.add(item_id)
+        self._focus_key = f"{kind}:{item_id}:answer"
+        self._render(self.state)  # show "writing the fact…" at once
+
+        def done(_change: SessionChange) -> None:
+            self._promoting.discard(item_id)
+
+        def failed(message: str) -> None:
+            self._promoting.discard(item_id)
+            self._item_failed(item_id, message, "promote", keep=text)
+
+        self._write(
+            lambda service, sid: service.promote(sid, item_id, text or None),
+            on_success=done,
+            on_failure=failed,
+        )
+
+    def _item_failed(self, item_id: str, message: str, field: str, keep: str = "") -> None:
+        """Say why on the row itself and put the focus where the technician fixes it."""
+        row = self.item_rows.get(item_id)
+        kind = row.kind if row is not None else "item"
+        self._item_errors[item_id] = message
+        self._focus_key = f"{kind}:{item_id}:{field}"
+        drafts = {self._focus_key: keep} if keep else {}
+        self._render(self.state, extra_drafts=drafts)
+
+    # ---- Private: view
+
+    def _render(
+        self, state: TaskLaneState | None, extra_drafts: dict[str, str] | None = None
+    ) -> None:
+        drafts = {**self._drafts(), **(extra_drafts or {})}
+        focus_key = self._focus_key or _focused_key(self)
+        self._focus_key = None
         self.state = state
         for rows in self.section_rows.values():
             _clear(rows)
+        self.item_rows = {}
+        self.fix_card = None
         facts = state.facts if state else ()
         questions = state.questions if state else ()
         checks = state.checks if state else ()
         fix = state.active_fix if state else None
-        for fact in facts:
-            self._add_row(
-                "whatWeKnow", _text_row(fact.text, SOURCE_LABELS.get(fact.source_type, ""))
+        self.facts.set_facts(facts)
+        if state is not None and self._first_render:
+            self._first_render = False
+            remembered = self._remembered_collapsed(state.session_id)
+            self.facts.set_collapsed(
+                remembered if remembered is not None else len(facts) >= AUTO_COLLAPSE_FACTS
             )
-        for question in questions:
-            options = " / ".join(question.get("options") or [])
-            detail = f"Answer: {question['answer']}" if question.get("answer") else options
-            self._add_row("questions", _text_row(question["text"], detail))
-        for check in checks:
-            self._add_row("checks", _CheckRow(check, self._sections))
-        if fix is not None:
-            self._add_row("suggestedFix", _FixCard(fix, len(state.fix_history) if state else 0))
+        promoted = {fact.source_ref for fact in facts if fact.source_ref}
+        for section, items, row_type in (
+            ("questions", questions, QuestionRow),
+            ("checks", checks, CheckRow),
+        ):
+            for item in items:
+                row = row_type(
+                    item,
+                    self._sections,
+                    promoted=item["id"] in promoted,
+                    promoting=item["id"] in self._promoting,
+                    error=self._item_errors.get(item["id"], ""),
+                )
+                row.setObjectName(f"{row.kind}Row")
+                row.sig_answer.connect(self._answer)
+                row.sig_promote.connect(self._promote)
+                self.section_rows[section].addWidget(row)
+                self.item_rows[item["id"]] = row
+        if fix is not None and state is not None:
+            self.fix_card = FixCard(fix, len(state.fix_history), self._sections)
+            self.fix_card.sig_open.connect(lambda f=fix: self.sig_open_fix.emit(f))
+            self.fix_card.sig_dismiss.connect(lambda f=fix: self.sig_dismiss_fix.emit(f))
+            self.fix_card.sig_history.connect(lambda s=state: self.sig_show_history.emit(s))
+            self.section_rows["suggestedFix"].addWidget(self.fix_card)
         for key, count in (
-            ("whatWeKnow", len(facts)),
             ("questions", len(questions)),
             ("checks", len(checks)),
             ("suggestedFix", int(fix is not None)),
         ):
             self.section_hints[key].setVisible(count == 0)
         self.quiet_hint.setVisible(bool(facts) and not questions and not checks and fix is None)
+        can_conclude = state is not None and state.exchanges > 0
+        for button in (self.resolve_button, self.escalate_button):
+            button.setEnabled(can_conclude)
+            button.setToolTip(
+                "" if can_conclude else "Available once the assistant has answered at least once."
+            )
+        self._restore(drafts, focus_key)
 
-    def _add_row(self, section: str, widget: QWidget) -> None:
-        widget.setParent(self._sections)
-        self.section_rows[section].addWidget(widget)
+    def _drafts(self) -> dict[str, str]:
+        """Text typed into the rows' editors but not submitted yet."""
+        return {
+            key: editor.text()
+            for editor in self._sections.findChildren(InlineEditor)
+            if (key := editor.property("laneKey"))
+            and editor.text()
+            and editor.isVisibleTo(self._sections)
+        }
 
+    def _restore(self, drafts: dict[str, str], focus_key: str | None) -> None:
+        for editor in self._sections.findChildren(InlineEditor):
+            key = editor.property("laneKey")
+            if key in drafts and not editor.text():
+                editor.setText(drafts[key])
+        if focus_key:
+            target = _widget_with_key(self._sections, focus_key)
+            if target is not None and target.isEnabled():
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
 
-class _CheckRow(QFrame):
-    """A diagnostic check: its label, what to look for, and the command with Copy."""
+    def _show_notice(self, text: str, *, error: bool = False, undo: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setProperty("role", "error" if error else "header-meta")
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+        self.notice.setVisible(bool(text))
+        self.undo_button.setVisible(undo)
 
-    def __init__(self, check: dict, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("checkRow")
-        self.command = check.get("command") or ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        title = QLabel(("✓ " if check.get("done") else "") + check["label"], self)
-        title.setWordWrap(True)
-        layout.addWidget(title)
-        if check.get("description"):
-            detail = QLabel(check["description"], self)
-            detail.setProperty("role", "header-meta")
-            detail.setWordWrap(True)
-            layout.addWidget(detail)
-        if self.command:
-            row = QHBoxLayout()
-            command = QLabel(self.command, self)
-            command.setObjectName("checkCommand")
-            command.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-            command.setWordWrap(True)
-            command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.copy_button = QPushButton("Copy", self)
-            self.copy_button.setObjectName("checkCopy")
-            self.copy_button.setAccessibleName(f"Copy the command of “{check['label']}”")
-            self.copy_button.clicked.connect(self._copy)
-            row.addWidget(command, 1)
-            row.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
-            layout.addLayout(row)
-        if check.get("result"):
-            result = QLabel(f"Result: {check['result']}", self)
-            result.setProperty("role", "header-meta")
-            result.setWordWrap(True)
-            layout.addWidget(result)
+    def _remembered_collapsed(self, session_id: str) -> bool | None:
+        if self._settings is None:
+            return None
+        value = self._settings().value(f"{COLLAPSE_GROUP}/{session_id}")
+        return None if value is None else str(value).lower() == "true"
 
-    def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.command)
-        self.copy_button.setText("Copied")
-        QTimer.singleShot(
-            COPIED_FEEDBACK_MS, self.copy_button, lambda: self.copy_button.setText("Copy")
-        )
+    def _remember_collapsed(self, collapsed: bool) -> None:
+        if self._settings is not None and self._session is not None:
+            settings = self._settings()
+            settings.setValue(f"{COLLAPSE_GROUP}/{self._session.id}", collapsed)
+            settings.sync()
 
-
-class _FixCard(QFrame):
-    """The active suggested fix: title, confidence badge, status, description, history."""
-
-    def __init__(self, fix: FixView, superseded: int) -> None:
-        super().__init__()
-        self.setObjectName("fixCard")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
-        top = QHBoxLayout()
-        title = QLabel(fix.title)
-        title.setObjectName("fixTitle")
-        title.setProperty("role", "header-title")
-        title.setWordWrap(True)
-        badge = QLabel(f"{fix.confidence}%")
-        badge.setObjectName("fixConfidence")
-        badge.setAccessibleName(f"Confidence {fix.confidence} percent")
-        badge.setStyleSheet(
-            f"color: {confidence_colour(fix.confidence)}; border: 1px solid "
-            f"{confidence_colour(fix.confidence)}; border-radius: 8px; padding: 1px 6px;"
-        )
-        top.addWidget(title, 1)
-        top.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(top)
-        status = QLabel(STATUS_LABELS.get(fix.status, fix.status))
-        status.setObjectName("fixStatus")
-        status.setProperty("role", "header-meta")
-        layout.addWidget(status)
-        if fix.description:
-            description = QLabel(fix.description)
-            description.setObjectName("fixDescription")
-            description.setWordWrap(True)
-            layout.addWidget(description)
-        if superseded:
-            history = QLabel(f"{superseded} earlier suggestion{'s' if superseded != 1 else ''}")
-            history.setObjectName("fixHistory")
-            history.setProperty("role", "header-meta")
-            layout.addWidget(history)
+    @property
+    def active_fix(self) -> FixView | None:
+        return self.state.active_fix if self.state else None
 
 
-def _text_row(text: str, detail: str) -> QWidget:
-    row = QFrame()
-    row.setObjectName("laneRow")
-    layout = QVBoxLayout(row)
-    layout.setContentsMargins(8, 4, 8, 4)
-    layout.setSpacing(2)
-    main = QLabel(text, row)
-    main.setObjectName("laneRowText")
-    main.setWordWrap(True)
-    layout.addWidget(main)
-    if detail:
-        small = QLabel(detail, row)
-        small.setObjectName("laneRowDetail")
-        small.setProperty("role", "header-meta")
-        small.setWordWrap(True)
-        layout.addWidget(small)
-    return row
+def _focused_key(root: QWidget) -> str | None:
+    from PySide6.QtWidgets import QApplication
+
+    widget = QApplication.focusWidget()
+    while widget is not None and widget is not root:
+        key = widget.property("laneKey")
+        if key:
+            return str(key)
+        widget = widget.parentWidget()
+    return None
+
+
+def _widget_with_key(root: QWidget, key: str) -> QWidget | None:
+    return next(
+        (
+            w
+            for w in root.findChildren(QWidget)
+            if w.property("laneKey") == key and w.isVisibleTo(root)
+        ),
+        None,
+    )
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _clear(layout: QVBoxLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
         if item.widget() is not None:
-            item.widget().deleteLater()
+            retire(item.widget())

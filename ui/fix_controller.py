@@ -1,0 +1,98 @@
+"""Everything done to the suggested fix, whichever surface asked: the task lane's card, the
+outcome banner or the command palette. Writes go through the TaskLaneService and are
+announced on the session bus; refusals come back as plain messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from flowpilot_desktop.changes import SessionChange
+from flowpilot_desktop.task_lane_service import FixView, TaskLaneService, TaskLaneState
+from ui.fix_dialogs import FixHistoryDialog, ScriptViewDialog
+from ui.ops import TaskRunner, describe_error
+
+
+class FixController(QObject):
+    sig_failed = Signal(str)
+    """A fix write was refused or failed: the message to show."""
+    sig_recorded = Signal(str)
+    """A fix write succeeded: a short confirmation for the status bar."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        service: TaskLaneService,
+        runner: TaskRunner,
+        publish: Callable[[SessionChange], None],
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._service = service
+        self._runner = runner
+        self._publish = publish
+        self.script_dialog: ScriptViewDialog | None = None
+
+    def apply(self, fix: FixView) -> None:
+        """Open the fix's script path (SPEC §7). Opening it records nothing."""
+        dialog = ScriptViewDialog(fix, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_ran.connect(lambda: self._ran(fix, dialog))
+        dialog.finished.connect(lambda _result: setattr(self, "script_dialog", None))
+        self.script_dialog = dialog
+        dialog.open()
+
+    def dismiss(self, fix: FixView) -> None:
+        self._write(self._service.dismiss_fix(fix.session_id, fix.id), "Fix dismissed.")
+
+    def record_outcome(self, fix: FixView, outcome: str, notes: str = "") -> None:
+        self._write(
+            self._service.record_outcome(fix.session_id, fix.id, outcome, notes or None),
+            "Outcome recorded.",
+        )
+
+    def confirm_proposal(self, fix: FixView) -> None:
+        self._write(
+            self._service.accept_outcome_proposal(fix.session_id, fix.id), "Outcome confirmed."
+        )
+
+    def reject_proposal(self, fix: FixView) -> None:
+        self._write(
+            self._service.reject_outcome_proposal(fix.session_id, fix.id),
+            "The assistant's outcome was rejected; it won't propose one for this fix again.",
+        )
+
+    def show_history(self, state: TaskLaneState) -> None:
+        dialog = FixHistoryDialog(state.fix_history, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # ---- Private
+
+    def _ran(self, fix: FixView, dialog: ScriptViewDialog) -> None:
+        self._write(
+            self._service.record_run(fix.session_id, fix.id),
+            "Marked as run. Did it work? Say so in the banner above the composer.",
+            on_success=dialog.accept,
+        )
+
+    def _write(
+        self,
+        coro: Coroutine[Any, Any, SessionChange],
+        confirmation: str,
+        on_success: Callable[[], None] | None = None,
+    ) -> None:
+        def succeeded(change: SessionChange) -> None:
+            self._publish(change)
+            self.sig_recorded.emit(confirmation)
+            if on_success is not None:
+                on_success()
+
+        self._runner.run(
+            coro,
+            on_success=succeeded,
+            on_failure=lambda error: self.sig_failed.emit(describe_error(error)),
+        )

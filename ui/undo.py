@@ -1,0 +1,41 @@
+"""One undo stack for the window: deletes of sessions and facts are undone with Ctrl+Z."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(frozen=True)
+class UndoEntry:
+    label: str  # "delete of “Outlook prompts”", for the menu and the status bar
+    undo: Callable[[], None]
+
+
+class UndoStack(QObject):
+    sig_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[UndoEntry] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._entries)
+
+    @property
+    def top_label(self) -> str:
+        return self._entries[-1].label if self._entries else ""
+
+    def push(self, label: str, undo: Callable[[], None]) -> None:
+        self._entries.append(UndoEntry(label, undo))
+        self.sig_changed.emit()
+
+    def undo(self) -> None:
+        if not self._entries:
+            return
+        entry = self._entries.pop()
+        self.sig_changed.emit()
+        entry.undo()
