@@ -130,6 +130,7 @@ class TaskLaneDock(QDockWidget):
         scroll.setObjectName("taskLaneScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(sections)
 
         self.resolve_button = QPushButton("Resolve", body)
@@ -378,6 +379,7 @@ class TaskLaneDock(QDockWidget):
                 row.sig_answer.connect(self._answer)
                 row.sig_promote.connect(self._promote)
                 self.section_rows[section].addWidget(row)
+                row.show()  # now, not queued: focus and drafts are restored right below
                 self.item_rows[item["id"]] = row
         if fix is not None and state is not None:
             self.fix_card = FixCard(fix, len(state.fix_history), self._sections)
@@ -385,6 +387,7 @@ class TaskLaneDock(QDockWidget):
             self.fix_card.sig_dismiss.connect(lambda f=fix: self.sig_dismiss_fix.emit(f))
             self.fix_card.sig_history.connect(lambda s=state: self.sig_show_history.emit(s))
             self.section_rows["suggestedFix"].addWidget(self.fix_card)
+            self.fix_card.show()
         for key, count in (
             ("questions", len(questions)),
             ("checks", len(checks)),

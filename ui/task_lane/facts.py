@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -116,13 +117,17 @@ class FactsSection(QWidget):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow)
         self.toggle.setProperty("role", "section-toggle")
+        self.toggle.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.toggle.clicked.connect(lambda checked: self._toggled(checked, by_user=True))
         self.synthesizing = meta_label("synthesizing…", self, "whatWeKnowSynthesizing")
+        self.synthesizing.setWordWrap(False)
+        self.synthesizing.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.synthesizing.hide()
         self.add_button = QPushButton("+ Note", self)
         self.add_button.setObjectName("addNoteButton")
         self.add_button.setAccessibleName("Add a note to What we know")
         self.add_button.setProperty("laneKey", "facts:add")
+        self.add_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.add_button.clicked.connect(self.open_note_editor)
         header = QHBoxLayout()
         header.addWidget(self.toggle)
@@ -176,6 +181,7 @@ class FactsSection(QWidget):
             row.sig_edit.connect(self.sig_edit)
             row.sig_delete.connect(self.sig_delete)
             self._rows_layout.addWidget(row)
+            row.show()
             self.rows.append(row)
         self.empty_hint.setVisible(not facts)
         self.toggle.setText(f"WHAT WE KNOW · {len(facts)}")

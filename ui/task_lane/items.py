@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from ui.task_lane.widgets import CopyButton, InlineEditor, meta_label
 
-PROMOTE_PLACEHOLDER = "The fact in your words — or leave empty for the assistant to write it"
+PROMOTE_PLACEHOLDER = "Fact in your words (optional)"
+PROMOTE_TIP = (
+    "Promote adds this to What we know. Leave the line empty and the assistant writes the "
+    "fact from the item and its answer."
+)
 
 
 class LaneItemRow(QFrame):
@@ -95,12 +99,13 @@ class LaneItemRow(QFrame):
         )
         editor.setProperty("laneKey", f"{self.kind}:{self.item_id}:promote")
         editor.setPlaceholderText(PROMOTE_PLACEHOLDER)
-        editor.setToolTip(PROMOTE_PLACEHOLDER)
+        editor.setToolTip(PROMOTE_TIP)
         editor.sig_submitted.connect(lambda text: self.sig_promote.emit(self.item_id, text))
         editor.sig_cancelled.connect(editor.clear)
         button = QPushButton("Promote", self)
         button.setObjectName(f"{self.kind}Promote")
         button.setAccessibleName("Promote to What we know")
+        button.setToolTip(PROMOTE_TIP)
         button.setProperty("laneKey", f"{self.kind}:{self.item_id}:promoteButton")
         button.clicked.connect(lambda: self.sig_promote.emit(self.item_id, editor.text()))
         editor.setEnabled(not promoting)
