@@ -486,6 +486,7 @@ class MainWindow(QMainWindow):
                 None,
                 "view.reset_layout",
             ],
+            "&Chat": ["chat.stop", "chat.regenerate", "chat.attach"],
             "&Triage": [
                 "lane.add_note",
                 None,
@@ -643,7 +644,35 @@ class MainWindow(QMainWindow):
         has_state = lambda: self.task_lane_dock.state is not None  # noqa: E731
         can_conclude = lambda: has_state() and self.task_lane_dock.state.exchanges > 0  # noqa: E731
         banner = self.chat_dock.banner
+        chat = self.chat_dock
         return [
+            ActionSpec(
+                "chat.stop",
+                "&Stop the reply",
+                "Chat",
+                chat.stop,
+                ("Ctrl+.",),
+                enabled_when=lambda: chat.streaming,
+                keywords=("cancel", "generation"),
+            ),
+            ActionSpec(
+                "chat.regenerate",
+                "&Regenerate the last reply",
+                "Chat",
+                chat.regenerate,
+                ("Ctrl+Shift+R",),
+                enabled_when=lambda: self.current_session() is not None and not chat.streaming,
+                keywords=("retry", "again"),
+            ),
+            ActionSpec(
+                "chat.attach",
+                "&Attach screenshots or logs…",
+                "Chat",
+                chat.choose_attachments,
+                ("Ctrl+Shift+A",),
+                enabled_when=lambda: self.current_session() is not None,
+                keywords=("file", "image", "upload"),
+            ),
             ActionSpec(
                 "lane.add_note",
                 "Add a &note to What we know",
@@ -735,7 +764,7 @@ class MainWindow(QMainWindow):
                 "&Resolve…",
                 "Triage",
                 lambda: self.conclude("resolve"),
-                ("Ctrl+Shift+R",),
+                ("Ctrl+Shift+D",),
                 enabled_when=can_conclude,
                 keywords=("close", "resolution note", "connectwise"),
             ),

@@ -188,3 +188,23 @@ def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(qtbot, qloop, 
 
     thumbnails = dock.view.bubbles()[0].findChildren(QLabel, "attachmentThumbnail")
     assert len(thumbnails) == 1 and not thumbnails[0].pixmap().isNull()
+
+
+def test_stop_and_regenerate_from_anywhere_by_keyboard(qtbot, qloop, chat_window, api) -> None:
+    dock = chat_window.chat_dock
+    api.enqueue(ScriptedReply(chunks=[f"step{i} " for i in range(300)], delay_s=0.01))
+    _type_and_send(qtbot, chat_window, "go")
+    qloop.until(lambda: len(dock.view.bubbles()[-1].text) > 20)
+    chat_window.sessions_panel.focus_list()  # focus elsewhere: the shortcut is window-wide
+    qtbot.keyClick(chat_window.sessions_panel.list_view, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: not dock.streaming)
+    assert dock.view.bubbles()[-1].message.stopped
+
+    api.enqueue("A fresh answer.")
+    qtbot.keyClick(
+        chat_window.sessions_panel.list_view,
+        Qt.Key.Key_R,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qloop.until(lambda: not dock.streaming and dock.view.bubbles()[-1].text == "A fresh answer.")
+    assert [b.role for b in dock.view.bubbles()] == ["user", "assistant"]
