@@ -387,3 +387,17 @@ def test_every_lane_control_has_an_accessible_name(qtbot, qloop, lane_window, ap
         if widget.isVisibleTo(window):
             assert widget.accessibleName() or widget.text(), widget.objectName()
     assert isinstance(lane.facts.rows[0], FactRow)
+
+
+def test_quiet_hint_when_only_facts_remain_open(qtbot, qloop, lane_window, api) -> None:
+    window, lane = lane_window, lane_window.task_lane_dock
+    reply = "Noted.\n" + _block("PROMOTE", {"text": "Only one user is affected."}) + "\n" + _block(
+        "ACTIONS", [{"label": "Check the event log", "command": "eventvwr"}]
+    )
+    _converse(qtbot, qloop, window, api, reply)
+    assert not lane.quiet_hint.isVisible(), "a check is still open"
+    check_id = lane.state.checks[0]["id"]
+    lane._answer(check_id, "Nothing relevant")
+    qloop.until(lambda: lane.state.checks[0].get("done"))
+    assert lane.quiet_hint.isVisible()
+    assert "may follow up" in lane.quiet_hint.text()

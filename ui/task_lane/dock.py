@@ -394,7 +394,10 @@ class TaskLaneDock(QDockWidget):
             ("suggestedFix", int(fix is not None)),
         ):
             self.section_hints[key].setVisible(count == 0)
-        self.quiet_hint.setVisible(bool(facts) and not questions and not checks and fix is None)
+        open_items = [q for q in questions if not q.get("answer")] + [
+            c for c in checks if not c.get("done")
+        ]
+        self.quiet_hint.setVisible(bool(facts) and not open_items and fix is None)
         can_conclude = state is not None and state.exchanges > 0
         for button in (self.resolve_button, self.escalate_button):
             button.setEnabled(can_conclude)
