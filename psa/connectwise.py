@@ -1,0 +1,446 @@
+"""ConnectWise Manage over its REST API (httpx2, async): the PSA provider FlowPilot ships.
+
+A thin client rather than a generated SDK (see the reference notes: the public Python SDKs are
+GPL or sync-only, and we need seven calls). It finds the codebase from the company id, signs
+every call (Basic company+public:private, clientId, a pinned Accept version), uses explicit
+timeouts, honours Retry-After on 429, retries 5xx/504 and "timeout" 500s with backoff and
+jitter, never retries 400/401/403/404, and turns failures into plain messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from psa.errors import (
+    PsaAmbiguousError,
+    PsaAuthError,
+    PsaConfigError,
+    PsaError,
+    PsaNotFoundError,
+    PsaRejectedError,
+    PsaUnavailableError,
+    StatusNotAppliedError,
+)
+from psa.provider import NoteKind, PostedNote, StatusOption, TicketSnapshot, VerifiedStatus
+
+API_VERSION = "2025.8"
+ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
+PAGE_SIZE = 1000  # the API's maximum
+TICKET_VERIFY_FIELDS = "id,status,board,closedFlag,_info"
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+@dataclass(frozen=True)
+class ConnectWiseSettings:
+    """Where and who. ``site_url`` is ``https://host`` (``http://`` only for a local test)."""
+
+    site_url: str
+    company_id: str
+    public_key: str = field(repr=False)
+    private_key: str = field(repr=False)
+    client_id: str
+    member_identifier: str = ""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Interactive use: a few quick attempts, bounded waits."""
+
+    attempts: int = 3
+    base_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+    max_retry_after_s: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential with full jitter."""
+        return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
+
+
+def site_url(site: str) -> str:
+    """The base URL for a configured site: https unless a full http(s) URL was given."""
+    site = site.strip().rstrip("/")
+    return site if site.startswith(("http://", "https://")) else f"https://{site}"
+
+
+class ConnectWiseClient:
+    """The calls FlowPilot makes, as CW JSON in and out; errors are PsaError."""
+
+    def __init__(
+        self,
+        settings: ConnectWiseSettings,
+        *,
+        timeout: httpx2.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        missing = [
+            label
+            for label, value in (
+                ("site", settings.site_url),
+                ("company id", settings.company_id),
+                ("public key", settings.public_key),
+                ("private key", settings.private_key),
+                ("client id", settings.client_id),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise PsaConfigError(
+                "ConnectWise is not set up: add the " + ", ".join(missing) + " in Settings."
+            )
+        self._settings = settings
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._codebase: str | None = None
+        self._succeeded = False  # a 404 before any success may mean a wrong site or keys
+        self._http = httpx2.AsyncClient(
+            timeout=timeout or httpx2.Timeout(30.0, connect=10.0),
+            auth=httpx2.BasicAuth(
+                f"{settings.company_id}+{settings.public_key}", settings.private_key
+            ),
+            headers={
+                "clientId": settings.client_id,
+                "Accept": ACCEPT,
+                "Content-Type": "application/json",
+            },
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ---- Calls
+
+    async def codebase(self) -> str:
+        """The company's codebase (``v2025_1/``), from /login/companyinfo (no auth needed)."""
+        if self._codebase is None:
+            base = site_url(self._settings.site_url)
+            url = f"{base}/login/companyinfo/{self._settings.company_id}"
+            response = await self._send("GET", url, idempotent=True, authenticated=False)
+            info = _json(response)
+            if not isinstance(info, dict) or not info.get("Codebase"):
+                raise PsaConfigError(
+                    f"ConnectWise does not know the company id “{self._settings.company_id}” "
+                    f"on {self._settings.site_url}: unknown company id. Check it in Settings."
+                )
+            self._codebase = str(info["Codebase"]).strip("/") + "/"
+        return self._codebase
+
+    async def system_info(self) -> dict[str, Any]:
+        return await self._get_json("system/info")
+
+    async def my_member(self) -> dict[str, Any]:
+        return await self._get_json("system/myMembers")
+
+    async def get_ticket(self, ticket_id: int, fields: str | None = None) -> dict[str, Any]:
+        params = {"fields": fields} if fields else None
+        return await self._get_json(f"service/tickets/{int(ticket_id)}", params=params)
+
+    async def list_notes(self, ticket_id: int) -> list[dict[str, Any]]:
+        return await self._get_all(f"service/tickets/{int(ticket_id)}/notes")
+
+    async def board_statuses(self, board_id: int) -> list[dict[str, Any]]:
+        return await self._get_all(
+            f"service/boards/{int(board_id)}/statuses", params={"orderBy": "sortOrder asc"}
+        )
+
+    async def post_note(self, ticket_id: int, text: str, kind: NoteKind) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "text": text,
+            "detailDescriptionFlag": False,
+            "internalAnalysisFlag": kind is NoteKind.ESCALATION,
+            "resolutionFlag": kind is NoteKind.RESOLUTION,
+            "processNotifications": kind is NoteKind.RESOLUTION,
+        }
+        if self._settings.member_identifier:
+            body["member"] = {"identifier": self._settings.member_identifier}
+        response = await self._api(
+            "POST", f"service/tickets/{int(ticket_id)}/notes", json=body, idempotent=False
+        )
+        return _json(response)
+
+    async def patch_status(self, ticket_id: int, status_id: int) -> dict[str, Any]:
+        body = [{"op": "replace", "path": "status", "value": {"id": int(status_id)}}]
+        response = await self._api(
+            "PATCH", f"service/tickets/{int(ticket_id)}", json=body, idempotent=True
+        )
+        return _json(response)
+
+    # ---- Transport
+
+    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return _json(await self._api("GET", path, params=params, idempotent=True))
+
+    async def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
+        """Every page of a list, following the Link header's rel="next"."""
+        items: list[Any] = []
+        url: str | None = await self._url(path)
+        query: dict[str, Any] | None = {**(params or {}), "pageSize": PAGE_SIZE, "page": 1}
+        while url is not None:
+            response = await self._send("GET", url, params=query, idempotent=True)
+            page = _json(response)
+            items.extend(page if isinstance(page, list) else [])
+            match = _LINK_NEXT.search(response.headers.get("link", ""))
+            url, query = (match.group(1), None) if match else (None, None)
+        return items
+
+    async def _url(self, path: str) -> str:
+        return f"{site_url(self._settings.site_url)}/{await self.codebase()}apis/3.0/{path}"
+
+    async def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool,
+    ) -> httpx2.Response:
+        return await self._send(
+            method, await self._url(path), params=params, json=json, idempotent=idempotent
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool,
+        authenticated: bool = True,
+    ) -> httpx2.Response:
+        """One call with the retry policy. A non-idempotent call that may have reached the
+        server (a broken connection, a 5xx) is not repeated: PsaAmbiguousError says so."""
+        last: PsaError | None = None
+        for attempt in range(self._retry.attempts):
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    # companyinfo needs no credentials: don't send them where they aren't needed
+                    auth=httpx2.USE_CLIENT_DEFAULT if authenticated else None,
+                )
+            except httpx2.ConnectError as error:
+                last = PsaUnavailableError(
+                    f"Can't reach ConnectWise at {self._settings.site_url} ({_brief(error)}). "
+                    "Check the network and the site in Settings."
+                )
+            except httpx2.TransportError as error:
+                if not idempotent:
+                    raise PsaAmbiguousError(
+                        "The connection to ConnectWise broke after the note was sent "
+                        f"({_brief(error)}); it may or may not have been stored."
+                    ) from None
+                last = PsaUnavailableError(
+                    f"ConnectWise did not answer in time ({_brief(error)})."
+                )
+            else:
+                if response.status_code < 400:
+                    self._succeeded = self._succeeded or authenticated
+                    return response
+                error = self._error_for(response)
+                retry_after = _retry_after(response) if response.status_code == 429 else None
+                if not error.retryable:
+                    raise error
+                if not idempotent and response.status_code != 429:
+                    raise PsaAmbiguousError(f"{error} It may or may not have been stored.")
+                last = error
+                if retry_after is not None:
+                    if retry_after > self._retry.max_retry_after_s:
+                        raise error
+                    if attempt + 1 < self._retry.attempts:
+                        await self._sleep(retry_after)
+                    continue
+            if attempt + 1 < self._retry.attempts:
+                await self._sleep(self._retry.backoff(attempt))
+        assert last is not None
+        raise last
+
+    def _error_for(self, response: httpx2.Response) -> PsaError:
+        status = response.status_code
+        said = _cw_message(response)
+        detail = f" ConnectWise said: {said}" if said else ""
+        if status == 401:
+            return PsaAuthError(
+                "ConnectWise refused the credentials: check the company id, public and private "
+                "keys in Settings." + detail,
+                status=status,
+            )
+        if status == 403:
+            return PsaAuthError(
+                "The ConnectWise API member has no permission for this (security role)." + detail,
+                status=status,
+            )
+        if status == 404:
+            hint = (
+                ""
+                if self._succeeded
+                else " If this is the first call, the site or the credentials may be wrong: "
+                "ConnectWise cloud answers 404 for those too."
+            )
+            return PsaNotFoundError("ConnectWise: not found." + detail + hint, status=status)
+        if status == 429:
+            wait = _retry_after(response)
+            error = PsaUnavailableError(
+                "ConnectWise is rate limiting requests"
+                + (f"; it asks to wait {wait:g} s." if wait is not None else ".")
+                + detail,
+                status=status,
+            )
+            return error
+        if status in (400, 409, 405, 415, 422):
+            return PsaRejectedError("ConnectWise refused the request." + detail, status=status)
+        if status >= 500:
+            kind = "timed out" if "timeout" in response.text.lower() else f"failed ({status})"
+            return PsaUnavailableError(
+                f"ConnectWise {kind} on its side; try again in a moment." + detail, status=status
+            )
+        return PsaError(f"ConnectWise answered {status}." + detail, status=status)
+
+
+class ConnectWiseProvider:
+    """PsaProvider over ConnectWiseClient: snapshots, notes, verified status moves."""
+
+    def __init__(self, client: ConnectWiseClient) -> None:
+        self.client = client
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def test_connection(self) -> str:
+        info = await self.client.system_info()
+        member = await self.client.my_member()
+        name = " ".join(
+            part for part in (member.get("firstName"), member.get("lastName")) if part
+        ) or str(member.get("identifier") or "the API member")
+        version = info.get("version") or "unknown version"
+        return f"Connected to ConnectWise {version} as {name} ({member.get('identifier', '?')})."
+
+    async def fetch_ticket(self, ticket_id: int) -> TicketSnapshot:
+        try:
+            ticket = await self.client.get_ticket(ticket_id)
+        except PsaNotFoundError as error:
+            raise PsaNotFoundError(
+                f"Ticket #{ticket_id} was not found in ConnectWise. {error}", status=404
+            ) from None
+        return _snapshot(ticket)
+
+    async def board_statuses(self, board_id: int) -> list[StatusOption]:
+        return [
+            StatusOption(
+                int(s["id"]),
+                str(s.get("name") or s["id"]),
+                bool(s.get("closedStatus")),
+                bool(s.get("inactive")),
+            )
+            for s in await self.client.board_statuses(board_id)
+        ]
+
+    async def post_note(self, ticket_id: int, text: str, kind: NoteKind) -> PostedNote:
+        note = await self.client.post_note(ticket_id, text, kind)
+        return PostedNote(int(note.get("id") or 0), str(note.get("text") or text), note)
+
+    async def find_note(self, ticket_id: int, text: str) -> PostedNote | None:
+        wanted = _comparable(text)
+        for note in reversed(await self.client.list_notes(ticket_id)):
+            if _comparable(str(note.get("text") or "")) == wanted:
+                return PostedNote(int(note.get("id") or 0), str(note.get("text")), note)
+        return None
+
+    async def move_status(self, ticket_id: int, status_id: int) -> VerifiedStatus:
+        try:
+            await self.client.patch_status(ticket_id, status_id)
+        except PsaRejectedError as error:
+            raise PsaRejectedError(
+                f"ConnectWise refused the status for ticket #{ticket_id}: it may not belong to "
+                f"the ticket's board or be inactive. {error}",
+                status=error.status,
+            ) from None
+        ticket = await self.client.get_ticket(ticket_id, fields=TICKET_VERIFY_FIELDS)
+        status = ticket.get("status") or {}
+        if int(status.get("id") or 0) != int(status_id):
+            kept = str(status.get("name") or status.get("id") or "unknown")
+            raise StatusNotAppliedError(
+                f"ConnectWise answered OK but ticket #{ticket_id} is still “{kept}”: the status "
+                "change was not applied (a workflow rule or board setting may have blocked it).",
+                kept_status=kept,
+                wanted_status=str(status_id),
+            )
+        return VerifiedStatus(
+            int(status["id"]), str(status.get("name") or ""), bool(ticket.get("closedFlag"))
+        )
+
+
+def _snapshot(ticket: dict[str, Any]) -> TicketSnapshot:
+    def name(key: str) -> str:
+        value = ticket.get(key)
+        return str(value.get("name") or "") if isinstance(value, dict) else ""
+
+    def ref_id(key: str) -> int | None:
+        value = ticket.get(key)
+        return int(value["id"]) if isinstance(value, dict) and value.get("id") else None
+
+    return TicketSnapshot(
+        ticket_id=int(ticket.get("id") or 0),
+        summary=str(ticket.get("summary") or ""),
+        description=str(ticket.get("initialDescription") or ""),
+        company=name("company"),
+        contact=name("contact") or str(ticket.get("contactName") or ""),
+        board_id=ref_id("board"),
+        board=name("board"),
+        status_id=ref_id("status"),
+        status=name("status"),
+        closed=bool(ticket.get("closedFlag")),
+    )
+
+
+def _comparable(text: str) -> str:
+    """Notes may come back with line breaks turned into spaces: compare words."""
+    return " ".join(text.split())
+
+
+def _json(response: httpx2.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise PsaError(
+            f"ConnectWise sent an answer FlowPilot can't read (HTTP {response.status_code})."
+        ) from None
+
+
+def _cw_message(response: httpx2.Response) -> str:
+    """ConnectWise's own error text: {code, message, errors[]} or the 429 {error, message}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body.get("message") or "").strip()]
+    for error in body.get("errors") or []:
+        if isinstance(error, dict) and error.get("message"):
+            field_name = f"{error['field']}: " if error.get("field") else ""
+            parts.append(f"{field_name}{error['message']}")
+    return " ".join(part for part in parts if part)
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _brief(error: Exception) -> str:
+    return type(error).__name__ + (f": {error}" if str(error) else "")
