@@ -1,0 +1,1 @@
+"""Ending a triage: the resolution note and the escalation package (SPEC §9)."""
