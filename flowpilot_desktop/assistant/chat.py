@@ -35,6 +35,7 @@ from storage.repositories import sessions as session_repository
 log = logging.getLogger(__name__)
 
 CHAT_MAX_TOKENS = 4096
+NOTE_MAX_TOKENS = 1500
 SYNTHESIS_MAX_TOKENS = 200
 MAX_IMAGES = 10
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -186,6 +187,17 @@ class ChatService:
             return None
         tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
         return await synthesize_fact(client, tiers.fact_synthesis, item)
+
+    async def write_note(self, kind: str, inputs: Any, draft: str) -> str | None:
+        """The resolution note or escalation package by the notes tier, from the gathered
+        (already redacted) inputs and FlowPilot's own draft; None without a key."""
+        try:
+            client = await self._client()
+        except UserFacingError:
+            return None
+        tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
+        model = tiers.resolution_note if kind == "resolution" else tiers.escalation_package
+        return await write_note(client, model, kind, inputs, draft)
 
     async def prepare(self) -> None:
         """Import the SDK ahead of the first message (it is heavy, and holds the GIL while it
@@ -388,6 +400,30 @@ async def synthesize_fact(client: Any, model: str, item: dict[str, Any]) -> str 
     text = " ".join(block.text for block in message.content if getattr(block, "text", None))
     text = text.strip()
     return None if not text or text.upper().startswith("NONE") else text
+
+
+async def write_note(client: Any, model: str, kind: str, inputs: Any, draft: str) -> str | None:
+    """Ask the model to write the note; the caller checks the headings and falls back."""
+    what = "resolution note" if kind == "resolution" else "escalation package"
+    prompt = (
+        f"Write the {what} for this ConnectWise ticket as markdown. Keep exactly the headings of "
+        "the draft, in the same order. Use only the facts given; do not invent steps, names or "
+        "values; never include passwords or keys (masked values stay masked as •••). Keep the "
+        "Resolution paragraph's meaning: it reflects the fix outcome. Reply with the note only."
+        f"\n\nSession data (JSON):\n{_inputs_json(inputs)}\n\nDraft:\n{draft}"
+    )
+    message = await client.messages.create(
+        model=model, max_tokens=NOTE_MAX_TOKENS, messages=[{"role": "user", "content": prompt}]
+    )
+    text = "".join(block.text for block in message.content if getattr(block, "text", None))
+    return text.strip() or None
+
+
+def _inputs_json(inputs: Any) -> str:
+    import dataclasses
+    import json
+
+    return json.dumps(dataclasses.asdict(inputs), default=str, ensure_ascii=False, indent=1)
 
 
 @dataclass
