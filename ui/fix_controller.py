@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -73,10 +74,14 @@ class FixController(QObject):
     # ---- Private
 
     def _ran(self, fix: FixView, dialog: ScriptViewDialog) -> None:
+        def close() -> None:
+            if shiboken6.isValid(dialog):  # the technician may have closed it meanwhile
+                dialog.accept()
+
         self._write(
             self._service.record_run(fix.session_id, fix.id),
             "Marked as run. Did it work? Say so in the banner above the composer.",
-            on_success=dialog.accept,
+            on_success=close,
         )
 
     def _write(

@@ -16,6 +16,7 @@ from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.settings_service import SettingsSnapshot
+from flowpilot_desktop.task_lane_service import FixView
 from ui.actions import ActionRegistry, ActionSpec
 from ui.chat_dock.dock import ChatDock
 from ui.fix_controller import FixController
@@ -242,7 +243,8 @@ class MainWindow(QMainWindow):
         )
 
     @property
-    def active_fix(self):  # noqa: ANN201 - FixView | None, from the lane's state
+    def active_fix(self) -> FixView | None:
+        """The session's active fix, as the task lane last loaded it."""
         return self.task_lane_dock.active_fix
 
     def banner_mode(self) -> BannerMode:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -452,8 +453,6 @@ class TaskLaneDock(QDockWidget):
 
 
 def _focused_key(root: QWidget) -> str | None:
-    from PySide6.QtWidgets import QApplication
-
     widget = QApplication.focusWidget()
     while widget is not None and widget is not root:
         key = widget.property("laneKey")
