@@ -241,9 +241,7 @@ class ConnectWiseClient:
                         "The connection to ConnectWise broke after the note was sent "
                         f"({_brief(error)}); it may or may not have been stored."
                     ) from None
-                last = PsaUnavailableError(
-                    f"ConnectWise did not answer in time ({_brief(error)})."
-                )
+                last = PsaUnavailableError(f"ConnectWise did not answer in time ({_brief(error)}).")
             else:
                 if response.status_code < 400:
                     self._succeeded = self._succeeded or authenticated
@@ -301,7 +299,9 @@ class ConnectWiseClient:
         if status in (400, 409, 405, 415, 422):
             return PsaRejectedError("ConnectWise refused the request." + detail, status=status)
         if status >= 500:
-            kind = "timed out" if "timeout" in response.text.lower() else f"failed ({status})"
+            said_text = response.text.lower()
+            timed_out = "timeout" in said_text or "timed out" in said_text or status == 504
+            kind = "timed out" if timed_out else f"failed ({status})"
             return PsaUnavailableError(
                 f"ConnectWise {kind} on its side; try again in a moment." + detail, status=status
             )

@@ -61,6 +61,15 @@ def api():
         yield emulator
 
 
+@pytest.fixture
+def cw():
+    """A local ConnectWise Manage emulator (tests/connectwise_emulator.py) for one test."""
+    from tests.connectwise_emulator import ConnectWiseEmulator
+
+    with ConnectWiseEmulator() as emulator:
+        yield emulator
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
