@@ -22,6 +22,8 @@ class ChangeKind(StrEnum):
     FACTS = "facts"
     TASK_LANE = "task_lane"
     FIX = "fix"
+    TICKET = "ticket"  # the linked ticket or its snapshot
+    SYNC = "sync"  # concluded, or the PSA post moved on (queued, posted, failed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,22 @@ class AppConfig:
     cw_member_identifier: str = ""
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def normalise(config: AppConfig) -> AppConfig:
-    """Trim what was typed; a pasted "https://host/" site becomes "host"; blanks become None."""
+    """Trim what was typed; a pasted "https://host/" site becomes "host"; blanks become None.
+
+    ConnectWise is only reached over https, except a site on this machine (a local test
+    server or proxy), whose "http://127.0.0.1:port" is kept as typed.
+    """
     site = config.cw_site.strip()
     if "://" in site:
-        site = urlparse(site).netloc or site.split("://", 1)[1]
+        parsed = urlparse(site)
+        if parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS:
+            site = f"http://{parsed.netloc}"
+        else:
+            site = parsed.netloc or site.split("://", 1)[1]
     return AppConfig(
         database_url=(config.database_url or "").strip() or None,
         anthropic_base_url=(config.anthropic_base_url or "").strip().rstrip("/") or None,
@@ -62,7 +73,7 @@ def validate(config: AppConfig) -> AppConfig:
                 f"gateway), like https://api.anthropic.com — got “{config.anthropic_base_url}”."
             )
     site = config.cw_site
-    if site and ("/" in site or " " in site or "." not in site):
+    if site and not site.startswith("http://") and ("/" in site or " " in site or "." not in site):
         raise ConfigError(
             "The ConnectWise site is a host name such as api-na.myconnectwise.net "
             f"(no path, no spaces) — got “{config.cw_site}”."

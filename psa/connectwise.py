@@ -28,7 +28,14 @@ from psa.errors import (
     PsaUnavailableError,
     StatusNotAppliedError,
 )
-from psa.provider import NoteKind, PostedNote, StatusOption, TicketSnapshot, VerifiedStatus
+from psa.provider import (
+    BoardOption,
+    NoteKind,
+    PostedNote,
+    StatusOption,
+    TicketSnapshot,
+    VerifiedStatus,
+)
 
 API_VERSION = "2025.8"
 ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
@@ -63,6 +70,26 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
 
 
+def check_settings(settings: ConnectWiseSettings) -> ConnectWiseSettings:
+    """The settings, or PsaConfigError naming every missing one."""
+    missing = [
+        label
+        for label, value in (
+            ("site", settings.site_url),
+            ("company id", settings.company_id),
+            ("public key", settings.public_key),
+            ("private key", settings.private_key),
+            ("client id", settings.client_id),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise PsaConfigError(
+            "ConnectWise is not set up: add the " + ", ".join(missing) + " in Settings."
+        )
+    return settings
+
+
 def site_url(site: str) -> str:
     """The base URL for a configured site: https unless a full http(s) URL was given."""
     site = site.strip().rstrip("/")
@@ -80,21 +107,7 @@ class ConnectWiseClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        missing = [
-            label
-            for label, value in (
-                ("site", settings.site_url),
-                ("company id", settings.company_id),
-                ("public key", settings.public_key),
-                ("private key", settings.private_key),
-                ("client id", settings.client_id),
-            )
-            if not value.strip()
-        ]
-        if missing:
-            raise PsaConfigError(
-                "ConnectWise is not set up: add the " + ", ".join(missing) + " in Settings."
-            )
+        check_settings(settings)
         self._settings = settings
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -145,6 +158,12 @@ class ConnectWiseClient:
 
     async def list_notes(self, ticket_id: int) -> list[dict[str, Any]]:
         return await self._get_all(f"service/tickets/{int(ticket_id)}/notes")
+
+    async def boards(self) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "service/boards",
+            params={"conditions": "inactiveFlag=False", "orderBy": "name asc", "fields": "id,name"},
+        )
 
     async def board_statuses(self, board_id: int) -> list[dict[str, Any]]:
         return await self._get_all(
@@ -334,6 +353,12 @@ class ConnectWiseProvider:
                 f"Ticket #{ticket_id} was not found in ConnectWise. {error}", status=404
             ) from None
         return _snapshot(ticket)
+
+    async def boards(self) -> list[BoardOption]:
+        return [
+            BoardOption(int(b["id"]), str(b.get("name") or b["id"]))
+            for b in await self.client.boards()
+        ]
 
     async def board_statuses(self, board_id: int) -> list[StatusOption]:
         return [

@@ -47,6 +47,12 @@ class TicketSnapshot:
 
 
 @dataclass(frozen=True)
+class BoardOption:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class StatusOption:
     id: int
     name: str
@@ -76,6 +82,10 @@ class PsaProvider(Protocol):
         ...
 
     async def fetch_ticket(self, ticket_id: int) -> TicketSnapshot: ...
+
+    async def boards(self) -> list[BoardOption]:
+        """The active service boards, by name."""
+        ...
 
     async def board_statuses(self, board_id: int) -> list[StatusOption]: ...
 

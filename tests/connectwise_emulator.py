@@ -269,6 +269,12 @@ class ConnectWiseEmulator:
                     return 200, {"count": len(self.notes[ticket["id"]])}, {}
                 if parts[3:] == ["notes"] and method == "POST":
                     return self._post_note(ticket, body, member)
+            if parts == ["service", "boards"] and method == "GET":
+                rows = sorted(
+                    (b for b in self.boards.values() if not b.get("inactiveFlag")),
+                    key=lambda b: b["name"].lower(),
+                )
+                return self._page(rows, query, path)
             if parts[:2] == ["service", "boards"] and parts[3:4] == ["statuses"]:
                 board_id = _int(parts[2])
                 if board_id not in self.boards:
@@ -580,7 +586,7 @@ def standard_setup(cw: ConnectWiseEmulator) -> tuple[int, int]:
     """A help-desk board with the usual statuses and one open ticket: (board_id, ticket_id)."""
     board = cw.add_board(
         "Help Desk",
-        ["New", "In Progress", "Waiting on Customer", "Completed", "Resolved", "Closed"],
+        ["New", "In Progress", "Waiting on Customer", "Escalated", "Completed", "Resolved", "Closed"],
         board_id=30,
     )
     cw.add_board("Projects", ["Open", "Closed"], board_id=31)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flowpilot_desktop.conclusion.gather import gather_inputs
 from flowpilot_desktop.conclusion.inputs import NoteInputs
@@ -55,6 +55,7 @@ class Preview:
     text: str
     cached: bool  # served from the cache (else: freshly generated)
     composed_locally: bool  # no model: composed from the same inputs by FlowPilot
+    local_reason: str | None = None  # why it was composed locally, in a few words
 
 
 class PreviewCache:
@@ -98,24 +99,27 @@ class PreviewService:
         if not refresh:
             cached = self.cache.get(kind, session_id, inputs.state_version)
             if cached is not None:
-                return Preview(
-                    kind,
-                    session_id,
-                    inputs.state_version,
-                    cached.text,
-                    True,
-                    cached.composed_locally,
-                )
+                return replace(cached, cached=True)
         safe = inputs.redacted()
         local = LOCAL_COMPOSERS[kind](safe)
         written: str | None = None
+        reason: str | None = "no Anthropic API key is set"
         try:
             written = await self._write_note(kind, safe, local)
-        except Exception as error:  # the model is optional here: fall back, say so in the log
+        except Exception as error:  # the model is optional here: fall back, say so
             log.warning("note generation failed: %s", type(error).__name__)
-        text = redact(written) if written and _has_headings(kind, written) else None
+            reason = f"the model could not write it ({type(error).__name__})"
+        if written and not _has_headings(kind, written):
+            reason, written = "the model's note lacked the required headings", None
+        text = redact(written) if written else None
         preview = Preview(
-            kind, session_id, inputs.state_version, text or local, False, text is None
+            kind,
+            session_id,
+            inputs.state_version,
+            text or local,
+            False,
+            text is None,
+            None if text else reason,
         )
         self.cache.put(preview)
         return preview

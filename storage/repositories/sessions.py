@@ -112,3 +112,66 @@ def get_ticket_snapshot(session: Session, session_id: str) -> dict[str, Any] | N
     if ai_session is None:
         raise SessionNotFoundError(session_id)
     return ai_session.ticket_snapshot
+
+
+def set_ticket_snapshot(session: Session, session_id: str, snapshot: dict[str, Any]) -> int:
+    """Store what the PSA said about the linked ticket; bumps state_version, since the
+    snapshot is part of what a note is written from. Returns the new state_version."""
+    _live(session, session_id).ticket_snapshot = snapshot
+    return bump_state_version(session, session_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    """How a session ended: its status and the notes written for it."""
+
+    status: str
+    ticket_ref: str | None
+    resolution_note: str | None
+    resolution_posted_at: datetime | None
+    resolution_external_id: str | None
+    escalation_package: str | None
+    escalation_posted_at: datetime | None
+    escalation_external_id: str | None
+
+
+def get_conclusion(session: Session, session_id: str) -> Conclusion:
+    row = _live(session, session_id)
+    return Conclusion(
+        row.status,
+        row.ticket_ref,
+        row.resolution_note_markdown,
+        row.resolution_note_posted_at,
+        row.resolution_note_external_id,
+        row.escalation_package_markdown,
+        row.escalation_package_posted_at,
+        row.escalation_package_external_id,
+    )
+
+
+def conclude_session(
+    session: Session, session_id: str, *, status: str, note_kind: str, text: str
+) -> None:
+    """Mark the session resolved/escalated (or ``_local``) and keep the note it ends with."""
+    row = _live(session, session_id)
+    row.status = status
+    if note_kind == "resolution":
+        row.resolution_note_markdown = text
+    else:
+        row.escalation_package_markdown = text
+    row.last_activity_at = utcnow()
+    session.flush()
+
+
+def mark_note_posted(
+    session: Session, session_id: str, *, note_kind: str, external_id: str, posted_at: datetime
+) -> None:
+    row = _live(session, session_id)
+    if note_kind == "resolution":
+        row.resolution_note_posted_at, row.resolution_note_external_id = posted_at, external_id
+    else:
+        row.escalation_package_posted_at, row.escalation_package_external_id = (
+            posted_at,
+            external_id,
+        )
+    session.flush()

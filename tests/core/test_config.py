@@ -59,3 +59,12 @@ def test_unusable_values_are_refused_with_a_clear_message(config, message) -> No
 def test_gateway_url_is_accepted_without_trailing_slash() -> None:
     config = validate(AppConfig(anthropic_base_url="http://127.0.0.1:8080/"))
     assert config.anthropic_base_url == "http://127.0.0.1:8080"
+
+
+def test_a_loopback_site_keeps_http() -> None:
+    """A local test server or proxy: http://127.0.0.1:port is kept; anything else is https."""
+    assert validate(AppConfig(cw_site="http://127.0.0.1:8123/")).cw_site == "http://127.0.0.1:8123"
+    assert validate(AppConfig(cw_site="http://localhost:81")).cw_site == "http://localhost:81"
+    assert (
+        validate(AppConfig(cw_site="http://eu.myconnectwise.net")).cw_site == "eu.myconnectwise.net"
+    )

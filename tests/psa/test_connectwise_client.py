@@ -375,3 +375,11 @@ def test_status_of_another_board_silently_ignored_is_caught(cw: ConnectWiseEmula
     cw.invalid_status_mode = "noop"
     with pytest.raises(StatusNotAppliedError):
         run(cw, lambda p: p.move_status(ticket, cw.status_id(31, "Closed")))
+
+
+def test_boards_are_listed_by_name(cw: ConnectWiseEmulator) -> None:
+    standard_setup(cw)
+    cw.boards[32] = {"id": 32, "name": "Archive", "inactiveFlag": True}
+    boards = run(cw, lambda p: p.boards())
+    assert [(b.id, b.name) for b in boards] == [(30, "Help Desk"), (31, "Projects")]
+    assert cw.api_requests("GET", "service/boards")[0].query["fields"] == ["id,name"]

@@ -1,0 +1,282 @@
+"""Concluding a session: mark it resolved or escalated at once, queue the post, report its sync.
+
+Local-first (SPEC §9): confirming a preview writes the session's new status and its note, and
+queues the PSA work in psa_outbox in the same transaction; the outbox worker sends it. A
+session without a ticket ends ``resolved_local`` / ``escalated_local`` and nothing is queued.
+The idempotency key is (session, kind): a note of one kind is posted once per session.
+
+Before the preview, ``prepare`` applies SPEC §8's implicit signals: Resolve while the fix is
+being verified or pending records that it worked; Escalate while it is verifying, partial or
+pending asks for its outcome first (the Escalate intercept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from flowpilot_desktop import fix_outcome
+from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.conclusion.targets import StatusTarget, kind_label, target_for
+from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.task_lane_service import FixView, TaskLaneService
+from psa.provider import NoteKind
+from storage.database import Database
+from storage.models import utcnow
+from storage.repositories import outbox
+from storage.repositories import sessions as session_repository
+
+NOTE_JOB_KIND = {NoteKind.RESOLUTION: "resolution_note", NoteKind.ESCALATION: "escalation_package"}
+STATUS_JOB_KIND = "status_transition"
+SESSION_STATUS = {NoteKind.RESOLUTION: "resolved", NoteKind.ESCALATION: "escalated"}
+
+
+def note_key(session_id: str, kind: NoteKind) -> str:
+    return f"{session_id}:{kind.value}:note"
+
+
+def status_key(session_id: str, kind: NoteKind) -> str:
+    return f"{session_id}:{kind.value}:status"
+
+
+class SyncState(StrEnum):
+    LOCAL = "local"  # no ticket: concluded here, nothing to post
+    QUEUED = "queued"
+    POSTING = "posting"
+    RETRYING = "retrying"  # a try failed for a passing reason; the next one is scheduled
+    POSTED = "posted"
+    FAILED = "failed"  # stopped: needs the technician (Retry, Settings, the ticket)
+
+
+@dataclass(frozen=True)
+class SyncView:
+    """Where one concluded note stands, as the session shows it."""
+
+    kind: NoteKind
+    state: SyncState
+    ticket_ref: str | None
+    note_id: str | None = None
+    status_line: str = ""  # what happened to the ticket's status
+    error: str | None = None
+    retry_job_id: str | None = None  # the job Retry re-queues
+    next_attempt_at: datetime | None = None
+
+    @property
+    def headline(self) -> str:
+        what = "Resolution note" if self.kind is NoteKind.RESOLUTION else "Escalation package"
+        ticket = f"ticket #{self.ticket_ref}" if self.ticket_ref else ""
+        if self.state is SyncState.LOCAL:
+            done = "Resolved" if self.kind is NoteKind.RESOLUTION else "Escalated"
+            return f"{done} locally: no ticket is linked, so nothing was posted."
+        if self.state is SyncState.QUEUED:
+            return f"{what} queued for {ticket}."
+        if self.state is SyncState.POSTING:
+            return (
+                f"{what}: posting to {ticket}…"
+                if self.note_id is None
+                else (f"{what} posted to {ticket} as note {self.note_id}; {self.status_line}")
+            )
+        if self.state is SyncState.RETRYING:
+            if self.note_id:
+                return (
+                    f"{what} posted to {ticket} as note {self.note_id}, but the status is not "
+                    f"moved yet: {self.error} FlowPilot will try again."
+                )
+            return f"{what} not posted yet: {self.error} FlowPilot will try again."
+        if self.state is SyncState.POSTED:
+            return f"{what} posted to {ticket} as note {self.note_id}; {self.status_line}"
+        posted = f" It was posted as note {self.note_id}." if self.note_id else ""
+        return f"{what} for {ticket}: {self.error}{posted}"
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What must happen before a preview can be shown."""
+
+    kind: NoteKind
+    recorded: str | None = None  # an outcome recorded implicitly (Resolve while verifying)
+    intercept: tuple[str, ...] = ()  # Escalate: the outcomes to choose from first
+    fix: FixView | None = None
+
+
+INTERCEPT_CHOICES = ("applied_success", "applied_failed", "dismissed", "applied_partial")
+
+
+class ConclusionService:
+    def __init__(
+        self,
+        database: Database,
+        task_lane: TaskLaneService,
+        preferences: Any,
+        wake_sender: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._database = database
+        self._task_lane = task_lane
+        self._preferences = preferences
+        self._wake_sender = wake_sender
+        self._clock = clock
+
+    async def prepare(self, session_id: str, kind: NoteKind) -> Preparation:
+        """Resolve/Escalate pressed: refuse a second post, then SPEC §8's implicit signals."""
+        conclusion = await self._database.run(
+            lambda s: session_repository.get_conclusion(s, session_id)
+        )
+        _refuse_repeat(conclusion, kind)
+        state = await self._task_lane.state(session_id)
+        if state.exchanges < 1:
+            raise UserFacingError(
+                f"{kind_label(kind)} needs at least one exchange with the assistant first."
+            )
+        fix = state.active_fix
+        if fix is None:
+            return Preparation(kind)
+        verifying = fix.status == "proposed" and fix.applied_at is not None
+        if kind is NoteKind.RESOLUTION and (verifying or fix.status == "applied_pending"):
+            await self._task_lane.record_outcome(session_id, fix.id, "applied_success")
+            return Preparation(kind, recorded="applied_success", fix=fix)
+        if kind is NoteKind.ESCALATION and (verifying or fix.status in fix_outcome.PARKED):
+            allowed = fix_outcome.allowed_outcomes(fix.status)
+            choices = tuple(c for c in INTERCEPT_CHOICES if c in allowed)
+            return Preparation(kind, intercept=choices, fix=fix)
+        return Preparation(kind, fix=fix)
+
+    async def target(self, kind: NoteKind) -> StatusTarget | None:
+        return target_for(await self._preferences.get_preferences(), kind)
+
+    async def conclude(self, session_id: str, kind: NoteKind, text: str) -> SessionChange:
+        """Mark the session and queue the post, in one transaction; wake the sender."""
+        text = text.strip()
+        if not text:
+            raise UserFacingError("The note is empty: write something to post, or Cancel.")
+        target = await self.target(kind)
+        now = self._clock()
+
+        def write(s: Any) -> Any:
+            conclusion = session_repository.get_conclusion(s, session_id)
+            _refuse_repeat(conclusion, kind)
+            ticket = conclusion.ticket_ref
+            status = SESSION_STATUS[kind] + ("" if ticket else "_local")
+            session_repository.conclude_session(
+                s, session_id, status=status, note_kind=kind.value, text=text
+            )
+            if ticket:
+                outbox.enqueue(
+                    s,
+                    session_id=session_id,
+                    kind=NOTE_JOB_KIND[kind],
+                    payload={
+                        "ticket_id": int(ticket),
+                        "note_kind": kind.value,
+                        "text": text,
+                        "target": target.as_payload() if target else None,
+                    },
+                    idempotency_key=note_key(session_id, kind),
+                    due_at=now,
+                )
+            return session_repository.get_session_summary(s, session_id)
+
+        summary = await self._database.run(write)
+        self._wake_sender()
+        return SessionChange.of(summary, ChangeKind.SYNC)
+
+    async def sync_views(self, session_id: str) -> list[SyncView]:
+        def read(s: Any) -> list[SyncView]:
+            conclusion = session_repository.get_conclusion(s, session_id)
+            jobs = {job.idempotency_key: job for job in outbox.session_jobs(s, session_id)}
+            views = []
+            for kind, text in (
+                (NoteKind.ESCALATION, conclusion.escalation_package),
+                (NoteKind.RESOLUTION, conclusion.resolution_note),
+            ):
+                if text is None:
+                    continue
+                views.append(
+                    _view(
+                        kind,
+                        conclusion.ticket_ref,
+                        jobs.get(note_key(session_id, kind)),
+                        jobs.get(status_key(session_id, kind)),
+                    )
+                )
+            return views
+
+        return await self._database.run(read)
+
+    async def retry(self, session_id: str, job_id: str) -> SessionChange:
+        now = self._clock()
+
+        def write(s: Any) -> Any:
+            outbox.retry(s, job_id, now)
+            return session_repository.get_session_summary(s, session_id)
+
+        summary = await self._database.run(write)
+        self._wake_sender()
+        return SessionChange.of(summary, ChangeKind.SYNC)
+
+
+def _refuse_repeat(conclusion: session_repository.Conclusion, kind: NoteKind) -> None:
+    if conclusion.status in ("resolved", "resolved_local"):
+        raise UserFacingError(
+            "This session is already resolved, and its note was queued or posted once. "
+            "FlowPilot does not post it twice."
+        )
+    if kind is NoteKind.ESCALATION and conclusion.escalation_package is not None:
+        raise UserFacingError(
+            "This session was already escalated, and its package was queued or posted once. "
+            "FlowPilot does not post it twice."
+        )
+
+
+def _view(
+    kind: NoteKind,
+    ticket: str | None,
+    note: outbox.OutboxJob | None,
+    status: outbox.OutboxJob | None,
+) -> SyncView:
+    if ticket is None or note is None:
+        return SyncView(kind, SyncState.LOCAL, ticket)
+    if note.state != "done":
+        return _job_view(kind, ticket, note, None, "")
+    target = note.payload.get("target")
+    if target is None:
+        what = "Resolve" if kind is NoteKind.RESOLUTION else "Escalate"
+        line = f"status not changed: no {what} status is set in Settings."
+        return SyncView(kind, SyncState.POSTED, ticket, note.external_id, line)
+    line = f"moving the status to “{target.get('status')}”…"
+    if status is None:  # the worker queues the move right after the note
+        return SyncView(kind, SyncState.POSTING, ticket, note.external_id, line)
+    if status.state != "done":
+        return _job_view(kind, ticket, status, note.external_id, line)
+    verified = status.payload.get("verified_status") or target.get("status")
+    return SyncView(
+        kind,
+        SyncState.POSTED,
+        ticket,
+        note.external_id,
+        f"status moved to “{verified}” (verified).",
+    )
+
+
+def _job_view(
+    kind: NoteKind, ticket: str, job: outbox.OutboxJob, note_id: str | None, line: str
+) -> SyncView:
+    if job.state == "in_flight":
+        return SyncView(kind, SyncState.POSTING, ticket, note_id, line)
+    if job.state == "failed":
+        return SyncView(kind, SyncState.FAILED, ticket, note_id, line, job.last_error, job.id)
+    if job.attempts:
+        return SyncView(
+            kind,
+            SyncState.RETRYING,
+            ticket,
+            note_id,
+            line,
+            job.last_error,
+            job.id,
+            job.next_attempt_at,
+        )
+    return SyncView(kind, SyncState.QUEUED, ticket, note_id, line)
