@@ -150,13 +150,18 @@ def _exit_now(app: QApplication, code: int) -> NoReturn:
 def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     """Open (and upgrade) the database and build every service the window needs."""
     from flowpilot_desktop.assistant.chat import ChatService
+    from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
+    from flowpilot_desktop.conclusion.posting import ConclusionService
+    from flowpilot_desktop.conclusion.preview import PreviewService
     from flowpilot_desktop.config import ConfigStore
     from flowpilot_desktop.credentials import CredentialStore
     from flowpilot_desktop.preferences import DatabasePreferences
+    from flowpilot_desktop.psa_access import PsaAccess
     from flowpilot_desktop.services import AppServices
     from flowpilot_desktop.sessions import SessionService
     from flowpilot_desktop.settings_service import SettingsService
     from flowpilot_desktop.task_lane_service import TaskLaneService
+    from flowpilot_desktop.tickets import TicketService
     from storage.database import Database
     from storage.engine import create_database_engine, resolve_database_url, sqlite_file
     from storage.migrate import upgrade_database
@@ -185,13 +190,21 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     chat = ChatService(
         database, credentials, config_store, preferences, paths.data_dir / "attachments"
     )
+    task_lane = TaskLaneService(database, chat.synthesize)
+    psa = PsaAccess(config_store, credentials)
+    outbox = OutboxWorker(database, psa)
     return AppServices(
         paths=paths,
         database=database,
         sessions=SessionService(database, user_id),
         settings=SettingsService(config_store, credentials, preferences),
         chat=chat,
-        task_lane=TaskLaneService(database, chat.synthesize),
+        task_lane=task_lane,
+        psa=psa,
+        tickets=TicketService(database, psa),
+        previews=PreviewService(database, chat.write_note),
+        conclusion=ConclusionService(database, task_lane, preferences, outbox.wake),
+        outbox=outbox,
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 
@@ -257,6 +270,7 @@ async def _run(
         window.close()
     await closed
     await runner.shutdown()
+    await window.services.outbox.stop()
     await window.services.chat.aclose()
     return 0
 

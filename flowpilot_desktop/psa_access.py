@@ -19,9 +19,12 @@ from psa.connectwise import (
     ConnectWiseProvider,
     ConnectWiseSettings,
     check_settings,
+    ticket_web_url,
 )
 from psa.errors import PsaConfigError
 from psa.provider import BoardOption, PsaProvider, StatusOption
+
+__all__ = ["BoardOption", "PsaAccess", "PsaOverrides", "StatusOption"]
 
 ProviderFactory = Callable[[ConnectWiseSettings], PsaProvider]
 
@@ -97,3 +100,10 @@ class PsaAccess:
             client_id=config.cw_client_id,
             member_identifier=config.cw_member_identifier,
         )
+
+    def ticket_url(self, ticket_ref: str) -> str:
+        """Where the ticket opens in ConnectWise's web UI."""
+        config = normalise(self._config_store.load())
+        if not config.cw_site:
+            raise PsaConfigError("Set the ConnectWise site in Settings to open tickets.")
+        return ticket_web_url(config.cw_site, config.cw_company_id, int(ticket_ref))

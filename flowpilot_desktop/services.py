@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowpilot_desktop.assistant.chat import ChatService
+from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
+from flowpilot_desktop.conclusion.posting import ConclusionService
+from flowpilot_desktop.conclusion.preview import PreviewService
 from flowpilot_desktop.paths import AppPaths
+from flowpilot_desktop.psa_access import PsaAccess
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
+from flowpilot_desktop.tickets import TicketService
 from storage.database import Database
 
 
@@ -20,6 +25,11 @@ class AppServices:
     settings: SettingsService
     chat: ChatService
     task_lane: TaskLaneService
+    psa: PsaAccess
+    tickets: TicketService
+    previews: PreviewService
+    conclusion: ConclusionService
+    outbox: OutboxWorker  # started by the window once the event loop runs
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 

@@ -4,9 +4,10 @@ secrets are stored (never their values)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore, validate
 from flowpilot_desktop.credentials import CredentialStore, KeyringStatus, SecretName
 from flowpilot_desktop.model_tiers import ModelTiers
@@ -28,6 +29,7 @@ class SettingsSnapshot:
     secrets_run_only: dict[SecretName, bool]
     keyring: KeyringStatus
     config_warning: str | None = None
+    statuses: StatusChoices = field(default_factory=StatusChoices)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class SettingsUpdate:
     tiers: ModelTiers
     secrets: dict[SecretName, str | None]
     run_only: bool = False
+    statuses: StatusChoices | None = None  # None = unchanged
 
 
 class SettingsService:
@@ -63,6 +66,7 @@ class SettingsService:
             secrets_run_only=run_only,
             keyring=keyring_status,
             config_warning=self._config_store.load_warning,
+            statuses=StatusChoices.from_preferences(preferences),
         )
 
     async def save(self, update: SettingsUpdate) -> None:
@@ -74,7 +78,10 @@ class SettingsService:
         config = validate(update.config)
         await asyncio.to_thread(self._write_secrets, update.secrets, update.run_only)
         self._config_store.save(config)
-        await self._preferences.merge_preferences(update.tiers.to_preferences())
+        patch = update.tiers.to_preferences()
+        if update.statuses is not None:
+            patch.update(update.statuses.to_preferences())
+        await self._preferences.merge_preferences(patch)
 
     def _secret_state(
         self,

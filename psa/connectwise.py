@@ -96,6 +96,18 @@ def site_url(site: str) -> str:
     return site if site.startswith(("http://", "https://")) else f"https://{site}"
 
 
+def ticket_web_url(site: str, company_id: str, ticket_id: int) -> str:
+    """The ticket in ConnectWise's web UI (the API host without its "api-" prefix; the
+    v4_6_release path redirects to the company's codebase)."""
+    base = site_url(site)
+    scheme, _, host = base.partition("://")
+    host = host.removeprefix("api-")
+    return (
+        f"{scheme}://{host}/v4_6_release/services/system_io/Service/fv_sr100_request.rails"
+        f"?service_recid={int(ticket_id)}&companyName={company_id}"
+    )
+
+
 class ConnectWiseClient:
     """The calls FlowPilot makes, as CW JSON in and out; errors are PsaError."""
 

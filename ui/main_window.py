@@ -6,12 +6,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from flowpilot_desktop import APP_NAME
 from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
@@ -19,6 +21,7 @@ from flowpilot_desktop.settings_service import SettingsSnapshot
 from flowpilot_desktop.task_lane_service import FixView
 from ui.actions import ActionRegistry, ActionSpec
 from ui.chat_dock.dock import ChatDock
+from ui.conclusion.controller import ConclusionController
 from ui.fix_controller import FixController
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
@@ -90,6 +93,12 @@ class MainWindow(QMainWindow):
         self.chat_dock.sig_streaming_changed.connect(lambda _streaming: self.registry.refresh())
         self.chat_dock.sig_streaming_changed.connect(self.task_lane_dock.set_thinking)
         self._connect_task_lane()
+        self.conclusion = ConclusionController(self, services, runner, self.bus, self.chat_dock)
+        self.conclusion.sig_message.connect(
+            lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        )
+        # the PSA outbox sends in the background once the event loop runs
+        QTimer.singleShot(0, self, services.outbox.start)
         self.sessions_panel.sig_selection_changed.connect(self.bus.select)
         self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
         self.bus.sig_current_session_changed.connect(self._show_session)
@@ -235,12 +244,12 @@ class MainWindow(QMainWindow):
         """Undo the last delete (a session or a fact)."""
         self.undo_stack.undo()
 
-    def conclude(self, kind: str) -> None:
-        """Resolve or Escalate (the bottom slot of the task lane)."""
-        self.statusBar().showMessage(
-            f"{kind.capitalize()}: posting to ConnectWise is not available in this build yet.",
-            STATUS_MESSAGE_MS,
-        )
+    def conclude(self, kind: NoteKind) -> None:
+        """Resolve or Escalate: preview, then post to ConnectWise (SPEC §9)."""
+        self.conclusion.start(kind)
+
+    def conclusion_fetch(self) -> None:
+        self.conclusion.fetch_ticket()
 
     @property
     def active_fix(self) -> FixView | None:
@@ -506,6 +515,7 @@ class MainWindow(QMainWindow):
                 None,
                 "ticket.resolve",
                 "ticket.escalate",
+                "ticket.fetch",
             ],
             "&Help": ["app.palette", "app.shortcuts"],
         }
@@ -645,6 +655,11 @@ class MainWindow(QMainWindow):
         open_modes = (*undecided, BannerMode.PARTIAL, BannerMode.PENDING)
         has_state = lambda: self.task_lane_dock.state is not None  # noqa: E731
         can_conclude = lambda: has_state() and self.task_lane_dock.state.exchanges > 0  # noqa: E731
+
+        def concluded(*statuses: str) -> bool:
+            current = self.current_session()
+            return current is not None and current.status.removesuffix("_local") in statuses
+
         banner = self.chat_dock.banner
         chat = self.chat_dock
         return [
@@ -765,18 +780,28 @@ class MainWindow(QMainWindow):
                 "ticket.resolve",
                 "&Resolve…",
                 "Triage",
-                lambda: self.conclude("resolve"),
+                lambda: self.conclude(NoteKind.RESOLUTION),
                 ("Ctrl+Shift+D",),
-                enabled_when=can_conclude,
+                enabled_when=lambda: can_conclude() and not concluded("resolved"),
                 keywords=("close", "resolution note", "connectwise"),
+            ),
+            ActionSpec(
+                "ticket.fetch",
+                "&Fetch ticket from ConnectWise",
+                "Triage",
+                self.conclusion_fetch,
+                enabled_when=lambda: bool(
+                    self.current_session() and self.current_session().ticket_ref
+                ),
+                keywords=("refresh", "ticket", "connectwise", "snapshot"),
             ),
             ActionSpec(
                 "ticket.escalate",
                 "&Escalate…",
                 "Triage",
-                lambda: self.conclude("escalate"),
+                lambda: self.conclude(NoteKind.ESCALATION),
                 ("Ctrl+Shift+E",),
-                enabled_when=can_conclude,
+                enabled_when=lambda: can_conclude() and not concluded("resolved", "escalated"),
                 keywords=("handoff", "connectwise"),
             ),
         ]
@@ -823,7 +848,39 @@ class MainWindow(QMainWindow):
             )
 
         dialog.sig_save_requested.connect(save_requested)
+        self._connect_settings_psa(dialog)
         dialog.open()
+
+    def _connect_settings_psa(self, dialog: SettingsDialog) -> None:
+        """Test connection and the live board/status lists, with what is typed in Settings."""
+        psa = self.services.psa
+
+        def failed(error: Exception) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_test_result(False, _message(error))
+
+        def alive(callback: Callable[..., None]) -> Callable[..., None]:
+            return lambda *args: shiboken6.isValid(dialog) and callback(*args)
+
+        dialog.sig_test_requested.connect(
+            lambda overrides: self.runner.run(
+                psa.test_connection(overrides),
+                on_success=alive(lambda text: dialog.show_test_result(True, text)),
+                on_failure=failed,
+            )
+        )
+        dialog.sig_boards_requested.connect(
+            lambda overrides: self.runner.run(
+                psa.boards(overrides), on_success=alive(dialog.set_boards), on_failure=failed
+            )
+        )
+        dialog.sig_statuses_requested.connect(
+            lambda board_id, overrides: self.runner.run(
+                psa.board_statuses(board_id, overrides),
+                on_success=alive(lambda statuses: dialog.set_statuses(board_id, statuses)),
+                on_failure=failed,
+            )
+        )
 
     def _settings_saved(self, dialog: SettingsDialog) -> None:
         dialog.accept()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,10 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigError, validate
 from flowpilot_desktop.credentials import SECRET_LABELS, SecretName
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
+from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
+
+NO_STATUS = "(leave the status as it is)"
 
 _CONFIG_FIELDS = (
     # (field, label with mnemonic, object name, placeholder)
@@ -107,6 +112,12 @@ class _SecretField(QWidget):
 class SettingsDialog(QDialog):
     sig_save_requested = Signal(object)
     """The technician pressed Save and the input is valid: a SettingsUpdate to write."""
+    sig_test_requested = Signal(object)
+    """Test connection with what is typed (PsaOverrides); answer with show_test_result."""
+    sig_boards_requested = Signal(object)
+    """Load the service boards (PsaOverrides); answer with set_boards or show_test_result."""
+    sig_statuses_requested = Signal(int, object)
+    """Load a board's statuses (board id, PsaOverrides); answer with set_statuses."""
 
     def __init__(self, snapshot: SettingsSnapshot, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +162,19 @@ class SettingsDialog(QDialog):
         self._add_secret(connectwise, SecretName.CW_PRIVATE_KEY, "Pri&vate key")
         for spec in _CONFIG_FIELDS[3:5]:
             self._add_config(connectwise, *spec)
+        self.test_button = QPushButton("&Test connection", self)
+        self.test_button.setObjectName("settingsCwTest")
+        self.test_button.setAccessibleName("Test the ConnectWise connection")
+        self.test_button.clicked.connect(self._test)
+        self.test_label = QLabel(self)
+        self.test_label.setObjectName("settingsCwTestResult")
+        self.test_label.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_label, 1)
+        connectwise.addRow("", test_row)
+        statuses = self._group("Resolve and Escalate statuses", "settingsStatusesGroup")
+        self._build_status_pickers(statuses, snapshot.statuses)
         tiers_form = self._group("Model per action", "settingsModelTiersGroup")
         self.tier_edits: dict[str, QLineEdit] = {}
         for field in fields(ModelTiers):
@@ -161,7 +185,7 @@ class SettingsDialog(QDialog):
             self.tier_edits[field.name] = edit
         storage = self._group("Storage", "settingsStorageGroup")
         self._add_config(storage, *_CONFIG_FIELDS[5])
-        for group in (anthropic, connectwise, tiers_form, storage):
+        for group in (anthropic, connectwise, statuses, tiers_form, storage):
             layout.addWidget(group.parentWidget())
 
         self.error_label = QLabel(self)
@@ -192,12 +216,141 @@ class SettingsDialog(QDialog):
         self.error_label.show()
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
 
+    def show_test_result(self, ok: bool, message: str) -> None:
+        """What Test connection (or loading boards or statuses) found, in words."""
+        self.test_label.setText(("✓ " if ok else "✗ ") + message)
+        self.test_label.setProperty("role", "success" if ok else "error")
+        self.test_label.style().unpolish(self.test_label)
+        self.test_label.style().polish(self.test_label)
+        self.test_button.setEnabled(True)
+        self.load_boards_button.setEnabled(True)
+
+    def set_boards(self, boards: list[BoardOption]) -> None:
+        """Fill the board list; the saved board stays selected when it still exists."""
+        current = self.board_combo.currentData()
+        self.board_combo.blockSignals(True)
+        self.board_combo.clear()
+        for board in boards:
+            self.board_combo.addItem(board.name, board.id)
+        index = self.board_combo.findData(current)
+        self.board_combo.setCurrentIndex(max(index, 0))
+        self.board_combo.blockSignals(False)
+        self.load_boards_button.setEnabled(True)
+        if boards:
+            self.status_hint.setText(f"{len(boards)} boards loaded: pick the statuses below.")
+            self._board_chosen()
+        else:
+            self.status_hint.setText("ConnectWise lists no active service boards.")
+
+    def set_statuses(self, board_id: int, statuses: list[StatusOption]) -> None:
+        """Fill both status lists from the board's live list (active statuses only)."""
+        if self.board_combo.currentData() != board_id:
+            return  # another board was picked meanwhile
+        active = [s for s in statuses if not s.inactive]
+        for combo in (self.resolved_combo, self.escalated_combo):
+            chosen = combo.currentData()
+            wanted = chosen[1].casefold() if chosen else None
+            combo.clear()
+            combo.addItem(NO_STATUS, None)
+            for status in active:
+                label = status.name + (" (closes the ticket)" if status.closed else "")
+                combo.addItem(label, (status.id, status.name))
+                if status.name.casefold() == wanted:
+                    combo.setCurrentIndex(combo.count() - 1)
+        self.status_hint.setText(
+            f"Statuses of “{self.board_combo.currentText()}”. A ticket on another board moves "
+            "to the status of the same name there."
+        )
+
+    def overrides(self) -> PsaOverrides:
+        """The ConnectWise values as typed (secrets left empty: the stored ones)."""
+        config = AppConfig(**{name: edit.text() for name, edit in self.config_edits.items()})
+        return PsaOverrides(
+            config,
+            self.secret_fields[SecretName.CW_PUBLIC_KEY].edit.text() or None,
+            self.secret_fields[SecretName.CW_PRIVATE_KEY].edit.text() or None,
+        )
+
+    def status_choices(self) -> StatusChoices:
+        board_id = self.board_combo.currentData()
+        return StatusChoices(
+            board_id if isinstance(board_id, int) else None,
+            self.board_combo.currentText() if board_id is not None else "",
+            self.resolved_combo.currentData(),
+            self.escalated_combo.currentData(),
+        )
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activateWindow()
         self.secret_fields[SecretName.ANTHROPIC_API_KEY].edit.setFocus()
 
     # ---- Private
+
+    def _build_status_pickers(self, form: QFormLayout, saved: StatusChoices) -> None:
+        self.board_combo = QComboBox(self)
+        self.board_combo.setObjectName("settingsStatusBoard")
+        self.board_combo.setAccessibleName("Service board")
+        if saved.board_id is not None:
+            self.board_combo.addItem(saved.board, saved.board_id)
+        self.board_combo.currentIndexChanged.connect(lambda _i: self._board_chosen())
+        self.load_boards_button = QPushButton("Load &boards", self)
+        self.load_boards_button.setObjectName("settingsLoadBoards")
+        self.load_boards_button.setAccessibleName("Load the boards from ConnectWise")
+        self.load_boards_button.clicked.connect(self._load_boards)
+        board_row = QHBoxLayout()
+        board_row.addWidget(self.board_combo, 1)
+        board_row.addWidget(self.load_boards_button)
+        board_label = QLabel("Boa&rd", self)
+        board_label.setBuddy(self.board_combo)
+        form.addRow(board_label, board_row)
+        self.resolved_combo = self._status_combo(
+            form, "Resol&ve moves to", "settingsResolvedStatus", saved.resolved
+        )
+        self.escalated_combo = self._status_combo(
+            form, "Escalate mo&ves to", "settingsEscalatedStatus", saved.escalated
+        )
+        self.status_hint = QLabel(
+            "Load the boards, pick one, then the statuses from its live list."
+            if saved.board_id is None
+            else f"Saved for the board “{saved.board}”. Load boards to change them.",
+            self,
+        )
+        self.status_hint.setObjectName("settingsStatusHint")
+        self.status_hint.setProperty("role", "header-meta")
+        self.status_hint.setWordWrap(True)
+        form.addRow("", self.status_hint)
+
+    def _status_combo(
+        self, form: QFormLayout, label: str, object_name: str, saved: tuple[int, str] | None
+    ) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(object_name)
+        combo.setAccessibleName(label.replace("&", ""))
+        combo.addItem(NO_STATUS, None)
+        if saved is not None:
+            combo.addItem(saved[1], saved)
+            combo.setCurrentIndex(1)
+        buddy = QLabel(label, self)
+        buddy.setBuddy(combo)
+        form.addRow(buddy, combo)
+        return combo
+
+    def _test(self) -> None:
+        self.test_button.setEnabled(False)
+        self.test_label.setText("Testing…")
+        self.sig_test_requested.emit(self.overrides())
+
+    def _load_boards(self) -> None:
+        self.load_boards_button.setEnabled(False)
+        self.status_hint.setText("Loading the boards…")
+        self.sig_boards_requested.emit(self.overrides())
+
+    def _board_chosen(self) -> None:
+        board_id = self.board_combo.currentData()
+        if isinstance(board_id, int):
+            self.status_hint.setText("Loading the statuses…")
+            self.sig_statuses_requested.emit(board_id, self.overrides())
 
     def _group(self, title: str, object_name: str) -> QFormLayout:
         box = QGroupBox(title, self)
@@ -253,4 +406,6 @@ class SettingsDialog(QDialog):
             {"model_tiers": {name: edit.text() for name, edit in self.tier_edits.items()}}
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
-        self.sig_save_requested.emit(SettingsUpdate(config, tiers, secrets, run_only))
+        self.sig_save_requested.emit(
+            SettingsUpdate(config, tiers, secrets, run_only, self.status_choices())
+        )

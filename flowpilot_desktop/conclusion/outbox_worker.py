@@ -49,7 +49,7 @@ class OutboxWorker:
     ) -> None:
         self._database = database
         self._psa = psa
-        self._on_change = on_change
+        self.on_change = on_change  # the window sets it: a session's sync state moved
         self._clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -91,7 +91,7 @@ class OutboxWorker:
         """Jobs a previous run left in flight are queued again (and checked before sending)."""
         now = self._clock()
         for session_id in await self._database.run(lambda s: outbox.recover_interrupted(s, now)):
-            self._on_change(session_id)
+            self.on_change(session_id)
 
     async def send_due(self) -> datetime | None:
         """Send every due job, one at a time; return when the next one will be due."""
@@ -104,7 +104,7 @@ class OutboxWorker:
         job = await self._database.run(lambda s: outbox.claim(s, job_id))
         if job is None:
             return
-        self._on_change(job.session_id)
+        self.on_change(job.session_id)
         try:
             async with self._psa.open() as provider:
                 if job.kind == STATUS_JOB_KIND:
@@ -116,7 +116,7 @@ class OutboxWorker:
         except Exception as error:
             log.exception("outbox job %s failed", job.kind)
             await self._failed(job, f"Unexpected error ({type(error).__name__}).", retryable=False)
-        self._on_change(job.session_id)
+        self.on_change(job.session_id)
 
     async def _post_note(self, provider: PsaProvider, job: outbox.OutboxJob) -> None:
         ticket_id = int(job.payload["ticket_id"])
@@ -158,7 +158,7 @@ class OutboxWorker:
                 lambda s: outbox.find_job(s, status_key(job.session_id, kind))
             )
             if status_job is not None and status_job.state == "pending":
-                self._on_change(job.session_id)
+                self.on_change(job.session_id)
                 await self._move_status(provider, await self._claimed(status_job.id))
 
     async def _claimed(self, job_id: str) -> outbox.OutboxJob:

@@ -55,19 +55,40 @@ def target_for(preferences: dict[str, Any], kind: NoteKind) -> StatusTarget | No
     )
 
 
-def targets_patch(
-    board_id: int | None,
-    board: str,
-    resolved: tuple[int, str] | None,
-    escalated: tuple[int, str] | None,
-) -> dict[str, Any]:
-    """The preferences to merge; None values remove a key (no status chosen)."""
-    patch: dict[str, Any] = {BOARD_ID: board_id, BOARD_NAME: board or None}
-    for kind, choice in ((NoteKind.RESOLUTION, resolved), (NoteKind.ESCALATION, escalated)):
-        prefix = _PREFIX[kind]
-        patch[f"{prefix}_id"] = choice[0] if choice else None
-        patch[f"{prefix}_name"] = choice[1] if choice else None
-    return patch
+@dataclass(frozen=True)
+class StatusChoices:
+    """The board and the two statuses, as Settings shows and saves them."""
+
+    board_id: int | None = None
+    board: str = ""
+    resolved: tuple[int, str] | None = None  # (status id, name)
+    escalated: tuple[int, str] | None = None
+
+    @classmethod
+    def from_preferences(cls, preferences: dict[str, Any]) -> StatusChoices:
+        def choice(kind: NoteKind) -> tuple[int, str] | None:
+            target = target_for(preferences, kind)
+            return (target.status_id, target.status) if target else None
+
+        board_id = preferences.get(BOARD_ID)
+        return cls(
+            board_id if isinstance(board_id, int) else None,
+            str(preferences.get(BOARD_NAME) or ""),
+            choice(NoteKind.RESOLUTION),
+            choice(NoteKind.ESCALATION),
+        )
+
+    def to_preferences(self) -> dict[str, Any]:
+        """The preferences to merge; None values remove a key (no status chosen)."""
+        patch: dict[str, Any] = {BOARD_ID: self.board_id, BOARD_NAME: self.board or None}
+        for kind, choice in (
+            (NoteKind.RESOLUTION, self.resolved),
+            (NoteKind.ESCALATION, self.escalated),
+        ):
+            prefix = _PREFIX[kind]
+            patch[f"{prefix}_id"] = choice[0] if choice else None
+            patch[f"{prefix}_name"] = choice[1] if choice else None
+        return patch
 
 
 def kind_label(kind: NoteKind) -> str:

@@ -45,7 +45,9 @@ REPLY = "\n".join(
         _block("QUESTIONS", [{"text": "Teams too?", "options": ["Yes", "No"]}]),
         _block("ACTIONS", [{"label": "List credentials", "command": "cmdkey /list"}]),
         _block("PROMOTE", {"text": "Webmail works.", "source_ref": None}),
-        _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 70, "script": "cmdkey /delete:x"}),
+        _block(
+            "SUGGEST_FIX", {"title": "Clear token", "confidence": 70, "script": "cmdkey /delete:x"}
+        ),
     ]
 )
 
@@ -92,7 +94,9 @@ def test_a_new_fix_supersedes_the_active_one(db, session_id) -> None:
     _apply(db, session_id, REPLY)
     _apply(db, session_id, _block("SUGGEST_FIX", {"title": "Repair Office", "confidence": 55}))
     rows = db.run_sync(
-        lambda s: s.scalars(select(SessionSuggestedFix).order_by(SessionSuggestedFix.created_at)).all()
+        lambda s: s.scalars(
+            select(SessionSuggestedFix).order_by(SessionSuggestedFix.created_at)
+        ).all()
     )
     assert [r.title for r in rows] == ["Clear token", "Repair Office"]
     assert rows[0].superseded_at is not None and rows[1].superseded_at is None
@@ -104,7 +108,9 @@ def test_outcome_is_only_a_proposal_and_only_for_the_active_fix(db, session_id) 
     stale = _apply(db, session_id, _block("FIX_OUTCOME", {"fix_id": "other", "outcome": "success"}))
     assert not stale.outcome_proposed
     applied = _apply(
-        db, session_id, _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "works"})
+        db,
+        session_id,
+        _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "works"}),
     )
     assert applied.outcome_proposed
     fix = db.run_sync(lambda s: fixes.active_fix(s, session_id))

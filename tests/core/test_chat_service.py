@@ -31,7 +31,9 @@ def db(engine):
     database.close()
 
 
-def _service(db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = KEY) -> ChatService:
+def _service(
+    db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = KEY
+) -> ChatService:
     credentials = CredentialStore(MemoryKeyring())
     if key:
         credentials.set(SecretName.ANTHROPIC_API_KEY, key)
@@ -42,19 +44,27 @@ def _service(db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | No
 
 @pytest.fixture
 def session_id(db: Database) -> str:
-    return db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts", ticket_ref="48213").id)
+    return db.run_sync(
+        lambda s: create_session(s, user_id="tech", title="Outlook prompts", ticket_ref="48213").id
+    )
 
 
 def _block(name: str, payload: object) -> str:
     return f"[{name}]\n{json.dumps(payload)}\n[/{name}]"
 
 
-def test_a_turn_streams_visible_text_and_stores_both_messages(db, api, tmp_path, session_id) -> None:
-    reply = "Probably a stale token.\n" + _block("QUESTIONS", [{"text": "Teams too?", "options": ["Yes", "No"]}])
+def test_a_turn_streams_visible_text_and_stores_both_messages(
+    db, api, tmp_path, session_id
+) -> None:
+    reply = "Probably a stale token.\n" + _block(
+        "QUESTIONS", [{"text": "Teams too?", "options": ["Yes", "No"]}]
+    )
     api.enqueue(ScriptedReply(text=reply))
     service = _service(db, api, tmp_path)
     shown: list[str] = []
-    result = asyncio.run(service.send(session_id, "Outlook keeps asking for a password", on_text=shown.append))
+    result = asyncio.run(
+        service.send(session_id, "Outlook keeps asking for a password", on_text=shown.append)
+    )
 
     assert "".join(shown).strip() == "Probably a stale token."
     assert result.failure is None and result.reply.content == "Probably a stale token."
@@ -66,7 +76,9 @@ def test_a_turn_streams_visible_text_and_stores_both_messages(db, api, tmp_path,
     assert lane["questions"][0]["options"] == ["Yes", "No"]
 
 
-def test_the_system_block_is_cached_and_identical_across_turns_and_sessions(db, api, tmp_path, session_id) -> None:
+def test_the_system_block_is_cached_and_identical_across_turns_and_sessions(
+    db, api, tmp_path, session_id
+) -> None:
     other = db.run_sync(lambda s: create_session(s, user_id="tech", title="Printer offline").id)
     service = _service(db, api, tmp_path)
 
@@ -115,7 +127,9 @@ def test_stop_keeps_the_partial_reply_marked_stopped(db, api, tmp_path, session_
         (ScriptedReply(chunks=["Half ", "a ", "reply"], drop_after=2), "offline", True),
     ],
 )
-def test_failures_are_described_and_the_partial_reply_is_kept(db, api, tmp_path, session_id, scripted, kind, retryable) -> None:
+def test_failures_are_described_and_the_partial_reply_is_kept(
+    db, api, tmp_path, session_id, scripted, kind, retryable
+) -> None:
     for _ in range(3):  # the SDK retries 429/5xx twice before giving up
         api.enqueue(scripted)
     result = asyncio.run(_service(db, api, tmp_path).send(session_id, "hello"))
@@ -173,12 +187,19 @@ def test_retry_after_a_failure_replaces_the_failed_reply(db, api, tmp_path, sess
     assert first.failure is not None
     second = asyncio.run(service.regenerate(session_id))
     assert second.failure is None and second.reply.content == "Recovered answer."
-    assert [m.content for m in asyncio.run(service.history(session_id))] == ["hello", "Recovered answer."]
+    assert [m.content for m in asyncio.run(service.history(session_id))] == [
+        "hello",
+        "Recovered answer.",
+    ]
 
 
 def test_regenerating_the_same_markers_adds_nothing_twice(db, api, tmp_path, session_id) -> None:
     reply = "\n".join(
-        ["Known now.", _block("PROMOTE", {"text": "Webmail works."}), _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 60})]
+        [
+            "Known now.",
+            _block("PROMOTE", {"text": "Webmail works."}),
+            _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 60}),
+        ]
     )
     api.enqueue(reply, reply)
     service = _service(db, api, tmp_path)
@@ -189,7 +210,9 @@ def test_regenerating_the_same_markers_adds_nothing_twice(db, api, tmp_path, ses
 
     from storage.models import SessionSuggestedFix
 
-    assert db.run_sync(lambda s: s.scalar(select(func.count()).select_from(SessionSuggestedFix))) == 1
+    assert (
+        db.run_sync(lambda s: s.scalar(select(func.count()).select_from(SessionSuggestedFix))) == 1
+    )
     assert db.run_sync(lambda s: fixes.active_fix(s, session_id)).title == "Clear token"
 
 
@@ -200,7 +223,10 @@ def test_attachments_are_stored_and_sent_as_blocks(db, api, tmp_path, session_id
         service.send(
             session_id,
             "see attached",
-            [Attachment("screen.png", png, "image/png"), Attachment("event.log", b"Error 0x80070005")],
+            [
+                Attachment("screen.png", png, "image/png"),
+                Attachment("event.log", b"Error 0x80070005"),
+            ],
         )
     )
     stored = result.user_message.attachments
@@ -218,7 +244,9 @@ def test_too_many_images_are_refused_before_sending(db, api, tmp_path, session_i
     assert api.requests == []
 
 
-def test_promotion_without_text_is_synthesized_by_the_fast_tier(db, api, tmp_path, session_id) -> None:
+def test_promotion_without_text_is_synthesized_by_the_fast_tier(
+    db, api, tmp_path, session_id
+) -> None:
     service = _service(db, api, tmp_path)
     api.enqueue("Asking.\n" + _block("QUESTIONS", [{"text": "Does Teams prompt too?"}]))
     asyncio.run(service.send(session_id, "start"))
@@ -228,7 +256,10 @@ def test_promotion_without_text_is_synthesized_by_the_fast_tier(db, api, tmp_pat
     from storage.repositories.sessions import set_task_lane
 
     db.run_sync(lambda s: set_task_lane(s, session_id, lane))
-    api.enqueue("Noted.\n" + _block("PROMOTE", {"source_ref": item["id"]}), "Teams prompts for the password too.")
+    api.enqueue(
+        "Noted.\n" + _block("PROMOTE", {"source_ref": item["id"]}),
+        "Teams prompts for the password too.",
+    )
     asyncio.run(service.send(session_id, "She says Teams prompts as well"))
     synthesis_request = api.message_requests[-1].body
     assert synthesis_request["model"] == "claude-haiku-5-5" and not synthesis_request.get("stream")
@@ -243,4 +274,7 @@ def test_synthesis_for_the_task_lane_uses_the_fast_tier(db, api, tmp_path, sessi
     )
     assert text == "The user sees the prompt in Teams as well."
     assert api.message_requests[-1].body["model"] == "claude-haiku-5-5"
-    assert asyncio.run(_service(db, api, tmp_path, key=None).synthesize({"text": "x", "answer": "y"})) is None
+    assert (
+        asyncio.run(_service(db, api, tmp_path, key=None).synthesize({"text": "x", "answer": "y"}))
+        is None
+    )

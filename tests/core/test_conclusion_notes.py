@@ -25,14 +25,22 @@ from storage.repositories.sessions import create_session
 
 
 def _inputs(**overrides) -> NoteInputs:
-    base = dict(session_id="s", state_version=1, title="Outlook prompts", ticket={"summary": "Outlook asks for the password"})
+    base = dict(
+        session_id="s",
+        state_version=1,
+        title="Outlook prompts",
+        ticket={"summary": "Outlook asks for the password"},
+    )
     return NoteInputs(**{**base, **overrides})
 
 
 def test_resolution_note_has_the_four_sections_and_empty_cases() -> None:
     note = compose_resolution_note(_inputs())
     assert [line for line in note.splitlines() if line.startswith("## ")] == [
-        "## Problem", "## What we confirmed", "## Root cause", "## Resolution"
+        "## Problem",
+        "## What we confirmed",
+        "## Root cause",
+        "## Resolution",
     ]
     assert "Nothing confirmed yet." in note
     assert "Root cause not definitively isolated." in note
@@ -50,21 +58,38 @@ def test_resolution_note_has_the_four_sections_and_empty_cases() -> None:
     ],
 )
 def test_resolution_paragraph_follows_the_outcome(status, applied, expected) -> None:
-    fix = FixInput("Clear the token", "Remove cached creds", status, applied, None, "laptop only", "still prompts", "reboot tonight")
+    fix = FixInput(
+        "Clear the token",
+        "Remove cached creds",
+        status,
+        applied,
+        None,
+        "laptop only",
+        "still prompts",
+        "reboot tonight",
+    )
     assert expected in resolution_paragraph(fix)
 
 
 def test_escalation_package_sections_and_empty_cases() -> None:
     package = compose_escalation_package(_inputs())
     assert [line for line in package.splitlines() if line.startswith("## ")] == [
-        "## Problem", "## What we've confirmed", "## What we've tried", "## Current hypothesis", "## Suggested next steps"
+        "## Problem",
+        "## What we've confirmed",
+        "## What we've tried",
+        "## Current hypothesis",
+        "## Suggested next steps",
     ]
     assert "Nothing confirmed yet." in package and "No diagnostic actions run yet." in package
 
 
 def test_escalation_lists_checks_with_what_they_showed_and_a_pending_fix_leads() -> None:
-    fix = FixInput("Reset WAM", "", "applied_pending", True, "one_off", pending_reason="user reboots tonight")
-    package = compose_escalation_package(_inputs(checks=(CheckInput("List credentials", "two stale entries"),), fix=fix))
+    fix = FixInput(
+        "Reset WAM", "", "applied_pending", True, "one_off", pending_reason="user reboots tonight"
+    )
+    package = compose_escalation_package(
+        _inputs(checks=(CheckInput("List credentials", "two stale entries"),), fix=fix)
+    )
     assert "- List credentials — two stale entries" in package
     assert "Leading hypothesis (fix applied, awaiting verification): Reset WAM." in package
 
@@ -84,8 +109,14 @@ def test_no_secret_reaches_a_note() -> None:
 def test_inputs_follow_the_session_so_a_new_outcome_shows(engine) -> None:
     db = Database(engine)
     try:
-        sid = db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook", ticket_ref="48213").id)
-        reply = "[SUGGEST_FIX]\n" + json.dumps({"title": "Clear the token", "script": "cmdkey /delete:x"}) + "\n[/SUGGEST_FIX]"
+        sid = db.run_sync(
+            lambda s: create_session(s, user_id="tech", title="Outlook", ticket_ref="48213").id
+        )
+        reply = (
+            "[SUGGEST_FIX]\n"
+            + json.dumps({"title": "Clear the token", "script": "cmdkey /delete:x"})
+            + "\n[/SUGGEST_FIX]"
+        )
         db.run_sync(lambda s: apply_reply(s, sid, parse_reply(reply)))
         before = db.run_sync(lambda s: gather_inputs(s, sid))
         assert "fix proposed: Clear the token" in compose_resolution_note(before)
@@ -100,7 +131,15 @@ def test_inputs_follow_the_session_so_a_new_outcome_shows(engine) -> None:
         assert after.state_version > before.state_version
         assert "Applied Clear the token; confirmed working." in compose_resolution_note(after)
 
-        db.run_sync(lambda s: s.add(ScriptGeneration(ai_session_id=sid, parameters={"password": "•••"}, rendered_script="net user x •••")))
+        db.run_sync(
+            lambda s: s.add(
+                ScriptGeneration(
+                    ai_session_id=sid,
+                    parameters={"password": "•••"},
+                    rendered_script="net user x •••",
+                )
+            )
+        )
         scripts = db.run_sync(lambda s: gather_inputs(s, sid)).scripts
         assert [(r.name, r.script) for r in scripts] == [("Script", "net user x •••")]
     finally:

@@ -73,7 +73,7 @@ def test_the_last_suggest_fix_wins_and_several_promotions_are_kept() -> None:
 
 
 def test_malformed_json_is_skipped_with_a_warning_and_never_shown() -> None:
-    reply = "Check this.\n[ACTIONS]\n[{\"label\": \"x\",]\n[/ACTIONS]"
+    reply = 'Check this.\n[ACTIONS]\n[{"label": "x",]\n[/ACTIONS]'
     parsed = parse_reply(reply)
     assert parsed.visible_text == "Check this."
     assert parsed.actions is None
@@ -97,7 +97,9 @@ def test_fix_outcome_is_kept_once_and_validated() -> None:
     )
     parsed = parse_reply(reply)
     assert parsed.fix_outcome.outcome == "success"
-    assert parse_reply(_block("FIX_OUTCOME", {"fix_id": "f1", "outcome": "maybe"})).fix_outcome is None
+    assert (
+        parse_reply(_block("FIX_OUTCOME", {"fix_id": "f1", "outcome": "maybe"})).fix_outcome is None
+    )
 
 
 def test_options_need_at_least_two_answers_and_keep_at_most_four() -> None:
@@ -143,16 +145,34 @@ marker_lines = st.sampled_from(
 )
 json_like = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["text", "label", "options", "confidence", "title",
-                                       "fix_id", "outcome", "source_ref", "parameters"]),
-                      children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "text",
+                    "label",
+                    "options",
+                    "confidence",
+                    "title",
+                    "fix_id",
+                    "outcome",
+                    "source_ref",
+                    "parameters",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=12,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=40), marker_lines, json_like.map(json.dumps)), max_size=12))
+@given(
+    st.lists(st.one_of(st.text(max_size=40), marker_lines, json_like.map(json.dumps)), max_size=12)
+)
 def test_no_input_makes_the_parser_raise(pieces) -> None:
     raw = "\n".join(pieces)
     parsed = parse_reply(raw)

@@ -17,7 +17,7 @@ from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.markers import parse_reply
 from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
 from flowpilot_desktop.conclusion.posting import ConclusionService, SyncState
-from flowpilot_desktop.conclusion.targets import targets_patch
+from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.errors import UserFacingError
@@ -88,7 +88,9 @@ class Rig:
 
         self.run(
             self.preferences.merge_preferences(
-                targets_patch(board, "Help Desk", choice(resolved), choice(escalated))
+                StatusChoices(
+                    board, "Help Desk", choice(resolved), choice(escalated)
+                ).to_preferences()
             )
         )
 

@@ -34,7 +34,9 @@ def db(engine):
     database.close()
 
 
-def _services(db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = "sk-ant-preview") -> tuple[PreviewService, ChatService]:
+def _services(
+    db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = "sk-ant-preview"
+) -> tuple[PreviewService, ChatService]:
     credentials = CredentialStore(MemoryKeyring())
     if key:
         credentials.set(SecretName.ANTHROPIC_API_KEY, key)
@@ -46,13 +48,17 @@ def _services(db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | N
 
 @pytest.fixture
 def session_id(db: Database) -> str:
-    sid = db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts", ticket_ref="48213").id)
+    sid = db.run_sync(
+        lambda s: create_session(s, user_id="tech", title="Outlook prompts", ticket_ref="48213").id
+    )
     reply = "[SUGGEST_FIX]\n" + json.dumps({"title": "Clear the token"}) + "\n[/SUGGEST_FIX]"
     db.run_sync(lambda s: apply_reply(s, sid, parse_reply(reply)))
     return sid
 
 
-def test_cached_until_the_session_changes_then_fresh_with_the_change(db, api, tmp_path, session_id) -> None:
+def test_cached_until_the_session_changes_then_fresh_with_the_change(
+    db, api, tmp_path, session_id
+) -> None:
     previews, chat = _services(db, api, tmp_path)
     api.enqueue(MODEL_NOTE)
     first = asyncio.run(previews.preview(NoteKind.RESOLUTION, session_id))
@@ -74,7 +80,9 @@ def test_cached_until_the_session_changes_then_fresh_with_the_change(db, api, tm
     assert not refreshed.cached, "Refresh always asks again"
 
 
-def test_local_composition_without_key_or_when_the_model_fails(db, api, tmp_path, session_id) -> None:
+def test_local_composition_without_key_or_when_the_model_fails(
+    db, api, tmp_path, session_id
+) -> None:
     no_key, _chat = _services(db, api, tmp_path, key=None)
     preview = asyncio.run(no_key.preview(NoteKind.ESCALATION, session_id))
     assert preview.composed_locally and "## What we've tried" in preview.text
@@ -93,7 +101,15 @@ def test_local_composition_without_key_or_when_the_model_fails(db, api, tmp_path
 def test_no_secret_reaches_the_model_or_the_note(db, api, tmp_path, session_id) -> None:
     secret = "Planted-Secret-4242"
     register_secret(secret)
-    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(f"[PROMOTE]\n{json.dumps({'text': f'Local admin password is {secret}'})}\n[/PROMOTE]")))
+    db.run_sync(
+        lambda s: apply_reply(
+            s,
+            session_id,
+            parse_reply(
+                f"[PROMOTE]\n{json.dumps({'text': f'Local admin password is {secret}'})}\n[/PROMOTE]"
+            ),
+        )
+    )
     previews, _chat = _services(db, api, tmp_path)
     api.enqueue(MODEL_NOTE.replace("Stale token.", f"Stale token; password {secret}."))
     preview = asyncio.run(previews.preview(NoteKind.RESOLUTION, session_id))

@@ -15,7 +15,15 @@ from flowpilot_desktop.assistant.prompts import (
 from resources import resource_path
 
 # Tokens the web version saw recited on unrelated tickets, and other literal giveaways.
-LEAKED_TOKENS = ("jsmith", "DC01", "ADSync", "Dnscache", "google.com", "Outlook keeps", "Teams drops")
+LEAKED_TOKENS = (
+    "jsmith",
+    "DC01",
+    "ADSync",
+    "Dnscache",
+    "google.com",
+    "Outlook keeps",
+    "Teams drops",
+)
 MARKER_BLOCK = re.compile(
     r"(?:^|\n)\[(QUESTIONS|ACTIONS|SUGGEST_FIX|FIX_OUTCOME|PROMOTE|FORK|TREE_UPDATE|STEPS_UPDATE|"
     r"INTAKE_FORM|METADATA|DELTA)\]\s*\n(\s*[\[{][\s\S]*?)\s*\n\[/\1\]"
@@ -43,15 +51,25 @@ def test_no_known_leaked_tokens(name: str) -> None:
 @pytest.mark.parametrize("name", _all_prompt_files())
 def test_marker_blocks_hold_placeholders_only(name: str) -> None:
     blocks = MARKER_BLOCK.findall(prompt_text(name))
-    assert {b[0] for b in blocks} >= {"QUESTIONS", "ACTIONS", "PROMOTE", "SUGGEST_FIX", "FIX_OUTCOME"}
+    assert {b[0] for b in blocks} >= {
+        "QUESTIONS",
+        "ACTIONS",
+        "PROMOTE",
+        "SUGGEST_FIX",
+        "FIX_OUTCOME",
+    }
     for marker, body in blocks:
         leftover = PLACEHOLDER.sub("", JSON_KEY.sub("", body))
         leftover = re.sub(r"\bnull\b", "", leftover)
-        assert re.fullmatch(r"[\s\[\]{},:]*", leftover), f"[{marker}] has a literal value: {leftover!r}"
+        assert re.fullmatch(r"[\s\[\]{},:]*", leftover), (
+            f"[{marker}] has a literal value: {leftover!r}"
+        )
 
 
 def test_the_stable_system_block_has_no_session_data() -> None:
-    context = SessionContext("Printer offline", "48190", {"company": "Calder"}, ("Fact one",), None, None)
+    context = SessionContext(
+        "Printer offline", "48190", {"company": "Calder"}, ("Fact one",), None, None
+    )
     stable, session = system_blocks(context)
     assert stable["cache_control"] == {"type": "ephemeral"}
     assert "Printer offline" not in stable["text"] and "48190" not in stable["text"]

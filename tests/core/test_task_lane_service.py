@@ -43,7 +43,9 @@ def session_id(db: Database) -> str:
     return sid
 
 
-def _service(db: Database, synthesized: str | None = "Teams prompts for the password too.") -> TaskLaneService:
+def _service(
+    db: Database, synthesized: str | None = "Teams prompts for the password too."
+) -> TaskLaneService:
     async def synthesize(item):
         return synthesized
 
@@ -86,7 +88,9 @@ def test_facts_from_a_question_are_not_edited_directly(db, session_id) -> None:
     run(service.record_answer(session_id, question["id"], "Yes"))
     run(service.promote(session_id, question["id"], "Teams prompts as well"))
     fact = run(service.state(session_id)).facts[0]
-    assert fact.source_type == "question" and fact.source_ref == question["id"] and not fact.editable
+    assert (
+        fact.source_type == "question" and fact.source_ref == question["id"] and not fact.editable
+    )
     with pytest.raises(UserFacingError, match="edit that item instead"):
         run(service.edit_fact(session_id, fact.id, "changed"))
 
@@ -103,15 +107,24 @@ def test_promote_by_synthesis_and_when_synthesis_gives_nothing(db, session_id) -
     assert run(_service(db).state(session_id)).checks[0]["result"], "nothing is lost"
     run(_service(db).promote(session_id, check["id"]))
     fact = run(_service(db).state(session_id)).facts[0]
-    assert fact.text == "Teams prompts for the password too." and fact.source_type == "diagnostic_check"
+    assert (
+        fact.text == "Teams prompts for the password too."
+        and fact.source_type == "diagnostic_check"
+    )
 
 
 def test_dismiss_supersedes_and_a_superseded_fix_cannot_be_dismissed(db, session_id) -> None:
     service = _service(db)
     first = run(service.state(session_id)).active_fix
-    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(_block("SUGGEST_FIX", {"title": "Repair Office"}))))
+    db.run_sync(
+        lambda s: apply_reply(
+            s, session_id, parse_reply(_block("SUGGEST_FIX", {"title": "Repair Office"}))
+        )
+    )
     state = run(service.state(session_id))
-    assert state.active_fix.title == "Repair Office" and [f.title for f in state.fix_history] == ["Clear token"]
+    assert state.active_fix.title == "Repair Office" and [f.title for f in state.fix_history] == [
+        "Clear token"
+    ]
     with pytest.raises(UserFacingError, match="already replaced"):
         run(service.dismiss_fix(session_id, first.id))
     run(service.dismiss_fix(session_id, state.active_fix.id))
@@ -161,7 +174,11 @@ def test_outcome_stamps_and_required_notes(db, session_id) -> None:
     version = run(service.state(session_id)).state_version
     run(service.record_outcome(session_id, fix_id, "applied_pending", "waiting for a reboot"))
     fix = run(service.state(session_id)).active_fix
-    assert fix.applied_at is not None and fix.verified_at is None and fix.pending_reason == "waiting for a reboot"
+    assert (
+        fix.applied_at is not None
+        and fix.verified_at is None
+        and fix.pending_reason == "waiting for a reboot"
+    )
     run(service.record_outcome(session_id, fix_id, "applied_success"))
     fix = run(service.state(session_id)).active_fix
     assert fix.status == "applied_success" and fix.verified_at is not None
@@ -171,7 +188,9 @@ def test_outcome_stamps_and_required_notes(db, session_id) -> None:
 def test_outcome_proposal_confirmed_or_rejected_for_good(db, session_id) -> None:
     service = _service(db)
     fix_id = run(service.state(session_id)).active_fix.id
-    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "works now"})
+    proposal = _block(
+        "FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "works now"}
+    )
     db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
     assert run(service.state(session_id)).active_fix.outcome_proposal["outcome"] == "success"
     run(service.reject_outcome_proposal(session_id, fix_id))
@@ -185,7 +204,9 @@ def test_outcome_proposal_confirmed_or_rejected_for_good(db, session_id) -> None
 def test_confirming_a_proposal_records_the_outcome(db, session_id) -> None:
     service = _service(db)
     fix_id = run(service.state(session_id)).active_fix.id
-    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "failure", "reason": "still prompts"})
+    proposal = _block(
+        "FIX_OUTCOME", {"fix_id": fix_id, "outcome": "failure", "reason": "still prompts"}
+    )
     db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
     run(service.accept_outcome_proposal(session_id, fix_id))
     fix = run(service.state(session_id)).active_fix
@@ -198,7 +219,15 @@ def test_running_the_drafted_script_once_stamps_applied_at(db, session_id) -> No
     fix_id = run(service.state(session_id)).active_fix.id
     with pytest.raises(UserFacingError, match="no drafted script"):
         run(service.record_run(session_id, fix_id))
-    scripted = _block("SUGGEST_FIX", {"title": "Clear token", "confidence": 70, "script": "cmdkey /delete:x", "script_language": "batch"})
+    scripted = _block(
+        "SUGGEST_FIX",
+        {
+            "title": "Clear token",
+            "confidence": 70,
+            "script": "cmdkey /delete:x",
+            "script_language": "batch",
+        },
+    )
     db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(scripted)))
     fix = run(service.state(session_id)).active_fix
     assert fix.applied_at is None
@@ -229,7 +258,9 @@ def test_every_lane_write_bumps_state_version(db, session_id) -> None:
             db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
         before = run(service.state(session_id)).state_version
         change = run(write())
-        assert change.state_version == before + 1 == run(service.state(session_id)).state_version, index
+        assert change.state_version == before + 1 == run(service.state(session_id)).state_version, (
+            index
+        )
 
 
 def test_banner_mode_follows_the_fix(db, session_id) -> None:

@@ -383,3 +383,11 @@ def test_boards_are_listed_by_name(cw: ConnectWiseEmulator) -> None:
     boards = run(cw, lambda p: p.boards())
     assert [(b.id, b.name) for b in boards] == [(30, "Help Desk"), (31, "Projects")]
     assert cw.api_requests("GET", "service/boards")[0].query["fields"] == ["id,name"]
+
+
+def test_ticket_web_url_uses_the_ui_host() -> None:
+    url = connectwise.ticket_web_url("api-na.myconnectwise.net", "acme", 5123)
+    assert url == (
+        "https://na.myconnectwise.net/v4_6_release/services/system_io/Service/"
+        "fv_sr100_request.rails?service_recid=5123&companyName=acme"
+    )

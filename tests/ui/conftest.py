@@ -108,5 +108,6 @@ def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
         if shiboken6.isValid(window):
             window.close()
         qloop._run(runner.shutdown())
+        qloop._run(services.outbox.stop())
         qloop._run(services.chat.aclose())
         services.close()

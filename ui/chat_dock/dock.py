@@ -22,6 +22,8 @@ from flowpilot_desktop.usage import UsageSummary
 from ui.chat_dock.composer import Composer
 from ui.chat_dock.message_view import MessageBubble, MessageView
 from ui.chat_dock.outcome_banner import OutcomeBanner
+from ui.chat_dock.sync_strip import SyncStrip
+from ui.chat_dock.ticket_card import TicketCard
 from ui.ops import TaskRunner, describe_error
 from ui.session_header import SessionHeader
 
@@ -53,6 +55,8 @@ class ChatDock(QDockWidget):
         body = QWidget(self)
         body.setObjectName("chatBody")
         self.header = SessionHeader("chat", body)
+        self.ticket_card = TicketCard(body)
+        self.sync_strip = SyncStrip(body)
         self.view = MessageView(body)
         self.empty_label = QLabel(body)
         self.empty_label.setObjectName("chatEmpty")
@@ -69,6 +73,8 @@ class ChatDock(QDockWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
+        layout.addWidget(self.ticket_card)
+        layout.addWidget(self.sync_strip)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.composer)

@@ -1,0 +1,87 @@
+"""The linked ConnectWise ticket at the top of the chat: what the technician is working on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+DESCRIPTION_PREVIEW_CHARS = 220
+
+
+class TicketCard(QFrame):
+    """#ticket · summary; company · contact · board · status; the description's start.
+
+    Without a snapshot it says why (not fetched yet, offline, not set up) and offers Fetch.
+    """
+
+    sig_fetch = Signal()
+    """Fetch (or refresh) the ticket from ConnectWise."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ticketCard")
+        self.setAccessibleName("Linked ticket")
+        self.title_label = QLabel(self)
+        self.title_label.setObjectName("ticketCardTitle")
+        self.title_label.setWordWrap(True)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label = QLabel(self)
+        self.meta_label.setObjectName("ticketCardMeta")
+        self.meta_label.setProperty("role", "header-meta")
+        self.meta_label.setWordWrap(True)
+        self.description_label = QLabel(self)
+        self.description_label.setObjectName("ticketCardDescription")
+        self.description_label.setWordWrap(True)
+        self.fetch_button = QPushButton("Fetch", self)
+        self.fetch_button.setObjectName("ticketCardFetch")
+        self.fetch_button.setAccessibleName("Fetch the ticket from ConnectWise")
+        self.fetch_button.clicked.connect(self.sig_fetch)
+        top = QHBoxLayout()
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.fetch_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 8)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.meta_label)
+        layout.addWidget(self.description_label)
+        self.hide()
+
+    def show_ticket(
+        self, ticket_ref: str | None, snapshot: dict[str, Any] | None, problem: str | None = None
+    ) -> None:
+        """The ticket as last fetched; ``problem`` says why it could not be fetched."""
+        if not ticket_ref:
+            self.hide()
+            return
+        self.fetch_button.setEnabled(True)
+        if not snapshot:
+            self.title_label.setText(f"Ticket #{ticket_ref}")
+            self.meta_label.setText(problem or "Not fetched from ConnectWise yet.")
+            self.meta_label.setProperty("role", "error" if problem else "header-meta")
+            self.description_label.hide()
+            self.fetch_button.setText("Fetch")
+        else:
+            self.title_label.setText(f"#{ticket_ref} · {snapshot.get('summary') or '(no summary)'}")
+            parts = [snapshot.get(k) for k in ("company", "contact", "board", "status")]
+            meta = " · ".join(str(p) for p in parts if p)
+            if problem:
+                meta += f"\nCould not refresh: {problem}"
+            self.meta_label.setText(meta)
+            self.meta_label.setProperty("role", "error" if problem else "header-meta")
+            description = " ".join(str(snapshot.get("description") or "").split())
+            self.description_label.setVisible(bool(description))
+            short = description[:DESCRIPTION_PREVIEW_CHARS]
+            self.description_label.setText(short + ("…" if len(description) > len(short) else ""))
+            self.description_label.setToolTip(description if len(description) > len(short) else "")
+            self.fetch_button.setText("Refresh")
+        self.meta_label.style().unpolish(self.meta_label)
+        self.meta_label.style().polish(self.meta_label)
+        self.show()
+
+    def show_fetching(self) -> None:
+        self.fetch_button.setEnabled(False)
+        self.meta_label.setText("Fetching the ticket from ConnectWise…")
+        self.meta_label.setProperty("role", "header-meta")

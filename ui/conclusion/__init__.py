@@ -1,0 +1,1 @@
+"""Resolve and Escalate: the preview, the Escalate intercept, and the flow between them."""

@@ -1,0 +1,300 @@
+"""Resolve and Escalate from any surface (the lane's buttons, the palette, the keys), the
+linked ticket at the top of the chat, and the session's ConnectWise sync state.
+
+Resolve/Escalate: prepare (a repeat is refused; Resolve while verifying records success; Escalate
+while verifying, partial or pending opens the intercept, whose outcome must be saved first)
+→ the preview dialog (cached or fresh, auto-refreshed while the session changes) → Confirm &
+post marks the session at once and queues the post; the outbox worker sends it and the sync
+strip follows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
+
+from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.conclusion import NoteKind
+from flowpilot_desktop.conclusion.posting import Preparation
+from flowpilot_desktop.conclusion.preview import Preview
+from flowpilot_desktop.conclusion.targets import StatusTarget
+from flowpilot_desktop.fix_outcome import LABELS
+from flowpilot_desktop.services import AppServices
+from flowpilot_desktop.sessions import SessionSummary
+from ui.chat_dock.dock import ChatDock
+from ui.conclusion.intercept_dialog import InterceptDialog
+from ui.conclusion.preview_dialog import PreviewDialog
+from ui.ops import TaskRunner, describe_error
+from ui.session_bus import SessionBus
+
+_RELOAD_KINDS = frozenset(
+    {ChangeKind.TICKET, ChangeKind.SYNC, ChangeKind.SESSION_CREATED, ChangeKind.SESSION_RESTORED}
+)
+
+
+class ConclusionController(QObject):
+    sig_message = Signal(str)
+    """A short confirmation for the status bar."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        services: AppServices,
+        runner: TaskRunner,
+        bus: SessionBus,
+        chat_dock: ChatDock,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._services = services
+        self._runner = runner
+        self._bus = bus
+        self._card = chat_dock.ticket_card
+        self._strip = chat_dock.sync_strip
+        self._fetch_problems: dict[str, str] = {}  # session id -> why the last fetch failed
+        self._fetched: set[str] = set()  # sessions whose ticket was fetched (or tried) this run
+        self.preview_dialog: PreviewDialog | None = None
+        self.intercept_dialog: InterceptDialog | None = None
+        self._preview_request = 0
+
+        bus.sig_current_session_changed.connect(self._session_shown)
+        bus.sig_session_changed.connect(self._session_changed)
+        self._card.sig_fetch.connect(self.fetch_ticket)
+        self._strip.sig_retry.connect(self.retry)
+        self._strip.sig_open_ticket.connect(self.open_ticket)
+        services.outbox.on_change = self._sync_moved
+
+    # ---- Resolve / Escalate
+
+    def start(self, kind: NoteKind) -> None:
+        session = self._bus.current
+        if session is None:
+            return
+        self._runner.run(
+            self._services.conclusion.prepare(session.id, kind),
+            on_success=lambda prepared: self._prepared(session, prepared),
+            title="Resolve" if kind is NoteKind.RESOLUTION else "Escalate",
+        )
+
+    def _prepared(self, session: SessionSummary, prepared: Preparation) -> None:
+        if prepared.recorded:
+            self.sig_message.emit(
+                f"Recorded “{LABELS[prepared.recorded]}” for the fix before resolving."
+            )
+            self._publish_touched(session.id, ChangeKind.FIX)
+        if prepared.intercept and prepared.fix is not None:
+            self._open_intercept(session, prepared)
+            return
+        self._open_preview(session, prepared.kind)
+
+    def _open_intercept(self, session: SessionSummary, prepared: Preparation) -> None:
+        fix = prepared.fix
+        assert fix is not None
+        dialog = InterceptDialog(fix.title, prepared.intercept, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.intercept_dialog = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "intercept_dialog", None))
+
+        def chosen(outcome: str, notes: str) -> None:
+            def saved(change: SessionChange) -> None:
+                self._bus.publish(change)
+                dialog.accept()
+                self._open_preview(session, prepared.kind)
+
+            self._runner.run(
+                self._services.task_lane.record_outcome(session.id, fix.id, outcome, notes or None),
+                on_success=saved,
+                on_failure=lambda error: dialog.show_error(
+                    "The outcome was not saved, so nothing was escalated. " + describe_error(error)
+                ),
+            )
+
+        dialog.sig_chosen.connect(chosen)
+        dialog.open()
+
+    def _open_preview(self, session: SessionSummary, kind: NoteKind) -> None:
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        self._runner.run(
+            self._services.conclusion.target(kind),
+            on_success=lambda target: self._show_preview_dialog(session, kind, target),
+            title="Could not read the team's status settings",
+        )
+
+    def _show_preview_dialog(
+        self, session: SessionSummary, kind: NoteKind, target: StatusTarget | None
+    ) -> None:
+        dialog = PreviewDialog(
+            kind, session.title, _destination(session, kind, target), self._window
+        )
+        dialog.session_id = session.id
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview_dialog = dialog
+        dialog.finished.connect(lambda _r: self._preview_closed(dialog))
+        dialog.sig_refresh.connect(lambda: self._generate(dialog, refresh=True))
+        dialog.sig_confirm.connect(lambda text: self._confirm(dialog, text))
+        dialog.open()
+        self._generate(dialog, refresh=False)
+
+    def _preview_closed(self, dialog: PreviewDialog) -> None:
+        if self.preview_dialog is dialog:
+            self.preview_dialog = None
+
+    def _generate(self, dialog: PreviewDialog, *, refresh: bool) -> None:
+        self._preview_request += 1
+        request = self._preview_request
+
+        def show(preview: Preview) -> None:
+            if request == self._preview_request and shiboken6.isValid(dialog):
+                dialog.show_preview(preview)
+
+        def failed(error: Exception) -> None:
+            if request == self._preview_request and shiboken6.isValid(dialog):
+                dialog.show_error(describe_error(error))
+
+        self._runner.run(
+            self._services.previews.preview(dialog.kind, dialog.session_id, refresh=refresh),
+            on_success=show,
+            on_failure=failed,
+        )
+
+    def _confirm(self, dialog: PreviewDialog, text: str) -> None:
+        def done(change: SessionChange) -> None:
+            self._bus.publish(change)
+            if shiboken6.isValid(dialog):
+                dialog.accept()
+            verb = "Resolved" if dialog.kind is NoteKind.RESOLUTION else "Escalated"
+            self.sig_message.emit(
+                f"{verb}. The note is queued for ConnectWise."
+                if change.summary and change.summary.ticket_ref
+                else f"{verb} locally: no ticket is linked."
+            )
+
+        self._runner.run(
+            self._services.conclusion.conclude(dialog.session_id, dialog.kind, text),
+            on_success=done,
+            on_failure=lambda error: (
+                shiboken6.isValid(dialog) and dialog.posting_failed(describe_error(error))
+            ),
+        )
+
+    # ---- Ticket and sync
+
+    def fetch_ticket(self) -> None:
+        session = self._bus.current
+        if session is None or not session.ticket_ref:
+            return
+        self._fetched.add(session.id)
+        self._card.show_fetching()
+
+        def failed(error: Exception) -> None:
+            self._fetch_problems[session.id] = describe_error(error)
+            self._reload(session.id)
+
+        def fetched(change: SessionChange) -> None:
+            self._fetch_problems.pop(session.id, None)
+            self._bus.publish(change)
+
+        self._runner.run(
+            self._services.tickets.fetch(session.id), on_success=fetched, on_failure=failed
+        )
+
+    def retry(self, job_id: str) -> None:
+        session = self._bus.current
+        if session is None:
+            return
+        self._runner.run(
+            self._services.conclusion.retry(session.id, job_id),
+            on_success=self._bus.publish,
+            title="Could not retry",
+        )
+
+    def open_ticket(self, ticket_ref: str) -> None:
+        try:
+            url = self._services.psa.ticket_url(ticket_ref)
+        except Exception as error:
+            self.sig_message.emit(describe_error(error))
+            return
+        QDesktopServices.openUrl(QUrl(url))
+        self.sig_message.emit(f"Opened ticket #{ticket_ref} in the browser.")
+
+    def _session_shown(self, summary: SessionSummary | None) -> None:
+        if summary is None:
+            self._card.show_ticket(None, None)
+            self._strip.show_views([])
+            return
+        self._reload(summary.id, fetch_if_missing=True)
+
+    def _session_changed(self, change: SessionChange) -> None:
+        dialog = self.preview_dialog
+        if dialog is not None and dialog.session_id == change.session_id:
+            dialog.session_changed()
+        current = self._bus.current
+        if (
+            current is not None
+            and current.id == change.session_id
+            and (change.kinds & _RELOAD_KINDS)
+        ):
+            self._reload(current.id)
+
+    def _sync_moved(self, session_id: str) -> None:
+        """The outbox worker moved a post on: announce it like any other change."""
+        self._publish_touched(session_id, ChangeKind.SYNC)
+
+    def _publish_touched(self, session_id: str, kind: ChangeKind) -> None:
+        self._runner.run(
+            self._services.sessions.touched(session_id, kind),
+            on_success=self._bus.publish,
+            on_failure=lambda _error: None,  # a session deleted meanwhile: nothing to show
+        )
+
+    def _reload(self, session_id: str, *, fetch_if_missing: bool = False) -> None:
+        async def load() -> tuple[Any, Any]:
+            snapshot = await self._services.tickets.snapshot(session_id)
+            views = await self._services.conclusion.sync_views(session_id)
+            return snapshot, views
+
+        def show(result: tuple[Any, Any]) -> None:
+            current = self._bus.current
+            if current is None or current.id != session_id:
+                return
+            snapshot, views = result
+            self._card.show_ticket(
+                current.ticket_ref, snapshot, self._fetch_problems.get(session_id)
+            )
+            self._strip.show_views(views)
+            if (
+                fetch_if_missing
+                and current.ticket_ref
+                and not snapshot
+                and session_id not in self._fetched
+            ):
+                self.fetch_ticket()
+
+        self._runner.run(load(), on_success=show, title="Could not load the ticket")
+
+
+def _destination(session: SessionSummary, kind: NoteKind, target: StatusTarget | None) -> str:
+    """What Confirm & post will do, in one or two sentences."""
+    what = (
+        "a customer-visible resolution note"
+        if kind is NoteKind.RESOLUTION
+        else "an internal analysis note (no notifications)"
+    )
+    verb = "resolved" if kind is NoteKind.RESOLUTION else "escalated"
+    if not session.ticket_ref:
+        return (
+            f"No ticket is linked: the session will be marked {verb} here, and nothing is posted."
+        )
+    posted = f"Posts to ticket #{session.ticket_ref} as {what}"
+    if target is None:
+        action = "Resolve" if kind is NoteKind.RESOLUTION else "Escalate"
+        return (
+            f"{posted}. No {action} status is set in Settings, so the ticket's status is "
+            "left as it is."
+        )
+    return f"{posted}, then moves its status to “{target.status}” and checks that it moved."

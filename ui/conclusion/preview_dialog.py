@@ -1,0 +1,211 @@
+"""The preview of the resolution note or escalation package: read, edit, Confirm & post.
+
+The dialog only shows and collects; the conclusion controller generates the preview, decides
+when it is stale and posts. While the dialog is open, a change to the session schedules an
+automatic refresh 500 ms after the last change — unless the technician has edited the text,
+which is never replaced without asking: the dialog says the session changed and offers Refresh.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowpilot_desktop.conclusion import NoteKind
+from flowpilot_desktop.conclusion.preview import Preview
+
+AUTO_REFRESH_DELAY_MS = 500
+TITLES = {NoteKind.RESOLUTION: "Resolution note", NoteKind.ESCALATION: "Escalation package"}
+
+
+class PreviewDialog(QDialog):
+    sig_refresh = Signal()
+    """Generate the preview again (Refresh, or the automatic refresh)."""
+    sig_confirm = Signal(str)
+    """Confirm & post this text."""
+
+    def __init__(
+        self, kind: NoteKind, title: str, destination: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.session_id = ""
+        self.setObjectName("previewDialog")
+        self.setWindowTitle(f"{TITLES[kind]} — {title}")
+        self.setAccessibleName(f"{TITLES[kind]} preview")
+        self.resize(720, 620)
+        self._shown_text = ""  # what the last preview put in the editor
+        self._generating = False
+
+        heading = QLabel(TITLES[kind], self)
+        heading.setProperty("role", "header-title")
+        self.destination_label = QLabel(destination, self)
+        self.destination_label.setObjectName("previewDestination")
+        self.destination_label.setWordWrap(True)
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("previewNotice")
+        self.notice_label.setProperty("role", "header-meta")
+        self.notice_label.setWordWrap(True)
+        self.origin_chip = QLabel(self)
+        self.origin_chip.setObjectName("previewOrigin")
+        self.editor = QPlainTextEdit(self)
+        self.editor.setObjectName("previewEditor")
+        self.editor.setAccessibleName(f"{TITLES[kind]} text, editable")
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setPlaceholderText("Writing the note…")
+        self.editor.textChanged.connect(self._text_changed)
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("previewError")
+        self.error_label.setProperty("role", "error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+
+        self.refresh_button = QPushButton("&Refresh", self)
+        self.refresh_button.setObjectName("previewRefresh")
+        self.refresh_button.setAccessibleName("Refresh the preview")
+        self.refresh_button.setToolTip("Write the note again from the session (F5)")
+        self.refresh_button.clicked.connect(self.request_refresh)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("previewCancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.confirm_button = QPushButton("Confirm && post", self)
+        self.confirm_button.setObjectName("previewConfirm")
+        self.confirm_button.setAccessibleName("Confirm and post")
+        self.confirm_button.setToolTip("Ctrl+Enter")
+        self.confirm_button.setDefault(False)
+        self.confirm_button.setAutoDefault(False)
+        self.confirm_button.clicked.connect(self.confirm)
+
+        top = QHBoxLayout()
+        top.addWidget(heading, 1)
+        top.addWidget(self.origin_chip)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refresh_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.confirm_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.destination_label)
+        layout.addWidget(self.notice_label)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.confirm)
+        QShortcut(QKeySequence("F5"), self, self.request_refresh)
+        self._auto_refresh = QTimer(self)
+        self._auto_refresh.setSingleShot(True)
+        self._auto_refresh.setInterval(AUTO_REFRESH_DELAY_MS)
+        self._auto_refresh.timeout.connect(self._auto_refresh_due)
+        self.set_generating()
+
+    # ---- What the controller tells it
+
+    @property
+    def edited(self) -> bool:
+        return self.editor.toPlainText() != self._shown_text
+
+    def set_generating(self) -> None:
+        self._generating = True
+        self.confirm_button.setEnabled(False)
+        self.refresh_button.setEnabled(False)
+        self.origin_chip.setText("writing…")
+        self.origin_chip.setProperty("origin", "writing")
+        self._repolish(self.origin_chip)
+
+    def show_preview(self, preview: Preview) -> None:
+        self._generating = False
+        self._shown_text = preview.text
+        self.editor.setPlainText(preview.text)
+        self.editor.setFocus()
+        self.confirm_button.setEnabled(True)
+        self.refresh_button.setEnabled(True)
+        origin = "cached" if preview.cached else "fresh"
+        self.origin_chip.setText(
+            origin + (" · composed locally" if preview.composed_locally else "")
+        )
+        self.origin_chip.setProperty("origin", origin)
+        self.origin_chip.setAccessibleName(f"Preview is {self.origin_chip.text()}")
+        self._repolish(self.origin_chip)
+        self.notice_label.setText(
+            f"Composed by FlowPilot from the session: {preview.local_reason}."
+            if preview.composed_locally and preview.local_reason
+            else ""
+        )
+        self.notice_label.setVisible(bool(self.notice_label.text()))
+
+    def show_error(self, message: str) -> None:
+        self._generating = False
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.refresh_button.setEnabled(True)
+        self.confirm_button.setEnabled(bool(self.editor.toPlainText().strip()))
+
+    def session_changed(self) -> None:
+        """The session moved while the preview is open: refresh 500 ms after the last change."""
+        self._auto_refresh.start()
+
+    def set_posting(self) -> None:
+        self.error_label.hide()
+        self.confirm_button.setEnabled(False)
+        self.confirm_button.setText("Posting…")
+
+    def posting_failed(self, message: str) -> None:
+        self.confirm_button.setText("Confirm && post")
+        self.show_error(message)
+
+    # ---- Actions
+
+    def request_refresh(self) -> None:
+        if self._generating:
+            return
+        self.error_label.hide()
+        self.notice_label.hide()
+        self.set_generating()
+        self.sig_refresh.emit()
+
+    def confirm(self) -> None:
+        text = self.editor.toPlainText()
+        if self._generating or not self.confirm_button.isEnabled():
+            return
+        if not text.strip():
+            self.show_error("The note is empty: write something to post, or Cancel.")
+            return
+        self.set_posting()
+        self.sig_confirm.emit(text)
+
+    def _auto_refresh_due(self) -> None:
+        if self.edited:
+            self.notice_label.setText(
+                "The session changed since this preview was written. Refresh (F5) writes it "
+                "again and replaces your edits."
+            )
+            self.notice_label.show()
+            return
+        self.request_refresh()
+
+    def _text_changed(self) -> None:
+        if not self._generating:
+            self.confirm_button.setEnabled(bool(self.editor.toPlainText().strip()))
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt override
+        # Enter in the editor is a new line, never "press the default button"
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            return
+        super().keyPressEvent(event)
