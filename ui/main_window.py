@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._register_actions()
         self._build_menus()
         self.registry.sig_actions_changed.connect(self._update_hints)
+        self.registry.sig_actions_changed.connect(self._sync_conclude_buttons)
         self._update_hints()
         self.palette = CommandPalette(self.registry, self)
         self.shortcuts_overlay = ShortcutsOverlay(self.registry, self)
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.resize(1360, 840)
         self.restore_layout()
         self.registry.refresh()
+        self._sync_conclude_buttons()
         self.task_lane_dock.dockLocationChanged.connect(self._lane_moved)
 
     # ---- Public API
@@ -824,6 +826,11 @@ class MainWindow(QMainWindow):
         title = f"{summary.title} — {APP_NAME}" if summary else APP_NAME
         self.setWindowTitle(title)
         self.registry.refresh()
+
+    def _sync_conclude_buttons(self) -> None:
+        self.task_lane_dock.set_conclude_enabled(
+            self.registry.is_enabled("ticket.resolve"), self.registry.is_enabled("ticket.escalate")
+        )
 
     def _update_hints(self) -> None:
         self.sessions_panel.set_shortcut_hints(

@@ -171,8 +171,9 @@ class SettingsDialog(QDialog):
         self.test_label.setWordWrap(True)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_label, 1)
+        test_row.addStretch(1)
         connectwise.addRow("", test_row)
+        connectwise.addRow("", self.test_label)
         statuses = self._group("Resolve and Escalate statuses", "settingsStatusesGroup")
         self._build_status_pickers(statuses, snapshot.statuses)
         tiers_form = self._group("Model per action", "settingsModelTiersGroup")
@@ -294,21 +295,21 @@ class SettingsDialog(QDialog):
         if saved.board_id is not None:
             self.board_combo.addItem(saved.board, saved.board_id)
         self.board_combo.currentIndexChanged.connect(lambda _i: self._board_chosen())
-        self.load_boards_button = QPushButton("Load &boards", self)
+        self.load_boards_button = QPushButton("Loa&d boards", self)
         self.load_boards_button.setObjectName("settingsLoadBoards")
         self.load_boards_button.setAccessibleName("Load the boards from ConnectWise")
         self.load_boards_button.clicked.connect(self._load_boards)
         board_row = QHBoxLayout()
         board_row.addWidget(self.board_combo, 1)
         board_row.addWidget(self.load_boards_button)
-        board_label = QLabel("Boa&rd", self)
+        board_label = QLabel("Bo&ard", self)
         board_label.setBuddy(self.board_combo)
         form.addRow(board_label, board_row)
         self.resolved_combo = self._status_combo(
-            form, "Resol&ve moves to", "settingsResolvedStatus", saved.resolved
+            form, "R&esolve moves to", "settingsResolvedStatus", saved.resolved
         )
         self.escalated_combo = self._status_combo(
-            form, "Escalate mo&ves to", "settingsEscalatedStatus", saved.escalated
+            form, "Escalate moves t&o", "settingsEscalatedStatus", saved.escalated
         )
         self.status_hint = QLabel(
             "Load the boards, pick one, then the statuses from its live list."

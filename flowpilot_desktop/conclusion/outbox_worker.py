@@ -187,14 +187,24 @@ class OutboxWorker:
                 await provider.board_statuses(ticket.board_id), target, ticket_id, ticket.board
             )
         verified = await provider.move_status(ticket_id, status_id)
-        await self._database.run(
-            lambda s: outbox.complete(
+
+        def write(s: Any) -> None:
+            outbox.complete(
                 s,
                 job.id,
                 external_id=str(verified.status_id),
                 result={"verified_status": verified.status, "closed": verified.closed},
             )
-        )
+            # the ticket card shows the status ConnectWise really has now
+            snapshot = {
+                **ticket.as_dict(),
+                "status_id": verified.status_id,
+                "status": verified.status,
+            }
+            snapshot["closed"] = verified.closed
+            session_repository.set_ticket_snapshot(s, job.session_id, snapshot)
+
+        await self._database.run(write)
 
     async def _failed(self, job: outbox.OutboxJob, message: str, *, retryable: bool) -> None:
         message = redact(message)

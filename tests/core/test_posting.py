@@ -159,6 +159,10 @@ def test_resolve_marks_the_session_at_once_and_posts_once(rig: Rig, db: Database
     assert "status moved to “Resolved” (verified)" in view.headline
     assert rig.cw.tickets[5123]["status"]["name"] == "Resolved"
     assert rig.cw.tickets[5123]["closedFlag"] is True
+    from storage.repositories.sessions import get_ticket_snapshot
+
+    snapshot = db.run_sync(lambda s: get_ticket_snapshot(s, sid))
+    assert (snapshot["status"], snapshot["closed"]) == ("Resolved", True), "the card shows it"
     conclusion = db.run_sync(lambda s: get_conclusion(s, sid))
     assert conclusion.resolution_external_id == str(note["id"])
     assert conclusion.resolution_posted_at is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from flowpilot_desktop.conclusion.posting import SyncState, SyncView
@@ -57,7 +57,7 @@ class SyncStrip(QFrame):
         row.setAccessibleName(f"{STATE_LABELS[view.state]}: {view.headline}")
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(chip)
+        layout.addWidget(chip, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(text, 1)
         if view.retry_job_id and view.state in (SyncState.FAILED, SyncState.RETRYING):
             retry = QPushButton("Retry now" if view.state is SyncState.RETRYING else "Retry", row)

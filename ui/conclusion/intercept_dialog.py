@@ -43,6 +43,7 @@ class InterceptDialog(QDialog):
         self.setWindowTitle("Before escalating")
         self.setAccessibleName("This fix still needs an outcome")
         self.setModal(True)
+        self.setMinimumWidth(440)
         heading = QLabel("This fix still needs an outcome", self)
         heading.setProperty("role", "header-title")
         fix_label = QLabel(f"“{fix_title}”", self)

@@ -399,13 +399,18 @@ class TaskLaneDock(QDockWidget):
             c for c in checks if not c.get("done")
         ]
         self.quiet_hint.setVisible(bool(facts) and not open_items and fix is None)
+        # enabled by the window's ticket.resolve / ticket.escalate actions (set_conclude_enabled)
         can_conclude = state is not None and state.exchanges > 0
         for button in (self.resolve_button, self.escalate_button):
-            button.setEnabled(can_conclude)
             button.setToolTip(
                 "" if can_conclude else "Available once the assistant has answered at least once."
             )
         self._restore(drafts, focus_key)
+
+    def set_conclude_enabled(self, resolve: bool, escalate: bool) -> None:
+        """Resolve and Escalate follow the window's actions (exchanges, already concluded)."""
+        self.resolve_button.setEnabled(resolve)
+        self.escalate_button.setEnabled(escalate)
 
     def _drafts(self) -> dict[str, str]:
         """Text typed into the rows' editors but not submitted yet."""

@@ -1,0 +1,296 @@
+"""Resolve and Escalate as a technician does them, against both local emulators: the ticket at
+the top of the chat, the preview (cached/fresh, edits, auto-refresh), Confirm & post by
+keyboard, the sync state of the post, the Escalate intercept, and Settings' live status lists."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from flowpilot_desktop.conclusion.targets import StatusChoices
+from flowpilot_desktop.config import AppConfig, ConfigStore
+from tests.anthropic_emulator import ScriptedReply
+from tests.connectwise_emulator import CLIENT_ID, COMPANY, PRIVATE_KEY, PUBLIC_KEY, standard_setup
+from tests.ui.helpers import activate
+from ui.conclusion.intercept_dialog import InterceptDialog
+from ui.conclusion.preview_dialog import PreviewDialog
+from ui.settings_dialog import SettingsDialog
+
+KEY = "sk-ant-conclusion-test"
+SERVICE = "FlowPilot Desktop"
+NOTE = "## Problem\nOutlook prompts for the password.\n\n## What we confirmed\n- Webmail works\n\n## Root cause\nA stale token.\n\n## Resolution\nCleared the token; confirmed working."
+FIX_REPLY = "Try this.\n[SUGGEST_FIX]\n" + json.dumps({"title": "Clear the token", "script": "cmdkey /delete:x", "language": "batch"}) + "\n[/SUGGEST_FIX]"
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def cw_window(qtbot, qloop, make_window, app_paths, memory_keyring, api, cw):
+    """A window set up for both emulators, with a session for ticket #5123 after one exchange."""
+    standard_setup(cw)
+    ConfigStore(app_paths.config_file).save(
+        AppConfig(
+            anthropic_base_url=api.base_url,
+            cw_site=cw.site,
+            cw_company_id=COMPANY,
+            cw_client_id=CLIENT_ID,
+        )
+    )
+    memory_keyring.set_password(SERVICE, "anthropic_api_key", KEY)
+    memory_keyring.set_password(SERVICE, "cw_public_key", PUBLIC_KEY)
+    memory_keyring.set_password(SERVICE, "cw_private_key", PRIVATE_KEY)
+    window = make_window()
+    return window
+
+
+def _new_session_by_keyboard(qtbot, qloop, window, title: str, ticket: str) -> None:
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(QApplication.focusWidget().__class__, "sessionTitleEdit") is not None)
+    qtbot.keyClicks(QApplication.focusWidget(), title)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), ticket)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qloop.until(lambda: window.current_session() is not None and window.current_session().title == title)
+    qloop.until(lambda: window.task_lane_dock.state is not None)
+    activate(qtbot, window)
+
+
+def _say(qtbot, qloop, window, api, reply: str, text: str = "Outlook keeps prompting") -> None:
+    api.enqueue(ScriptedReply(text=reply, delay_s=0.002))
+    version = window.task_lane_dock.state.exchanges
+    window.focus_chat()
+    qtbot.keyClicks(window.chat_dock.composer.edit, text)
+    qtbot.keyClick(window.chat_dock.composer.edit, Qt.Key.Key_Return)
+    qloop.until(lambda: not window.chat_dock.streaming)
+    qloop.until(lambda: window.task_lane_dock.state.exchanges > version)
+    activate(qtbot, window)
+
+
+def _set_targets(qloop, window, cw) -> None:
+    choices = StatusChoices(30, "Help Desk", (cw.status_id(30, "Resolved"), "Resolved"), (cw.status_id(30, "Escalated"), "Escalated"))
+    done = []
+    window.runner.run(window.services.settings._preferences.merge_preferences(choices.to_preferences()), on_success=done.append)
+    qloop.until(lambda: done)
+
+
+def _preview(qtbot, qloop, window) -> PreviewDialog:
+    qloop.until(lambda: window.conclusion.preview_dialog is not None)
+    dialog = window.conclusion.preview_dialog
+    qtbot.waitExposed(dialog)
+    qloop.until(lambda: dialog.confirm_button.isEnabled())
+    return dialog
+
+
+def _strip_text(window) -> str:
+    return " | ".join(label.text() for label in window.chat_dock.sync_strip.findChildren(QLabel))
+
+
+def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, api, cw) -> None:
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "Outlook prompts", "#5123")
+    card = window.chat_dock.ticket_card
+    qloop.until(lambda: "Outlook keeps asking for the password" in card.title_label.text())
+    assert card.isVisible()
+    assert "Contoso Ltd · Pat Smith · Help Desk · In Progress" in card.meta_label.text()
+    assert not window.registry.is_enabled("ticket.resolve")
+
+    _say(qtbot, qloop, window, api, "Let's look at the token.")
+    context = json.dumps(api.message_requests[-1].body["system"])
+    assert "Ticket summary: Outlook keeps asking for the password" in context
+    _set_targets(qloop, window, cw)
+
+    api.enqueue(NOTE)
+    qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
+    dialog = _preview(qtbot, qloop, window)
+    assert dialog.origin_chip.text() == "fresh"
+    assert dialog.editor.toPlainText() == NOTE
+    assert "ticket #5123 as a customer-visible resolution note" in dialog.destination_label.text()
+    assert "“Resolved”" in dialog.destination_label.text()
+    assert QApplication.focusWidget() is dialog.editor
+    dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(dialog.editor, " Checked with Pat.")
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: window.conclusion.preview_dialog is None)
+
+    qloop.until(lambda: "verified" in _strip_text(window), timeout=10)
+    assert window.current_session().status == "resolved"
+    (note,) = cw.notes[5123]
+    assert note["text"].endswith("Checked with Pat.") and note["resolutionFlag"] is True
+    assert f"as note {note['id']}" in _strip_text(window)
+    assert "status moved to “Resolved” (verified)" in _strip_text(window)
+    assert cw.tickets[5123]["status"]["name"] == "Resolved"
+    assert not window.registry.is_enabled("ticket.resolve"), "posting again is refused"
+    window.conclusion.start(__import__("flowpilot_desktop.conclusion", fromlist=["NoteKind"]).NoteKind.RESOLUTION)
+    qloop.settle(0.2)
+    assert window.conclusion.preview_dialog is None
+
+
+def test_false_200_is_loud_and_retry_fixes_it(qtbot, qloop, cw_window, api, cw) -> None:
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "Printer", "5123")
+    _say(qtbot, qloop, window, api, "Check the spooler.")
+    _set_targets(qloop, window, cw)
+    cw.false_200 = True
+    api.enqueue(NOTE)
+    window.registry.trigger("ticket.resolve")
+    dialog = _preview(qtbot, qloop, window)
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "Failed" in _strip_text(window), timeout=10)
+    text = _strip_text(window)
+    assert "still “In Progress”" in text and "was not applied" in text
+    assert "It was posted as note" in text
+    strip = window.chat_dock.sync_strip
+    assert strip.findChild(QPushButton, "syncOpenTicket") is not None
+    cw.false_200 = False
+    qtbot.mouseClick(strip.findChild(QPushButton, "syncRetry"), Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "verified" in _strip_text(window), timeout=10)
+    assert len(cw.notes[5123]) == 1
+
+
+def test_preview_auto_refreshes_but_never_overwrites_edits(qtbot, qloop, cw_window, api, cw, memory_keyring) -> None:
+    window = cw_window
+    memory_keyring.delete_password(SERVICE, "anthropic_api_key")
+    window.runner.run(window.services.sessions.create("No key", ""), on_success=window.bus.publish)
+    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+    window.sessions_panel.select_first()
+    qloop.until(lambda: window.task_lane_dock.state is not None)
+    sid = window.current_session().id
+    from storage.repositories import messages
+
+    window.services.database.run_sync(lambda s: messages.add_message(s, sid, "assistant", content="hi"))
+    window.runner.run(window.services.task_lane.add_note(sid, "First fact"), on_success=window.bus.publish)
+    qloop.until(lambda: window.task_lane_dock.state.exchanges == 1 and window.task_lane_dock.state.facts)
+
+    window.registry.trigger("ticket.escalate")
+    dialog = _preview(qtbot, qloop, window)
+    assert dialog.origin_chip.text() == "fresh · composed locally"
+    assert "no Anthropic API key is set" in dialog.notice_label.text()
+    assert "No ticket is linked" in dialog.destination_label.text()
+    assert "First fact" in dialog.editor.toPlainText()
+
+    window.runner.run(window.services.task_lane.add_note(sid, "Second fact"), on_success=window.bus.publish)
+    qloop.until(lambda: "Second fact" in dialog.editor.toPlainText(), timeout=3)
+
+    dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(dialog.editor, "My own words.")
+    window.runner.run(window.services.task_lane.add_note(sid, "Third fact"), on_success=window.bus.publish)
+    qloop.until(lambda: "session changed" in dialog.notice_label.text(), timeout=3)
+    assert "My own words." in dialog.editor.toPlainText()
+    assert "Third fact" not in dialog.editor.toPlainText()
+
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_F5)
+    qloop.until(lambda: "Third fact" in dialog.editor.toPlainText())
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: window.conclusion.preview_dialog is None)
+    qloop.until(lambda: window.current_session().status == "escalated_local")
+    qloop.until(lambda: "Escalated locally" in _strip_text(window))
+
+
+def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api, cw) -> None:
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "VPN", "5123")
+    _say(qtbot, qloop, window, api, FIX_REPLY)
+    qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
+    fix = window.task_lane_dock.state.active_fix
+    window.runner.run(window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish)
+    qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
+    activate(qtbot, window)
+
+    qtbot.keyClick(window, Qt.Key.Key_E, CTRL_SHIFT)
+    qloop.until(lambda: window.conclusion.intercept_dialog is not None)
+    intercept = window.conclusion.intercept_dialog
+    qtbot.waitExposed(intercept)
+    assert intercept.choice == "applied_failed", "didn't work is the default"
+    assert list(intercept.buttons) == ["applied_success", "applied_failed", "dismissed", "applied_partial"]
+    qtbot.keyClick(intercept, Qt.Key.Key_4)
+    assert intercept.choice == "applied_partial" and intercept.notes.isVisible()
+    qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
+    error = intercept.findChild(QLabel, "interceptError")
+    assert error.isVisible() and "partial needs notes" in error.text()
+    assert window.conclusion.preview_dialog is None
+
+    # the outcome was recorded elsewhere meanwhile: the save is refused, nothing is escalated
+    done = []
+    window.runner.run(window.services.task_lane.record_outcome(fix.session_id, fix.id, "applied_success"), on_success=done.append)
+    qloop.until(lambda: done)
+    qtbot.keyClicks(intercept.notes, "Only the first step")
+    qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "nothing was escalated" in error.text())
+    assert window.conclusion.preview_dialog is None and window.conclusion.intercept_dialog is intercept
+    intercept.reject()
+
+
+def test_escalate_intercept_partial_then_preview(qtbot, qloop, cw_window, api, cw) -> None:
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "VPN", "5123")
+    _say(qtbot, qloop, window, api, FIX_REPLY)
+    qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
+    fix = window.task_lane_dock.state.active_fix
+    window.runner.run(window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish)
+    qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
+    window.registry.trigger("ticket.escalate")
+    qloop.until(lambda: window.conclusion.intercept_dialog is not None)
+    intercept = window.conclusion.intercept_dialog
+    qtbot.keyClick(intercept, Qt.Key.Key_4)
+    qtbot.keyClicks(intercept.notes, "Only the first step")
+    api.enqueue("no headings here")  # the model's answer lacks the headings: composed locally
+    qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
+    dialog = _preview(qtbot, qloop, window)
+    assert window.task_lane_dock.state.active_fix.status == "applied_partial"
+    assert "Only the first step" in dialog.editor.toPlainText()
+    assert "internal analysis note" in dialog.destination_label.text()
+    assert "lacked the required headings" in dialog.notice_label.text()
+    dialog.reject()
+
+
+def test_ticket_card_says_why_it_could_not_fetch(qtbot, qloop, make_window, app_paths) -> None:
+    window = make_window()
+    _new_session_by_keyboard(qtbot, qloop, window, "Offline", "777")
+    card = window.chat_dock.ticket_card
+    qloop.until(lambda: "ConnectWise is not set up" in card.meta_label.text())
+    assert card.title_label.text() == "Ticket #777" and card.fetch_button.isEnabled()
+    assert window.current_session().ticket_ref == "777"
+
+
+def test_settings_test_connection_and_live_statuses(qtbot, qloop, make_window, app_paths, cw) -> None:
+    standard_setup(cw)
+    window = make_window()
+    window.open_settings()
+    qloop.until(lambda: window._settings_dialog is not None)
+    dialog: SettingsDialog = window._settings_dialog
+    qtbot.waitExposed(dialog)
+    for name, value in (("cw_site", cw.site), ("cw_company_id", COMPANY), ("cw_client_id", CLIENT_ID)):
+        dialog.config_edits[name].setText(value)
+    from flowpilot_desktop.credentials import SecretName
+
+    dialog.secret_fields[SecretName.CW_PUBLIC_KEY].edit.setText(PUBLIC_KEY)
+    dialog.secret_fields[SecretName.CW_PRIVATE_KEY].edit.setText("wrong")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: dialog.test_label.text().startswith("✗"))
+    assert "refused the credentials" in dialog.test_label.text()
+    dialog.secret_fields[SecretName.CW_PRIVATE_KEY].edit.setText(PRIVATE_KEY)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: dialog.test_label.text().startswith("✓"))
+    assert "as FlowPilot API (flowpilot)" in dialog.test_label.text()
+
+    qtbot.mouseClick(dialog.load_boards_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: dialog.board_combo.count() == 2 and dialog.resolved_combo.count() > 2)
+    assert dialog.board_combo.currentText() == "Help Desk"
+    labels = [dialog.resolved_combo.itemText(i) for i in range(dialog.resolved_combo.count())]
+    assert "Closed (closes the ticket)" in labels and "Escalated" in labels
+    dialog.resolved_combo.setCurrentIndex(labels.index("Resolved (closes the ticket)"))
+    dialog.escalated_combo.setCurrentIndex(labels.index("Escalated"))
+    dialog.buttons.accepted.emit()
+    qloop.until(lambda: window._settings_dialog is None)
+    preferences = []
+    window.runner.run(window.services.settings._preferences.get_preferences(), on_success=preferences.append)
+    qloop.until(lambda: preferences)
+    assert preferences[0]["cw_resolved_status_name"] == "Resolved"
+    assert preferences[0]["cw_resolved_status_id"] == cw.status_id(30, "Resolved")
+    assert preferences[0]["cw_escalated_status_name"] == "Escalated"
+    assert preferences[0]["cw_status_board_id"] == 30
+    assert PRIVATE_KEY not in json.dumps(preferences[0])
