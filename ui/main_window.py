@@ -194,6 +194,14 @@ class MainWindow(QMainWindow):
         dialog = SessionFormDialog(self, window_title="New triage session", submit_text="Create")
         self._open_session_form(dialog, self.services.sessions.create)
 
+    def new_session_for_ticket(self) -> None:
+        """The new-session form with the ticket number first: the ticket is fetched on open."""
+        dialog = SessionFormDialog(
+            self, window_title="New session for a ticket", submit_text="Create"
+        )
+        self._open_session_form(dialog, self.services.sessions.create)
+        dialog.ticket_edit.setFocus()
+
     def rename_session(self) -> None:
         current = self.current_session()
         if current is None:
@@ -351,6 +359,15 @@ class MainWindow(QMainWindow):
                     keywords=("ticket", "create", "start"),
                 ),
                 ActionSpec(
+                    "session.new_for_ticket",
+                    "New session for a &ticket…",
+                    "Sessions",
+                    self.new_session_for_ticket,
+                    ("Ctrl+Shift+T",),
+                    description="Type a ConnectWise ticket number; its summary is fetched",
+                    keywords=("connectwise", "link", "fetch"),
+                ),
+                ActionSpec(
                     "session.rename",
                     "&Rename session…",
                     "Sessions",
@@ -481,6 +498,7 @@ class MainWindow(QMainWindow):
             "&Edit": ["edit.undo"],
             "&Sessions": [
                 "session.new",
+                "session.new_for_ticket",
                 "session.rename",
                 "session.delete",
                 None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -126,8 +127,13 @@ class SettingsDialog(QDialog):
         self.setAccessibleName("Settings")
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
+        self.resize(600, 860)
 
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        content = QWidget(self)
+        content.setObjectName("settingsContent")
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 6, 0)
         self.keyring_label = QLabel(self)
         self.keyring_label.setObjectName("settingsKeyringStatus")
         self.keyring_label.setWordWrap(True)
@@ -188,13 +194,22 @@ class SettingsDialog(QDialog):
         self._add_config(storage, *_CONFIG_FIELDS[5])
         for group in (anthropic, connectwise, statuses, tiers_form, storage):
             layout.addWidget(group.parentWidget())
+        layout.addStretch(1)
+        # small screens: the groups scroll, the error line and the buttons stay in view
+        scroll = QScrollArea(self)
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("settingsError")
         self.error_label.setProperty("role", "error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        layout.addWidget(self.error_label)
+        outer.addWidget(self.error_label)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -208,7 +223,7 @@ class SettingsDialog(QDialog):
         cancel.setAccessibleName("Cancel")
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        outer.addWidget(self.buttons)
 
     # ---- Public API
 

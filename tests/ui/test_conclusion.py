@@ -15,14 +15,17 @@ from flowpilot_desktop.config import AppConfig, ConfigStore
 from tests.anthropic_emulator import ScriptedReply
 from tests.connectwise_emulator import CLIENT_ID, COMPANY, PRIVATE_KEY, PUBLIC_KEY, standard_setup
 from tests.ui.helpers import activate
-from ui.conclusion.intercept_dialog import InterceptDialog
 from ui.conclusion.preview_dialog import PreviewDialog
 from ui.settings_dialog import SettingsDialog
 
 KEY = "sk-ant-conclusion-test"
 SERVICE = "FlowPilot Desktop"
 NOTE = "## Problem\nOutlook prompts for the password.\n\n## What we confirmed\n- Webmail works\n\n## Root cause\nA stale token.\n\n## Resolution\nCleared the token; confirmed working."
-FIX_REPLY = "Try this.\n[SUGGEST_FIX]\n" + json.dumps({"title": "Clear the token", "script": "cmdkey /delete:x", "language": "batch"}) + "\n[/SUGGEST_FIX]"
+FIX_REPLY = (
+    "Try this.\n[SUGGEST_FIX]\n"
+    + json.dumps({"title": "Clear the token", "script": "cmdkey /delete:x", "language": "batch"})
+    + "\n[/SUGGEST_FIX]"
+)
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
@@ -48,12 +51,18 @@ def cw_window(qtbot, qloop, make_window, app_paths, memory_keyring, api, cw):
 def _new_session_by_keyboard(qtbot, qloop, window, title: str, ticket: str) -> None:
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.findChild(QApplication.focusWidget().__class__, "sessionTitleEdit") is not None)
+    qtbot.waitUntil(
+        lambda: (
+            window.findChild(QApplication.focusWidget().__class__, "sessionTitleEdit") is not None
+        )
+    )
     qtbot.keyClicks(QApplication.focusWidget(), title)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), ticket)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-    qloop.until(lambda: window.current_session() is not None and window.current_session().title == title)
+    qloop.until(
+        lambda: window.current_session() is not None and window.current_session().title == title
+    )
     qloop.until(lambda: window.task_lane_dock.state is not None)
     activate(qtbot, window)
 
@@ -70,9 +79,17 @@ def _say(qtbot, qloop, window, api, reply: str, text: str = "Outlook keeps promp
 
 
 def _set_targets(qloop, window, cw) -> None:
-    choices = StatusChoices(30, "Help Desk", (cw.status_id(30, "Resolved"), "Resolved"), (cw.status_id(30, "Escalated"), "Escalated"))
+    choices = StatusChoices(
+        30,
+        "Help Desk",
+        (cw.status_id(30, "Resolved"), "Resolved"),
+        (cw.status_id(30, "Escalated"), "Escalated"),
+    )
     done = []
-    window.runner.run(window.services.settings._preferences.merge_preferences(choices.to_preferences()), on_success=done.append)
+    window.runner.run(
+        window.services.settings._preferences.merge_preferences(choices.to_preferences()),
+        on_success=done.append,
+    )
     qloop.until(lambda: done)
 
 
@@ -123,7 +140,9 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     assert "status moved to “Resolved” (verified)" in _strip_text(window)
     assert cw.tickets[5123]["status"]["name"] == "Resolved"
     assert not window.registry.is_enabled("ticket.resolve"), "posting again is refused"
-    window.conclusion.start(__import__("flowpilot_desktop.conclusion", fromlist=["NoteKind"]).NoteKind.RESOLUTION)
+    window.conclusion.start(
+        __import__("flowpilot_desktop.conclusion", fromlist=["NoteKind"]).NoteKind.RESOLUTION
+    )
     qloop.settle(0.2)
     assert window.conclusion.preview_dialog is None
 
@@ -150,7 +169,9 @@ def test_false_200_is_loud_and_retry_fixes_it(qtbot, qloop, cw_window, api, cw) 
     assert len(cw.notes[5123]) == 1
 
 
-def test_preview_auto_refreshes_but_never_overwrites_edits(qtbot, qloop, cw_window, api, cw, memory_keyring) -> None:
+def test_preview_auto_refreshes_but_never_overwrites_edits(
+    qtbot, qloop, cw_window, api, cw, memory_keyring
+) -> None:
     window = cw_window
     memory_keyring.delete_password(SERVICE, "anthropic_api_key")
     window.runner.run(window.services.sessions.create("No key", ""), on_success=window.bus.publish)
@@ -160,9 +181,15 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(qtbot, qloop, cw_wind
     sid = window.current_session().id
     from storage.repositories import messages
 
-    window.services.database.run_sync(lambda s: messages.add_message(s, sid, "assistant", content="hi"))
-    window.runner.run(window.services.task_lane.add_note(sid, "First fact"), on_success=window.bus.publish)
-    qloop.until(lambda: window.task_lane_dock.state.exchanges == 1 and window.task_lane_dock.state.facts)
+    window.services.database.run_sync(
+        lambda s: messages.add_message(s, sid, "assistant", content="hi")
+    )
+    window.runner.run(
+        window.services.task_lane.add_note(sid, "First fact"), on_success=window.bus.publish
+    )
+    qloop.until(
+        lambda: window.task_lane_dock.state.exchanges == 1 and window.task_lane_dock.state.facts
+    )
 
     window.registry.trigger("ticket.escalate")
     dialog = _preview(qtbot, qloop, window)
@@ -171,13 +198,17 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(qtbot, qloop, cw_wind
     assert "No ticket is linked" in dialog.destination_label.text()
     assert "First fact" in dialog.editor.toPlainText()
 
-    window.runner.run(window.services.task_lane.add_note(sid, "Second fact"), on_success=window.bus.publish)
+    window.runner.run(
+        window.services.task_lane.add_note(sid, "Second fact"), on_success=window.bus.publish
+    )
     qloop.until(lambda: "Second fact" in dialog.editor.toPlainText(), timeout=3)
 
     dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(dialog.editor, "My own words.")
-    window.runner.run(window.services.task_lane.add_note(sid, "Third fact"), on_success=window.bus.publish)
+    window.runner.run(
+        window.services.task_lane.add_note(sid, "Third fact"), on_success=window.bus.publish
+    )
     qloop.until(lambda: "session changed" in dialog.notice_label.text(), timeout=3)
     assert "My own words." in dialog.editor.toPlainText()
     assert "Third fact" not in dialog.editor.toPlainText()
@@ -196,7 +227,9 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
     _say(qtbot, qloop, window, api, FIX_REPLY)
     qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
     fix = window.task_lane_dock.state.active_fix
-    window.runner.run(window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish)
+    window.runner.run(
+        window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish
+    )
     qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
     activate(qtbot, window)
 
@@ -205,7 +238,12 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
     intercept = window.conclusion.intercept_dialog
     qtbot.waitExposed(intercept)
     assert intercept.choice == "applied_failed", "didn't work is the default"
-    assert list(intercept.buttons) == ["applied_success", "applied_failed", "dismissed", "applied_partial"]
+    assert list(intercept.buttons) == [
+        "applied_success",
+        "applied_failed",
+        "dismissed",
+        "applied_partial",
+    ]
     qtbot.keyClick(intercept, Qt.Key.Key_4)
     assert intercept.choice == "applied_partial" and intercept.notes.isVisible()
     qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
@@ -215,12 +253,17 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
 
     # the outcome was recorded elsewhere meanwhile: the save is refused, nothing is escalated
     done = []
-    window.runner.run(window.services.task_lane.record_outcome(fix.session_id, fix.id, "applied_success"), on_success=done.append)
+    window.runner.run(
+        window.services.task_lane.record_outcome(fix.session_id, fix.id, "applied_success"),
+        on_success=done.append,
+    )
     qloop.until(lambda: done)
     qtbot.keyClicks(intercept.notes, "Only the first step")
     qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
     qloop.until(lambda: "nothing was escalated" in error.text())
-    assert window.conclusion.preview_dialog is None and window.conclusion.intercept_dialog is intercept
+    assert (
+        window.conclusion.preview_dialog is None and window.conclusion.intercept_dialog is intercept
+    )
     intercept.reject()
 
 
@@ -230,7 +273,9 @@ def test_escalate_intercept_partial_then_preview(qtbot, qloop, cw_window, api, c
     _say(qtbot, qloop, window, api, FIX_REPLY)
     qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
     fix = window.task_lane_dock.state.active_fix
-    window.runner.run(window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish)
+    window.runner.run(
+        window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish
+    )
     qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
     window.registry.trigger("ticket.escalate")
     qloop.until(lambda: window.conclusion.intercept_dialog is not None)
@@ -256,14 +301,20 @@ def test_ticket_card_says_why_it_could_not_fetch(qtbot, qloop, make_window, app_
     assert window.current_session().ticket_ref == "777"
 
 
-def test_settings_test_connection_and_live_statuses(qtbot, qloop, make_window, app_paths, cw) -> None:
+def test_settings_test_connection_and_live_statuses(
+    qtbot, qloop, make_window, app_paths, cw
+) -> None:
     standard_setup(cw)
     window = make_window()
     window.open_settings()
     qloop.until(lambda: window._settings_dialog is not None)
     dialog: SettingsDialog = window._settings_dialog
     qtbot.waitExposed(dialog)
-    for name, value in (("cw_site", cw.site), ("cw_company_id", COMPANY), ("cw_client_id", CLIENT_ID)):
+    for name, value in (
+        ("cw_site", cw.site),
+        ("cw_company_id", COMPANY),
+        ("cw_client_id", CLIENT_ID),
+    ):
         dialog.config_edits[name].setText(value)
     from flowpilot_desktop.credentials import SecretName
 
@@ -287,10 +338,29 @@ def test_settings_test_connection_and_live_statuses(qtbot, qloop, make_window, a
     dialog.buttons.accepted.emit()
     qloop.until(lambda: window._settings_dialog is None)
     preferences = []
-    window.runner.run(window.services.settings._preferences.get_preferences(), on_success=preferences.append)
+    window.runner.run(
+        window.services.settings._preferences.get_preferences(), on_success=preferences.append
+    )
     qloop.until(lambda: preferences)
     assert preferences[0]["cw_resolved_status_name"] == "Resolved"
     assert preferences[0]["cw_resolved_status_id"] == cw.status_id(30, "Resolved")
     assert preferences[0]["cw_escalated_status_name"] == "Escalated"
     assert preferences[0]["cw_status_board_id"] == 30
     assert PRIVATE_KEY not in json.dumps(preferences[0])
+
+
+def test_new_session_for_a_ticket_from_the_keyboard(qtbot, qloop, cw_window, cw) -> None:
+    window = cw_window
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_T, CTRL_SHIFT)
+    qtbot.waitUntil(
+        lambda: (
+            QApplication.focusWidget() is not None
+            and QApplication.focusWidget().objectName() == "sessionTicketEdit"
+        )
+    )
+    qtbot.keyClicks(QApplication.focusWidget(), "5123")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qloop.until(lambda: window.current_session() is not None)
+    assert window.current_session().title == "Ticket #5123"
+    qloop.until(lambda: "Outlook keeps asking" in window.chat_dock.ticket_card.title_label.text())
