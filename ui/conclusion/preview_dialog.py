@@ -77,6 +77,7 @@ class PreviewDialog(QDialog):
         self.refresh_button.clicked.connect(self.request_refresh)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("previewCancel")
+        self.cancel_button.setAccessibleName("Cancel, post nothing")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
         self.confirm_button = QPushButton("Confirm && post", self)
