@@ -22,6 +22,7 @@ from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion.targets import StatusTarget, kind_label, target_for
 from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.logging_setup import redact
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService
 from psa.provider import NoteKind
 from storage.database import Database
@@ -149,7 +150,7 @@ class ConclusionService:
 
     async def conclude(self, session_id: str, kind: NoteKind, text: str) -> SessionChange:
         """Mark the session and queue the post, in one transaction; wake the sender."""
-        text = text.strip()
+        text = redact(text.strip())  # a last guard: a known secret typed into the note is masked
         if not text:
             raise UserFacingError("The note is empty: write something to post, or Cancel.")
         target = await self.target(kind)

@@ -447,3 +447,19 @@ def test_resolve_needs_an_exchange(rig: Rig, db: Database) -> None:
     sid = db.run_sync(lambda s: create_session(s, user_id="tech", title="New").id)
     with pytest.raises(UserFacingError, match="at least one exchange"):
         rig.run(rig.service.prepare(sid, NoteKind.RESOLUTION))
+
+
+def test_a_secret_typed_into_the_note_never_reaches_connectwise(rig: Rig, db: Database) -> None:
+    from flowpilot_desktop.logging_setup import register_secret
+
+    register_secret("Sup3rSecret-Passw0rd")
+    sid = make_session(db)
+    rig.run(
+        rig.service.conclude(
+            sid, NoteKind.RESOLUTION, NOTE + "\nReset the password to Sup3rSecret-Passw0rd"
+        )
+    )
+    rig.send()
+    (note,) = rig.cw.notes[5123]
+    assert "Sup3rSecret-Passw0rd" not in note["text"] and "•••" in note["text"]
+    assert "Sup3rSecret" not in json.dumps([r.body for r in rig.cw.requests])
