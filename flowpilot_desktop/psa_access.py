@@ -24,7 +24,7 @@ from psa.connectwise import (
 from psa.errors import PsaConfigError
 from psa.provider import BoardOption, PsaProvider, StatusOption
 
-__all__ = ["BoardOption", "PsaAccess", "PsaOverrides", "StatusOption"]
+__all__ = ["BoardOption", "PsaAccess", "PsaConfigError", "PsaOverrides", "StatusOption"]
 
 ProviderFactory = Callable[[ConnectWiseSettings], PsaProvider]
 

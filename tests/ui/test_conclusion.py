@@ -298,6 +298,7 @@ def test_ticket_card_says_why_it_could_not_fetch(qtbot, qloop, make_window, app_
     card = window.chat_dock.ticket_card
     qloop.until(lambda: "ConnectWise is not set up" in card.meta_label.text())
     assert card.title_label.text() == "Ticket #777" and card.fetch_button.isEnabled()
+    assert card.meta_label.property("role") == "header-meta", "not set up yet is not an error"
     assert window.current_session().ticket_ref == "777"
 
 

@@ -50,9 +50,15 @@ class TicketCard(QFrame):
         self.hide()
 
     def show_ticket(
-        self, ticket_ref: str | None, snapshot: dict[str, Any] | None, problem: str | None = None
+        self,
+        ticket_ref: str | None,
+        snapshot: dict[str, Any] | None,
+        problem: str | None = None,
+        *,
+        is_error: bool = True,
     ) -> None:
-        """The ticket as last fetched; ``problem`` says why it could not be fetched."""
+        """The ticket as last fetched; ``problem`` says why it could not be fetched (in red
+        unless it is only that ConnectWise is not set up yet)."""
         if not ticket_ref:
             self.hide()
             return
@@ -60,7 +66,7 @@ class TicketCard(QFrame):
         if not snapshot:
             self.title_label.setText(f"Ticket #{ticket_ref}")
             self.meta_label.setText(problem or "Not fetched from ConnectWise yet.")
-            self.meta_label.setProperty("role", "error" if problem else "header-meta")
+            self.meta_label.setProperty("role", "error" if problem and is_error else "header-meta")
             self.description_label.hide()
             self.fetch_button.setText("Fetch")
         else:
@@ -70,7 +76,7 @@ class TicketCard(QFrame):
             if problem:
                 meta += f"\nCould not refresh: {problem}"
             self.meta_label.setText(meta)
-            self.meta_label.setProperty("role", "error" if problem else "header-meta")
+            self.meta_label.setProperty("role", "error" if problem and is_error else "header-meta")
             description = " ".join(str(snapshot.get("description") or "").split())
             self.description_label.setVisible(bool(description))
             short = description[:DESCRIPTION_PREVIEW_CHARS]

@@ -23,6 +23,7 @@ from flowpilot_desktop.conclusion.posting import Preparation
 from flowpilot_desktop.conclusion.preview import Preview
 from flowpilot_desktop.conclusion.targets import StatusTarget
 from flowpilot_desktop.fix_outcome import LABELS
+from flowpilot_desktop.psa_access import PsaConfigError
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from ui.chat_dock.dock import ChatDock
@@ -55,7 +56,8 @@ class ConclusionController(QObject):
         self._bus = bus
         self._card = chat_dock.ticket_card
         self._strip = chat_dock.sync_strip
-        self._fetch_problems: dict[str, str] = {}  # session id -> why the last fetch failed
+        # session id -> (why the last fetch failed, whether that is an error rather than setup)
+        self._fetch_problems: dict[str, tuple[str, bool]] = {}
         self._fetched: set[str] = set()  # sessions whose ticket was fetched (or tried) this run
         self.preview_dialog: PreviewDialog | None = None
         self.intercept_dialog: InterceptDialog | None = None
@@ -192,7 +194,10 @@ class ConclusionController(QObject):
         self._card.show_fetching()
 
         def failed(error: Exception) -> None:
-            self._fetch_problems[session.id] = describe_error(error)
+            self._fetch_problems[session.id] = (
+                describe_error(error),
+                not isinstance(error, PsaConfigError),
+            )
             self._reload(session.id)
 
         def fetched(change: SessionChange) -> None:
@@ -263,9 +268,8 @@ class ConclusionController(QObject):
             if current is None or current.id != session_id:
                 return
             snapshot, views = result
-            self._card.show_ticket(
-                current.ticket_ref, snapshot, self._fetch_problems.get(session_id)
-            )
+            problem, is_error = self._fetch_problems.get(session_id, (None, False))
+            self._card.show_ticket(current.ticket_ref, snapshot, problem, is_error=is_error)
             self._strip.show_views(views)
             if (
                 fetch_if_missing
