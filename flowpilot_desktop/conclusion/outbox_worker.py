@@ -158,13 +158,10 @@ class OutboxWorker:
                 lambda s: outbox.find_job(s, status_key(job.session_id, kind))
             )
             if status_job is not None and status_job.state == "pending":
-                self.on_change(job.session_id)
-                await self._move_status(provider, await self._claimed(status_job.id))
-
-    async def _claimed(self, job_id: str) -> outbox.OutboxJob:
-        job = await self._database.run(lambda s: outbox.claim(s, job_id))
-        assert job is not None
-        return job
+                claimed = await self._database.run(lambda s: outbox.claim(s, status_job.id))
+                if claimed is not None:
+                    self.on_change(job.session_id)
+                    await self._move_status(provider, claimed)
 
     async def _move_status(self, provider: PsaProvider, job: outbox.OutboxJob) -> None:
         # the note is posted by now: only the status job fails here, with its own reason
