@@ -198,6 +198,11 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(
     assert "No ticket is linked" in dialog.destination_label.text()
     assert "First fact" in dialog.editor.toPlainText()
 
+    from flowpilot_desktop.changes import ChangeKind
+
+    window.runner.run(window.services.sessions.touched(sid, ChangeKind.ASSISTANT_TURN), on_success=window.bus.publish)
+    qloop.until(lambda: dialog.origin_chip.text().startswith("cached"), timeout=3)  # nothing moved
+
     window.runner.run(
         window.services.task_lane.add_note(sid, "Second fact"), on_success=window.bus.publish
     )

@@ -137,7 +137,7 @@ class ConclusionController(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.preview_dialog = dialog
         dialog.finished.connect(lambda _r: self._preview_closed(dialog))
-        dialog.sig_refresh.connect(lambda: self._generate(dialog, refresh=True))
+        dialog.sig_refresh.connect(lambda forced: self._generate(dialog, refresh=forced))
         dialog.sig_confirm.connect(lambda text: self._confirm(dialog, text))
         dialog.open()
         self._generate(dialog, refresh=False)

@@ -28,8 +28,9 @@ TITLES = {NoteKind.RESOLUTION: "Resolution note", NoteKind.ESCALATION: "Escalati
 
 
 class PreviewDialog(QDialog):
-    sig_refresh = Signal()
-    """Generate the preview again (Refresh, or the automatic refresh)."""
+    sig_refresh = Signal(bool)
+    """Generate the preview again: True for Refresh (always writes it again), False for the
+    automatic refresh (the cache answers when the session's state_version did not move)."""
     sig_confirm = Signal(str)
     """Confirm & post this text."""
 
@@ -74,7 +75,7 @@ class PreviewDialog(QDialog):
         self.refresh_button.setAccessibleName("Refresh the preview")
         self.refresh_button.setToolTip("Write the note again from the session (F5)")
         self.refresh_button.setAutoDefault(False)
-        self.refresh_button.clicked.connect(self.request_refresh)
+        self.refresh_button.clicked.connect(lambda: self.request_refresh())
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("previewCancel")
         self.cancel_button.setAccessibleName("Cancel, post nothing")
@@ -170,13 +171,13 @@ class PreviewDialog(QDialog):
 
     # ---- Actions
 
-    def request_refresh(self) -> None:
+    def request_refresh(self, forced: bool = True) -> None:
         if self._generating:
             return
         self.error_label.hide()
         self.notice_label.hide()
         self.set_generating()
-        self.sig_refresh.emit()
+        self.sig_refresh.emit(forced)
 
     def confirm(self) -> None:
         text = self.editor.toPlainText()
@@ -196,7 +197,7 @@ class PreviewDialog(QDialog):
             )
             self.notice_label.show()
             return
-        self.request_refresh()
+        self.request_refresh(forced=False)
 
     def _text_changed(self) -> None:
         if not self._generating:
