@@ -1,0 +1,1 @@
+"""Scripts: the team's template library, rendering, and the fix's script path (SPEC §7)."""
