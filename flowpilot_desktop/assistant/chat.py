@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CHAT_MAX_TOKENS = 4096
 NOTE_MAX_TOKENS = 1500
+EXTRACTION_MAX_TOKENS = 4000
 SYNTHESIS_MAX_TOKENS = 200
 MAX_IMAGES = 10
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -198,6 +199,22 @@ class ChatService:
         tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
         model = tiers.resolution_note if kind == "resolution" else tiers.escalation_package
         return await write_note(client, model, kind, inputs, draft)
+
+    async def ask_template_extraction(self, prompt: str) -> str | None:
+        """One answer from the template-extraction tier (None without a key; raises when the
+        call fails, and the caller falls back to the script as it is)."""
+        try:
+            client = await self._client()
+        except UserFacingError:
+            return None
+        tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
+        message = await client.messages.create(
+            model=tiers.template_extraction,
+            max_tokens=EXTRACTION_MAX_TOKENS,
+            messages=[{"role": "user", "content": prompt}],
+        )
+        text = "".join(b.text for b in message.content if getattr(b, "text", None))
+        return text.strip() or None
 
     async def prepare(self) -> None:
         """Import the SDK ahead of the first message (it is heavy, and holds the GIL while it
