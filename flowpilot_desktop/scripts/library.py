@@ -77,40 +77,7 @@ class TemplateLibrary:
 
     async def save(self, draft: TemplateDraft, template_id: str | None = None) -> str:
         """Create or update; refused with every problem listed, or for an unknown category."""
-        name = " ".join(draft.name.split())
-        if not name:
-            raise UserFacingError("Give the template a name.")
-        check_template(draft.body, draft.parameters, draft.language)
-
-        def write(s: Any) -> str:
-            category_id = None
-            if draft.category.strip():
-                category_id = repository.find_category(s, draft.category)
-                if category_id is None:
-                    raise UserFacingError(
-                        f"There is no category “{draft.category.strip()}”. Pick one from the list "
-                        "or add it first."
-                    )
-            fields: dict[str, Any] = {
-                "name": name,
-                "category_id": category_id,
-                "description": draft.description.strip(),
-                "language": draft.language,
-                "body": draft.body,
-                "parameters_schema": [p.to_dict() for p in draft.parameters],
-            }
-            if template_id is None:
-                fields.update(
-                    source_session_id=draft.source_session_id,
-                    source_user_id=draft.source_user_id,
-                    source_ticket_ref=draft.source_ticket_ref,
-                )
-            try:
-                return repository.save_template(s, template_id, **fields)
-            except LookupError:
-                raise UserFacingError("That template no longer exists.") from None
-
-        return await self._database.run(write)
+        return await self._database.run(lambda s: save_template_in(s, draft, template_id))
 
     async def delete(self, template_id: str) -> None:
         def write(s: Any) -> None:
@@ -146,3 +113,38 @@ class TemplateLibrary:
             )
         )
         return Rendered(script, generation_id)
+
+
+def save_template_in(s: Any, draft: TemplateDraft, template_id: str | None = None) -> str:
+    """Validate and write a template inside the caller's unit of work (Templatize accepts a
+    draft and closes it in the same transaction)."""
+    name = " ".join(draft.name.split())
+    if not name:
+        raise UserFacingError("Give the template a name.")
+    check_template(draft.body, draft.parameters, draft.language)
+    category_id = None
+    if draft.category.strip():
+        category_id = repository.find_category(s, draft.category)
+        if category_id is None:
+            raise UserFacingError(
+                f"There is no category “{draft.category.strip()}”. Pick one from the list "
+                "or add it first."
+            )
+    fields: dict[str, Any] = {
+        "name": name,
+        "category_id": category_id,
+        "description": draft.description.strip(),
+        "language": draft.language,
+        "body": draft.body,
+        "parameters_schema": [p.to_dict() for p in draft.parameters],
+    }
+    if template_id is None:
+        fields.update(
+            source_session_id=draft.source_session_id,
+            source_user_id=draft.source_user_id,
+            source_ticket_ref=draft.source_ticket_ref,
+        )
+    try:
+        return repository.save_template(s, template_id, **fields)
+    except LookupError:
+        raise UserFacingError("That template no longer exists.") from None
