@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
+from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
 from tests.anthropic_emulator import ScriptedReply
@@ -140,9 +141,7 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     assert "status moved to “Resolved” (verified)" in _strip_text(window)
     assert cw.tickets[5123]["status"]["name"] == "Resolved"
     assert not window.registry.is_enabled("ticket.resolve"), "posting again is refused"
-    window.conclusion.start(
-        __import__("flowpilot_desktop.conclusion", fromlist=["NoteKind"]).NoteKind.RESOLUTION
-    )
+    window.conclusion.start(NoteKind.RESOLUTION)
     qloop.settle(0.2)
     assert window.conclusion.preview_dialog is None
 
