@@ -17,6 +17,7 @@ os.environ.setdefault("QT_API", "pyside6")
 import pytest
 from sqlalchemy import Engine
 
+from storage.database import Database
 from storage.engine import create_database_engine
 from storage.migrate import upgrade_database
 
@@ -92,6 +93,14 @@ def engine(database_file: Path) -> Iterator[Engine]:
     engine = create_database_engine(f"sqlite:///{database_file}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Database]:
+    """The app's unit-of-work gateway over this test's fresh database."""
+    database = Database(engine)
+    yield database
+    database.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

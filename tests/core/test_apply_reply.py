@@ -20,13 +20,6 @@ def _block(name: str, payload: object) -> str:
 
 
 @pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def session_id(db: Database) -> str:
     return db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts").id)
 

@@ -24,13 +24,6 @@ from tests.fakes_keyring import MemoryKeyring
 KEY = "sk-ant-emulator-key-123"
 
 
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
 def _service(
     db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = KEY
 ) -> ChatService:

@@ -36,13 +36,6 @@ EXTRACTED = {
 
 
 @pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def chat(db, api, tmp_path: Path) -> ChatService:
     credentials = CredentialStore(MemoryKeyring())
     credentials.set(SecretName.ANTHROPIC_API_KEY, "sk-ant-drafts")

@@ -106,13 +106,6 @@ async def _no_synthesis(_: dict[str, Any]) -> str | None:
 
 
 @pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def rig(db: Database, cw: ConnectWiseEmulator, tmp_path: Path) -> Rig:
     standard_setup(cw)
     return Rig(db, cw, tmp_path)

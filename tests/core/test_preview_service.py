@@ -27,13 +27,6 @@ from tests.fakes_keyring import MemoryKeyring
 MODEL_NOTE = "## Problem\nOutlook prompts.\n\n## What we confirmed\n- OWA works\n\n## Root cause\nStale token.\n\n## Resolution\nApplied the fix; confirmed working."
 
 
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
 def _services(
     db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = "sk-ant-preview"
 ) -> tuple[PreviewService, ChatService]:

@@ -30,13 +30,6 @@ REPLY = "\n".join(
 
 
 @pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def session_id(db: Database) -> str:
     sid = db.run_sync(lambda s: create_session(s, user_id="tech", title="Outlook prompts").id)
     db.run_sync(lambda s: apply_reply(s, sid, parse_reply(REPLY)))

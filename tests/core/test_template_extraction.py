@@ -32,13 +32,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
 def _chat(db: Database, api: AnthropicEmulator, tmp_path: Path, key: bool = True) -> ChatService:
     credentials = CredentialStore(MemoryKeyring())
     if key:

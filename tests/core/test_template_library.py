@@ -13,19 +13,11 @@ from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.logging_setup import redact
 from flowpilot_desktop.scripts.library import TemplateDraft, TemplateLibrary
 from flowpilot_desktop.scripts.templates import Parameter, TemplateError
-from storage.database import Database
 from storage.models import ScriptGeneration
 from storage.repositories.sessions import create_session, get_session_summary
 
 BODY = "net user {{user}} {{password}} /domain"
 PARAMS = [Parameter("user", label="User name"), Parameter("password", "secret")]
-
-
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
 
 
 def _draft(**overrides) -> TemplateDraft:

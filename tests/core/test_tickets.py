@@ -27,13 +27,6 @@ from tests.connectwise_emulator import (
 from tests.fakes_keyring import MemoryKeyring
 
 
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
 def _service(
     db: Database, cw: ConnectWiseEmulator, tmp_path: Path, *, keys: bool = True
 ) -> TicketService:

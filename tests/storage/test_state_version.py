@@ -12,13 +12,6 @@ from storage.repositories.sessions import create_session
 from storage.state_version import SessionNotFoundError, bump_state_version
 
 
-@pytest.fixture
-def db(engine):
-    database = Database(engine)
-    yield database
-    database.close()
-
-
 def _version(db: Database, session_id: str) -> int:
     return db.run_sync(
         lambda s: s.execute(
