@@ -57,13 +57,6 @@ class PsaAccess:
         # keyring reads can block (D-Bus, an unlock prompt): not on the event loop
         return await asyncio.to_thread(self._settings, overrides)
 
-    async def is_configured(self) -> bool:
-        try:
-            check_settings(await self.settings())
-        except PsaConfigError:
-            return False
-        return True
-
     @asynccontextmanager
     async def open(self, overrides: PsaOverrides | None = None) -> AsyncIterator[PsaProvider]:
         """A provider for the current settings; PsaConfigError names what is missing."""

@@ -32,6 +32,7 @@ from flowpilot_desktop.credentials import SECRET_LABELS, SecretName
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
+from ui.theme import set_style_property
 
 NO_STATUS = "(leave the status as it is)"
 
@@ -235,9 +236,7 @@ class SettingsDialog(QDialog):
     def show_test_result(self, ok: bool, message: str) -> None:
         """What Test connection (or loading boards or statuses) found, in words."""
         self.test_label.setText(("✓ " if ok else "✗ ") + message)
-        self.test_label.setProperty("role", "success" if ok else "error")
-        self.test_label.style().unpolish(self.test_label)
-        self.test_label.style().polish(self.test_label)
+        set_style_property(self.test_label, "role", "success" if ok else "error")
         self.test_button.setEnabled(True)
         self.load_boards_button.setEnabled(True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from resources import resource_path
 
@@ -26,6 +26,14 @@ _STATUS_COLOURS = {
 
 def status_colour(status: str) -> QColor:
     return QColor(_STATUS_COLOURS.get(status, MUTED))
+
+
+def set_style_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a property the style sheet selects on (``role``, ``mode``…) and restyle the
+    widget: Qt does not re-apply style sheets when a dynamic property changes."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def apply_theme(app: QApplication) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
+from ui.theme import set_style_property
 
 RENDER_INTERVAL_MS = 100  # markdown at most ~10x per second while streaming
 TAIL_FRAME_MS = 16  # live raw text: at most one label update per frame
@@ -281,9 +282,7 @@ class MessageBubble(QFrame):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setProperty("role", "error" if error else "header-meta")
-        self.status_label.style().unpolish(self.status_label)
-        self.status_label.style().polish(self.status_label)
+        set_style_property(self.status_label, "role", "error" if error else "header-meta")
         self.status_label.setVisible(bool(text))
 
     def _clear_body(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
 from ui.task_lane.widgets import InlineEditor
+from ui.theme import set_style_property
 
 SLIDE_MS = 320
 NO_HEIGHT_LIMIT = 16777215
@@ -156,9 +157,7 @@ class OutcomeBanner(QFrame):
                 item.widget().deleteLater()
         self.buttons = {}
         fix, mode = self.fix, self.mode
-        self.setProperty("mode", mode.value)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        set_style_property(self, "mode", mode.value)
         if fix is None or mode is BannerMode.HIDDEN:
             return
         if mode is BannerMode.PROPOSED:

@@ -7,6 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.theme import set_style_property
+
 DESCRIPTION_PREVIEW_CHARS = 220
 
 
@@ -63,10 +65,12 @@ class TicketCard(QFrame):
             self.hide()
             return
         self.fetch_button.setEnabled(True)
+        set_style_property(
+            self.meta_label, "role", "error" if problem and is_error else "header-meta"
+        )
         if not snapshot:
             self.title_label.setText(f"Ticket #{ticket_ref}")
             self.meta_label.setText(problem or "Not fetched from ConnectWise yet.")
-            self.meta_label.setProperty("role", "error" if problem and is_error else "header-meta")
             self.description_label.hide()
             self.fetch_button.setText("Fetch")
         else:
@@ -76,18 +80,15 @@ class TicketCard(QFrame):
             if problem:
                 meta += f"\nCould not refresh: {problem}"
             self.meta_label.setText(meta)
-            self.meta_label.setProperty("role", "error" if problem and is_error else "header-meta")
             description = " ".join(str(snapshot.get("description") or "").split())
             self.description_label.setVisible(bool(description))
             short = description[:DESCRIPTION_PREVIEW_CHARS]
             self.description_label.setText(short + ("…" if len(description) > len(short) else ""))
             self.description_label.setToolTip(description if len(description) > len(short) else "")
             self.fetch_button.setText("Refresh")
-        self.meta_label.style().unpolish(self.meta_label)
-        self.meta_label.style().polish(self.meta_label)
         self.show()
 
     def show_fetching(self) -> None:
         self.fetch_button.setEnabled(False)
         self.meta_label.setText("Fetching the ticket from ConnectWise…")
-        self.meta_label.setProperty("role", "header-meta")
+        set_style_property(self.meta_label, "role", "header-meta")

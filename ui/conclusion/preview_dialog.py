@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.preview import Preview
+from ui.theme import set_style_property
 
 AUTO_REFRESH_DELAY_MS = 500
 TITLES = {NoteKind.RESOLUTION: "Resolution note", NoteKind.ESCALATION: "Escalation package"}
@@ -125,8 +126,7 @@ class PreviewDialog(QDialog):
         self.confirm_button.setEnabled(False)
         self.refresh_button.setEnabled(False)
         self.origin_chip.setText("writing…")
-        self.origin_chip.setProperty("origin", "writing")
-        self._repolish(self.origin_chip)
+        set_style_property(self.origin_chip, "origin", "writing")
 
     def show_preview(self, preview: Preview) -> None:
         self._generating = False
@@ -139,9 +139,8 @@ class PreviewDialog(QDialog):
         self.origin_chip.setText(
             origin + (" · composed locally" if preview.composed_locally else "")
         )
-        self.origin_chip.setProperty("origin", origin)
+        set_style_property(self.origin_chip, "origin", origin)
         self.origin_chip.setAccessibleName(f"Preview is {self.origin_chip.text()}")
-        self._repolish(self.origin_chip)
         self.notice_label.setText(
             f"Composed by FlowPilot from the session: {preview.local_reason}."
             if preview.composed_locally and preview.local_reason
@@ -202,11 +201,6 @@ class PreviewDialog(QDialog):
     def _text_changed(self) -> None:
         if not self._generating:
             self.confirm_button.setEnabled(bool(self.editor.toPlainText().strip()))
-
-    @staticmethod
-    def _repolish(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
     def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt override
         # Enter in the editor is a new line, never "press the default button"

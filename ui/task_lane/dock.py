@@ -34,6 +34,7 @@ from ui.task_lane.facts import FactsSection
 from ui.task_lane.fix_card import FixCard
 from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
 from ui.task_lane.widgets import InlineEditor, meta_label, retire
+from ui.theme import set_style_property
 
 AUTO_COLLAPSE_FACTS = 5  # What we know starts collapsed from this many facts (SPEC §6)
 COLLAPSE_GROUP = "taskLaneCollapsed"
@@ -434,9 +435,7 @@ class TaskLaneDock(QDockWidget):
 
     def _show_notice(self, text: str, *, error: bool = False, undo: bool = False) -> None:
         self.notice.setText(text)
-        self.notice.setProperty("role", "error" if error else "header-meta")
-        self.notice.style().unpolish(self.notice)
-        self.notice.style().polish(self.notice)
+        set_style_property(self.notice, "role", "error" if error else "header-meta")
         self.notice.setVisible(bool(text))
         self.undo_button.setVisible(undo)
 
