@@ -225,8 +225,8 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(
     qloop.until(lambda: "Escalated locally" in _strip_text(window))
 
 
-def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api, cw) -> None:
-    window = cw_window
+def _applied_fix(qtbot, qloop, window, api):
+    """A session for ticket #5123 whose suggested fix the technician said they ran."""
     _new_session_by_keyboard(qtbot, qloop, window, "VPN", "5123")
     _say(qtbot, qloop, window, api, FIX_REPLY)
     qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
@@ -235,6 +235,12 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
         window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish
     )
     qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
+    return fix
+
+
+def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api, cw) -> None:
+    window = cw_window
+    fix = _applied_fix(qtbot, qloop, window, api)
     activate(qtbot, window)
 
     qtbot.keyClick(window, Qt.Key.Key_E, CTRL_SHIFT)
@@ -273,14 +279,7 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
 
 def test_escalate_intercept_partial_then_preview(qtbot, qloop, cw_window, api, cw) -> None:
     window = cw_window
-    _new_session_by_keyboard(qtbot, qloop, window, "VPN", "5123")
-    _say(qtbot, qloop, window, api, FIX_REPLY)
-    qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
-    fix = window.task_lane_dock.state.active_fix
-    window.runner.run(
-        window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish
-    )
-    qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
+    _applied_fix(qtbot, qloop, window, api)
     window.registry.trigger("ticket.escalate")
     qloop.until(lambda: window.conclusion.intercept_dialog is not None)
     intercept = window.conclusion.intercept_dialog
