@@ -66,11 +66,13 @@ class TaskLaneState:
     fix_history: tuple[FixView, ...]  # superseded fixes, newest first
     messages_since_applied: int  # technician messages after the active fix was applied
     exchanges: int  # assistant replies that did not fail (Resolve/Escalate need one)
+    session_status: str = "active"
 
     @property
     def banner_mode(self) -> fix_outcome.BannerMode:
         fix = self.active_fix
-        if fix is None:
+        if fix is None or self.session_status.startswith("resolved"):
+            # a resolved session asks nothing more about its fix
             return fix_outcome.BannerMode.HIDDEN
         return fix_outcome.banner_mode(
             fix.status,
@@ -296,6 +298,7 @@ def _state(s: Any, session_id: str) -> TaskLaneState:
             messages.count_messages(s, session_id, "user", after=since) if since else 0
         ),
         exchanges=messages.count_messages(s, session_id, "assistant", answered=True),
+        session_status=summary.status,
     )
 
 

@@ -282,3 +282,16 @@ def test_a_fix_with_a_final_outcome_cannot_be_dismissed(db, session_id) -> None:
     with pytest.raises(UserFacingError, match="That outcome is final"):
         run(service.dismiss_fix(session_id, fix_id))
     assert run(service.state(session_id)).active_fix.status == "applied_success"
+
+
+def test_a_resolved_session_asks_nothing_about_its_fix(db, session_id) -> None:
+    """The banner (and the outcome actions that follow its mode) go quiet once resolved;
+    an escalated session still asks, since tier 2 may report back."""
+    from flowpilot_desktop.fix_outcome import BannerMode
+    from storage.repositories.sessions import conclude_session
+
+    service = _service(db)
+    db.run_sync(lambda s: conclude_session(s, session_id, status="escalated", note_kind="escalation", text="x"))
+    assert run(service.state(session_id)).banner_mode is BannerMode.PROPOSED
+    db.run_sync(lambda s: conclude_session(s, session_id, status="resolved_local", note_kind="resolution", text="x"))
+    assert run(service.state(session_id)).banner_mode is BannerMode.HIDDEN

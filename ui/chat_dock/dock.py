@@ -103,7 +103,6 @@ class ChatDock(QDockWidget):
         self._session = summary
         self.header.show_session(summary)
         if same_session:
-            self._show_banner()  # a resolved session asks nothing more about its fix
             return  # a rename or a status change: the conversation on screen stays as it is
         self.composer.setEnabled(summary is not None)
         if summary is None:
@@ -126,12 +125,8 @@ class ChatDock(QDockWidget):
         if state is not None and (self._session is None or state.session_id != self._session.id):
             return
         self._task_state = state
-        self._show_banner()
+        self.banner.show_state(state)
         self._show_next_steps()
-
-    def _show_banner(self) -> None:
-        resolved = self._session is not None and self._session.status.startswith("resolved")
-        self.banner.show_state(None if resolved else self._task_state)
 
     def focus_composer(self) -> None:
         self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
