@@ -98,8 +98,6 @@ class MainWindow(QMainWindow):
         self.conclusion.sig_message.connect(
             lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
         )
-        # the PSA outbox sends in the background once the event loop runs
-        QTimer.singleShot(0, self, services.outbox.start)
         self.sessions_panel.sig_selection_changed.connect(self.bus.select)
         self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
         self.bus.sig_current_session_changed.connect(self._show_session)
@@ -578,6 +576,8 @@ class MainWindow(QMainWindow):
             self.sessions_panel.focus_list()
         self.registry.refresh()
         self.sig_sessions_loaded.emit(len(sessions))
+        # queued ConnectWise posts go out in the background, once the list is on screen
+        self.services.outbox.start()
         # Warm the assistant's SDK up once the window is on screen and idle.
         # With the window as context, the timer dies with it (tests close windows quickly).
         QTimer.singleShot(SDK_WARMUP_DELAY_MS, self, self._warm_up_assistant)
