@@ -157,6 +157,9 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     from flowpilot_desktop.credentials import CredentialStore
     from flowpilot_desktop.preferences import DatabasePreferences
     from flowpilot_desktop.psa_access import PsaAccess
+    from flowpilot_desktop.scripts.drafts import DraftService
+    from flowpilot_desktop.scripts.fix_script import FixScriptService
+    from flowpilot_desktop.scripts.library import TemplateLibrary
     from flowpilot_desktop.services import AppServices
     from flowpilot_desktop.sessions import SessionService
     from flowpilot_desktop.settings_service import SettingsService
@@ -205,6 +208,9 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
         previews=PreviewService(database, chat.write_note),
         conclusion=ConclusionService(database, task_lane, preferences, outbox.wake),
         outbox=outbox,
+        templates=TemplateLibrary(database),
+        fix_scripts=FixScriptService(database, chat.ask_template_extraction),
+        drafts=DraftService(database, preferences, user_id),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 

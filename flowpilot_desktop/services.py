@@ -10,6 +10,9 @@ from flowpilot_desktop.conclusion.posting import ConclusionService
 from flowpilot_desktop.conclusion.preview import PreviewService
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.psa_access import PsaAccess
+from flowpilot_desktop.scripts.drafts import DraftService
+from flowpilot_desktop.scripts.fix_script import FixScriptService
+from flowpilot_desktop.scripts.library import TemplateLibrary
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
@@ -30,6 +33,9 @@ class AppServices:
     previews: PreviewService
     conclusion: ConclusionService
     outbox: OutboxWorker  # started by the window once the event loop runs
+    templates: TemplateLibrary
+    fix_scripts: FixScriptService
+    drafts: DraftService
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 

@@ -191,19 +191,26 @@ class TaskLaneService:
         return await self._write(session_id, write, ChangeKind.FIX)
 
     async def record_run(self, session_id: str, fix_id: str) -> SessionChange:
-        """The technician ran the fix's drafted script as it is (decision ``one_off``)."""
+        """The technician says "✓ I ran this" (SPEC §7): stamps ``applied_at``.
+
+        For a fix naming a template (the Template Match panel) nothing else is recorded; for a
+        drafted script run as it is, the decision is ``one_off``.
+        """
 
         def write(s: Any) -> None:
             fix = fixes.get_fix(s, session_id, fix_id)
             if fix.superseded_at is not None:
                 raise UserFacingError("This fix was replaced; run the current suggestion instead.")
+            if fix.status in fix_outcome.TERMINAL:
+                raise UserFacingError("This fix already has a final outcome.")
+            if fix.template_id:
+                fixes.stamp_applied(s, session_id, fix)
+                return
             if not (fix.ai_drafted_script or "").strip():
                 raise UserFacingError(
                     "This fix has no drafted script to run. Ask the assistant to draft one, "
                     "or record the outcome once you have applied the fix by hand."
                 )
-            if fix.status in fix_outcome.TERMINAL:
-                raise UserFacingError("This fix already has a final outcome.")
             fixes.record_decision(s, session_id, fix, "one_off")
 
         return await self._write(session_id, write, ChangeKind.FIX)

@@ -29,7 +29,7 @@ from flowpilot_desktop.model_tiers import ModelTiers
 from flowpilot_desktop.settings_service import PreferencesGateway
 from flowpilot_desktop.usage import Usage, UsageSummary, summarize
 from storage.database import Database
-from storage.repositories import facts, fixes, messages
+from storage.repositories import facts, fixes, messages, templates
 from storage.repositories import sessions as session_repository
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ NOTE_MAX_TOKENS = 1500
 EXTRACTION_MAX_TOKENS = 4000
 SYNTHESIS_MAX_TOKENS = 200
 MAX_IMAGES = 10
+MAX_TEMPLATES = 60  # the catalogue in the session context stays a few thousand tokens
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 MAX_TEXT_ATTACHMENT_BYTES = 200_000
 
@@ -506,8 +507,17 @@ def _request_inputs(session: Any, session_id: str) -> tuple[SessionContext, list
         facts=tuple(f.text for f in facts.live_facts(session, session_id)),
         task_lane=session_repository.get_task_lane(session, session_id),
         active_fix=_fix_context(fix) if fix is not None else None,
+        templates=tuple(
+            _template_line(t) for t in templates.list_templates(session, limit=MAX_TEMPLATES)
+        ),
     )
     return context, messages.list_messages(session, session_id)
+
+
+def _template_line(template: Any) -> str:
+    names = ", ".join(p.get("name", "") for p in template.parameters_schema) or "none"
+    about = f" — {template.description[:160]}" if template.description else ""
+    return f"- id {template.id}: {template.name} ({template.language}; parameters: {names}){about}"
 
 
 def _fix_context(fix: Any) -> dict[str, Any]:
@@ -517,6 +527,7 @@ def _fix_context(fix: Any) -> dict[str, Any]:
         "confidence": fix.confidence,
         "status": fix.status,
         "decision": fix.user_decision,
+        "template_id": fix.template_id,
         "applied": fix.applied_at is not None,
     }
 

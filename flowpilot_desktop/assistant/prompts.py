@@ -32,6 +32,7 @@ class SessionContext:
     facts: tuple[str, ...]
     task_lane: dict[str, Any] | None
     active_fix: dict[str, Any] | None
+    templates: tuple[str, ...] = ()  # the team's script templates, one line each
 
 
 def system_blocks(context: SessionContext) -> list[dict[str, Any]]:
@@ -71,6 +72,12 @@ def render_context(context: SessionContext) -> str:
         "Active suggested fix",
         [json.dumps(fix, ensure_ascii=False, default=str)] if fix else [],
         "None suggested yet.",
+    )
+    _section(
+        lines,
+        "Team script templates (name one in SUGGEST_FIX template_id when it fits)",
+        list(context.templates),
+        "None yet.",
     )
     return "\n".join(lines)
 

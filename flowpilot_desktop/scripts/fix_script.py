@@ -3,8 +3,9 @@
 ``one_off`` (run it once) and ``draft_template`` (run now, templatize after) mean the script
 ran, so they stamp ``applied_at``; ``build_template`` opens the builder and stamps nothing.
 A fix without a drafted script, or whose outcome is final, is refused with a message. An
-edited script is kept on the fix. ``draft_template`` then proposes a template from the script
-(extraction, with its conservative fallback) and records it as a pending draft.
+edited script is kept on the fix. After ``draft_template``, ``propose_draft`` turns the script
+into a pending draft template (extraction, with its conservative fallback). The two are
+separate calls so the decision is saved, and the dialog closes, before the model is asked.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ DECISIONS = ("one_off", "draft_template", "build_template")
 @dataclass(frozen=True)
 class Decided:
     change: SessionChange
-    draft_id: str | None = None
-    extraction: Extraction | None = None
+    script: str  # what the technician runs: their edit, or the script as drafted
+
+
+@dataclass(frozen=True)
+class ProposedDraft:
+    draft_id: str
+    extraction: Extraction
 
 
 class FixScriptService:
@@ -42,11 +48,8 @@ class FixScriptService:
         if decision not in DECISIONS:
             raise UserFacingError(f"“{decision}” is not a choice for the fix's script.")
 
-        def write(s: Any) -> tuple[Any, str, str, str]:
-            try:
-                fix = fixes.get_fix(s, session_id, fix_id)
-            except LookupError:
-                raise UserFacingError("That fix no longer exists in this session.") from None
+        def write(s: Any) -> tuple[Any, str]:
+            fix = _usable_fix(s, session_id, fix_id)
             current = fix.edited_script or fix.ai_drafted_script or ""
             final = current if script is None else script
             if not final.strip():
@@ -54,22 +57,26 @@ class FixScriptService:
                     "This fix has no drafted script. Ask the assistant to draft one, or build "
                     "it in the Script Builder."
                 )
-            if fix.superseded_at is not None and fix.status != "dismissed":
-                raise UserFacingError("A newer suggestion replaced this fix; use that one.")
-            if fix.status in fix_outcome.TERMINAL:
-                raise UserFacingError("This fix is no longer open: its outcome is final.")
             if final != current:
                 fix.edited_script = final
             fixes.record_decision(s, session_id, fix, decision)
-            language = fix.script_language if fix.script_language in LANGUAGES else "powershell"
-            summary = session_repository.get_session_summary(s, session_id)
-            return summary, final, language, fix.title
+            return session_repository.get_session_summary(s, session_id), final
 
-        summary, final, language, title = await self._database.run(write)
-        change = SessionChange.of(summary, ChangeKind.FIX)
-        if decision != "draft_template":
-            return Decided(change)
-        extraction = await extract_template(self._ask, final, language, title)
+        summary, final = await self._database.run(write)
+        return Decided(SessionChange.of(summary, ChangeKind.FIX), final)
+
+    async def propose_draft(self, session_id: str, fix_id: str) -> ProposedDraft:
+        """A pending draft template from the script the fix ran (``draft_template``)."""
+
+        def read(s: Any) -> tuple[str, str, str]:
+            fix = _existing_fix(s, session_id, fix_id)
+            language = fix.script_language if fix.script_language in LANGUAGES else "powershell"
+            return fix.edited_script or fix.ai_drafted_script or "", language, fix.title
+
+        script, language, title = await self._database.run(read)
+        if not script.strip():
+            raise UserFacingError("This fix has no script to make a template from.")
+        extraction = await extract_template(self._ask, script, language, title)
         draft_id = await self._database.run(
             lambda s: drafts.add_draft(
                 s,
@@ -81,4 +88,20 @@ class FixScriptService:
                 language=language,
             )
         )
-        return Decided(change, draft_id, extraction)
+        return ProposedDraft(draft_id, extraction)
+
+
+def _existing_fix(s: Any, session_id: str, fix_id: str) -> Any:
+    try:
+        return fixes.get_fix(s, session_id, fix_id)
+    except LookupError:
+        raise UserFacingError("That fix no longer exists in this session.") from None
+
+
+def _usable_fix(s: Any, session_id: str, fix_id: str) -> Any:
+    fix = _existing_fix(s, session_id, fix_id)
+    if fix.superseded_at is not None and fix.status != "dismissed":
+        raise UserFacingError("A newer suggestion replaced this fix; use that one.")
+    if fix.status in fix_outcome.TERMINAL:
+        raise UserFacingError("This fix is no longer open: its outcome is final.")
+    return fix

@@ -114,6 +114,13 @@ def record_decision(
     bump_state_version(session, session_id)
 
 
+def stamp_applied(session: Session, session_id: str, fix: SessionSuggestedFix) -> None:
+    """The fix's script ran (Template Match "I ran this"): ``applied_at`` once; bumps."""
+    if fix.applied_at is None:
+        fix.applied_at = utcnow()
+    bump_state_version(session, session_id)
+
+
 def record_outcome(
     session: Session,
     session_id: str,

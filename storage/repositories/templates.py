@@ -27,6 +27,7 @@ class TemplateRecord:
     source_user_id: str | None
     source_ticket_ref: str | None
     updated_at: datetime
+    uses: int  # scripts generated from it
 
 
 def list_categories(session: Session) -> list[tuple[str, str]]:
@@ -53,7 +54,7 @@ def create_category(session: Session, name: str) -> str:
 
 
 def list_templates(
-    session: Session, search: str = "", category_id: str | None = None
+    session: Session, search: str = "", category_id: str | None = None, limit: int | None = None
 ) -> list[TemplateRecord]:
     query = _records()
     if category_id is not None:
@@ -67,10 +68,8 @@ def list_templates(
                 func.lower(func.coalesce(TemplateCategory.name, "")).like(pattern),
             )
         )
-    return [
-        TemplateRecord(*row)
-        for row in session.execute(query.order_by(func.lower(ScriptTemplate.name)))
-    ]
+    query = query.order_by(func.lower(ScriptTemplate.name)).limit(limit)
+    return [TemplateRecord(*row) for row in session.execute(query)]
 
 
 def get_template(session: Session, template_id: str) -> TemplateRecord | None:
@@ -124,6 +123,12 @@ def record_generation(
 
 
 def _records() -> Any:
+    uses = (
+        select(func.count(ScriptGeneration.id))
+        .where(ScriptGeneration.template_id == ScriptTemplate.id)
+        .correlate(ScriptTemplate)
+        .scalar_subquery()
+    )
     return select(
         ScriptTemplate.id,
         ScriptTemplate.name,
@@ -137,4 +142,5 @@ def _records() -> Any:
         ScriptTemplate.source_user_id,
         ScriptTemplate.source_ticket_ref,
         ScriptTemplate.updated_at,
+        uses,
     ).outerjoin(TemplateCategory, TemplateCategory.id == ScriptTemplate.category_id)

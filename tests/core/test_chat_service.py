@@ -271,3 +271,33 @@ def test_synthesis_for_the_task_lane_uses_the_fast_tier(db, api, tmp_path, sessi
         asyncio.run(_service(db, api, tmp_path, key=None).synthesize({"text": "x", "answer": "y"}))
         is None
     )
+
+
+def test_the_team_templates_are_in_the_context_and_a_fix_can_name_one(
+    db, api, tmp_path, session_id
+) -> None:
+    from flowpilot_desktop.scripts.library import TemplateDraft, TemplateLibrary
+    from flowpilot_desktop.scripts.templates import Parameter
+
+    template_id = asyncio.run(
+        TemplateLibrary(db).save(
+            TemplateDraft(
+                "Reset Outlook profile",
+                "",
+                "Removes the cached credentials",
+                "powershell",
+                "Remove-Item $env:LOCALAPPDATA\\{{profile}}",
+                [Parameter("profile")],
+            )
+        )
+    )
+    fix = {"title": "Reset the profile", "confidence": 80, "template_id": template_id}
+    fix["parameters"] = {"profile": "Outlook"}
+    api.enqueue(ScriptedReply(text="Try this.\n" + _block("SUGGEST_FIX", fix)))
+    asyncio.run(_service(db, api, tmp_path).send(session_id, "still prompting"))
+
+    context = api.message_requests[0].body["system"][1]["text"]
+    assert f"- id {template_id}: Reset Outlook profile (powershell; parameters: profile)" in context
+    stored = db.run_sync(lambda s: fixes.active_fix(s, session_id))
+    assert stored.template_id == template_id
+    assert stored.ai_drafted_parameters == {"profile": "Outlook"}

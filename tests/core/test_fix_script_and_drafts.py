@@ -71,7 +71,7 @@ def test_decisions_and_applied_at(db, chat, decision, stamps) -> None:
     decided = asyncio.run(service.decide(sid, fix_id, decision))
     fix = _fix(db, sid)
     assert fix.user_decision == decision and (fix.applied_at is not None) is stamps
-    assert decided.draft_id is None and decided.change.state_version > 0
+    assert decided.script == SCRIPT and decided.change.state_version > 0
 
 
 def test_draft_template_runs_extracts_and_records_a_draft(db, chat, api) -> None:
@@ -79,12 +79,13 @@ def test_draft_template_runs_extracts_and_records_a_draft(db, chat, api) -> None
     api.enqueue(json.dumps(EXTRACTED))
     service = FixScriptService(db, chat.ask_template_extraction)
     edited = SCRIPT.replace("jdoe", "jdoe")  # same text: nothing to keep as an edit
-    decided = asyncio.run(service.decide(sid, fix_id, "draft_template", edited))
+    asyncio.run(service.decide(sid, fix_id, "draft_template", edited))
     assert _fix(db, sid).applied_at is not None
-    assert not decided.extraction.fell_back
+    proposed = asyncio.run(service.propose_draft(sid, fix_id))
+    assert not proposed.extraction.fell_back
     drafts = DraftService(db, DatabasePreferences(db), "tech")
     (draft,) = asyncio.run(drafts.pending(sid))
-    assert draft.id == decided.draft_id and draft.templated_body == EXTRACTED["templated_body"]
+    assert draft.id == proposed.draft_id and draft.templated_body == EXTRACTED["templated_body"]
     assert [p["name"] for p in draft.parameters_schema] == ["mailbox", "user"]
     assert asyncio.run(drafts.pending_count()) == 1
 
@@ -117,10 +118,9 @@ def test_refusals(db, chat) -> None:
 def _pending_draft(db, chat, api) -> tuple[str, str]:
     sid, fix_id = _session(db)
     api.enqueue(json.dumps(EXTRACTED))
-    decided = asyncio.run(
-        FixScriptService(db, chat.ask_template_extraction).decide(sid, fix_id, "draft_template")
-    )
-    return sid, decided.draft_id
+    service = FixScriptService(db, chat.ask_template_extraction)
+    asyncio.run(service.decide(sid, fix_id, "draft_template"))
+    return sid, asyncio.run(service.propose_draft(sid, fix_id)).draft_id
 
 
 def test_accept_with_edits_creates_a_template_with_provenance(db, chat, api) -> None:

@@ -291,7 +291,37 @@ def test_a_resolved_session_asks_nothing_about_its_fix(db, session_id) -> None:
     from storage.repositories.sessions import conclude_session
 
     service = _service(db)
-    db.run_sync(lambda s: conclude_session(s, session_id, status="escalated", note_kind="escalation", text="x"))
+    db.run_sync(
+        lambda s: conclude_session(
+            s, session_id, status="escalated", note_kind="escalation", text="x"
+        )
+    )
     assert run(service.state(session_id)).banner_mode is BannerMode.PROPOSED
-    db.run_sync(lambda s: conclude_session(s, session_id, status="resolved_local", note_kind="resolution", text="x"))
+    db.run_sync(
+        lambda s: conclude_session(
+            s, session_id, status="resolved_local", note_kind="resolution", text="x"
+        )
+    )
     assert run(service.state(session_id)).banner_mode is BannerMode.HIDDEN
+
+
+def test_i_ran_this_on_a_template_fix_stamps_applied_at_without_a_decision(db, session_id) -> None:
+    from storage.models import ScriptTemplate
+
+    template_id = db.run_sync(
+        lambda s: (
+            s.add(t := ScriptTemplate(name="Reset", language="bash", body="x")),
+            s.flush(),
+            t.id,
+        )[2]
+    )
+    suggested = _block(
+        "SUGGEST_FIX", {"title": "Reset", "confidence": 60, "template_id": template_id}
+    )
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(suggested)))
+    service = _service(db)
+    before = run(service.state(session_id))
+    run(service.record_run(session_id, before.active_fix.id))
+    after = run(service.state(session_id))
+    assert after.active_fix.applied_at is not None and after.active_fix.decision is None
+    assert after.state_version == before.state_version + 1

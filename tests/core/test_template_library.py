@@ -73,6 +73,7 @@ def test_render_stores_only_masked_values_and_bumps_the_session(db) -> None:
     assert stored.parameters == {"user": "jdoe", "password": "•••"}
     assert "Winter-2026!" not in json.dumps([stored.rendered_script, stored.parameters])
     assert db.run_sync(lambda s: get_session_summary(s, sid)).state_version == before + 1
+    assert asyncio.run(library.get(template_id)).uses == 1
     assert redact("the password was Winter-2026!") == "the password was •••"
 
 
