@@ -24,6 +24,7 @@ class ChangeKind(StrEnum):
     FIX = "fix"
     TICKET = "ticket"  # the linked ticket or its snapshot
     SYNC = "sync"  # concluded, or the PSA post moved on (queued, posted, failed)
+    SCRIPTS = "scripts"  # a script generated for the session, or a draft template proposed
 
 
 @dataclass(frozen=True, slots=True)

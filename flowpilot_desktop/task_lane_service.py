@@ -317,7 +317,7 @@ def _fix_view(fix: Any) -> FixView:
         fix.description,
         fix.confidence,
         fix.template_id,
-        fix.ai_drafted_script,
+        fix.edited_script or fix.ai_drafted_script,  # what would run: the edit, else the draft
         fix.script_language,
         dict(fix.ai_drafted_parameters or {}),
         fix.user_decision,

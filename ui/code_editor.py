@@ -2,7 +2,8 @@
 
 Over Scintilla (``pyside6-scintilla`` + ``lexilla``): PowerShell, Bash, Batch and Python
 lexers, line numbers, a monospace font, indentation with spaces and guides, ``{{param}}``
-placeholders marked with an indicator, and find / replace (Ctrl+F, Ctrl+H). Where the binding
+placeholders marked with an indicator, chosen values (the assistant's proposed parameter
+values) marked with another, and find / replace (Ctrl+F, Ctrl+H). Where the binding
 can't be imported (no wheel for Intel macOS), the same interface over QPlainTextEdit, with the
 placeholders highlighted; ``EDITOR_BACKEND`` says which one runs (the About box shows it).
 """
@@ -45,6 +46,8 @@ INDENT = 4
 
 _STYLE_DEFAULT, _STYLE_LINENUMBER, _STYLE_INDENTGUIDE = 32, 33, 37
 _PLACEHOLDER_INDICATOR = 8
+_VALUE_INDICATOR = 9
+_VALUE_COLOUR = "#fbbf24"
 _INDIC_ROUNDBOX = 7
 _MARGIN_NUMBER = 1
 _FOREGROUND, _BACKGROUND, _MUTED = "#e2e8f0", "#0b1220", "#64748b"
@@ -78,6 +81,7 @@ class CodeEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("codeEditor")
         self.language = "powershell"
+        self._marked_values: tuple[str, ...] = ()
         self._scintilla: Any = None
         self._plain: QPlainTextEdit | None = None
         if ScintillaEdit is not None:
@@ -91,7 +95,7 @@ class CodeEditor(QWidget):
             self._plain.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             self._plain.setTabStopDistance(self._plain.fontMetrics().horizontalAdvance(" ") * 4)
             self._plain.textChanged.connect(self.sig_changed)
-            _PlaceholderHighlighter(self._plain.document())
+            self._highlighter = _PlaceholderHighlighter(self._plain.document())
             editor = self._plain
         editor.setAccessibleName("Script")
         self.setFocusProxy(editor)
@@ -175,6 +179,19 @@ class CodeEditor(QWidget):
         """(start, end) character offsets of the ``{{param}}`` placeholders."""
         return [(m.start(), m.end()) for m in PLACEHOLDER.finditer(self.text())]
 
+    def mark_values(self, values: list[str]) -> None:
+        """Mark every occurrence of these texts (e.g. the values a template would replace)."""
+        self._marked_values = tuple(sorted({v for v in values if v.strip()}, key=len, reverse=True))
+        if self._scintilla is not None:
+            self._mark_placeholders()
+        else:
+            self._highlighter.values = self._marked_values
+            self._highlighter.rehighlight()
+
+    def marked_value_spans(self) -> list[tuple[int, int]]:
+        """(start, end) character offsets of the marked values, longest match first."""
+        return _value_spans(self.text(), self._marked_values)
+
     def find(self, needle: str, *, case: bool = False) -> bool:
         """Select the next match after the cursor, wrapping around; False when none."""
         if not needle:
@@ -229,6 +246,10 @@ class CodeEditor(QWidget):
         editor.indicSetFore(_PLACEHOLDER_INDICATOR, _bgr("#38bdf8"))
         editor.indicSetAlpha(_PLACEHOLDER_INDICATOR, 70)
         editor.indicSetUnder(_PLACEHOLDER_INDICATOR, True)
+        editor.indicSetStyle(_VALUE_INDICATOR, _INDIC_ROUNDBOX)
+        editor.indicSetFore(_VALUE_INDICATOR, _bgr(_VALUE_COLOUR))
+        editor.indicSetAlpha(_VALUE_INDICATOR, 60)
+        editor.indicSetUnder(_VALUE_INDICATOR, True)
         self._apply_styles()
         editor.notifyChange.connect(self._text_changed)  # SCEN_CHANGE: after every edit
 
@@ -253,11 +274,15 @@ class CodeEditor(QWidget):
     def _mark_placeholders(self) -> None:
         editor = self._scintilla
         text = self.text()
-        editor.setIndicatorCurrent(_PLACEHOLDER_INDICATOR)
-        editor.indicatorClearRange(0, editor.textLength())
-        for start, end in self.placeholder_spans():
-            byte_start = len(text[:start].encode("utf-8"))
-            editor.indicatorFillRange(byte_start, len(text[start:end].encode("utf-8")))
+        for indicator, spans in (
+            (_PLACEHOLDER_INDICATOR, self.placeholder_spans()),
+            (_VALUE_INDICATOR, _value_spans(text, self._marked_values)),
+        ):
+            editor.setIndicatorCurrent(indicator)
+            editor.indicatorClearRange(0, editor.textLength())
+            for start, end in spans:
+                byte_start = len(text[:start].encode("utf-8"))
+                editor.indicatorFillRange(byte_start, len(text[start:end].encode("utf-8")))
 
     def _cursor(self) -> int:
         if self._scintilla is not None:
@@ -298,15 +323,32 @@ class CodeEditor(QWidget):
         self.setFocus()
 
 
+def _value_spans(text: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Occurrences of ``values`` (longest first, never overlapping), in text order."""
+    spans: list[tuple[int, int]] = []
+    for value in values:
+        for match in re.finditer(re.escape(value), text):
+            if all(match.end() <= s or match.start() >= e for s, e in spans):
+                spans.append((match.start(), match.end()))
+    return sorted(spans)
+
+
 class _PlaceholderHighlighter(QSyntaxHighlighter):
-    """The fallback editor marks ``{{param}}`` the way the Scintilla indicator does."""
+    """The fallback editor marks ``{{param}}`` and chosen values the way the Scintilla
+    indicators do."""
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
+        self.values: tuple[str, ...] = ()
         self._format = QTextCharFormat()
         self._format.setBackground(QColor("#0c4a6e"))
         self._format.setForeground(QColor("#7dd3fc"))
+        self._value_format = QTextCharFormat()
+        self._value_format.setBackground(QColor("#78350f"))
+        self._value_format.setForeground(QColor(_VALUE_COLOUR))
 
     def highlightBlock(self, text: str) -> None:
         for match in PLACEHOLDER.finditer(text):
             self.setFormat(match.start(), match.end() - match.start(), self._format)
+        for start, end in _value_spans(text, self.values):
+            self.setFormat(start, end - start, self._value_format)

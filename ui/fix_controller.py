@@ -1,19 +1,19 @@
-"""Everything done to the suggested fix, whichever surface asked: the task lane's card, the
-outcome banner or the command palette. Writes go through the TaskLaneService and are
-announced on the session bus; refusals come back as plain messages."""
+"""Everything done to the suggested fix's outcome, whichever surface asked: the task lane's
+card, the outcome banner or the command palette (its script path is ui.scripts.controller).
+Writes go through the TaskLaneService and are announced on the session bus; refusals come
+back as plain messages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService, TaskLaneState
-from ui.fix_dialogs import FixHistoryDialog, ScriptViewDialog
+from ui.fix_history_dialog import FixHistoryDialog
 from ui.ops import TaskRunner, describe_error
 
 
@@ -35,16 +35,6 @@ class FixController(QObject):
         self._service = service
         self._runner = runner
         self._publish = publish
-        self.script_dialog: ScriptViewDialog | None = None
-
-    def apply(self, fix: FixView) -> None:
-        """Open the fix's script path (SPEC §7). Opening it records nothing."""
-        dialog = ScriptViewDialog(fix, self._window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.sig_ran.connect(lambda: self._ran(fix, dialog))
-        dialog.finished.connect(lambda _result: setattr(self, "script_dialog", None))
-        self.script_dialog = dialog
-        dialog.open()
 
     def dismiss(self, fix: FixView) -> None:
         self._write(self._service.dismiss_fix(fix.session_id, fix.id), "Fix dismissed.")
@@ -72,17 +62,6 @@ class FixController(QObject):
         dialog.open()
 
     # ---- Private
-
-    def _ran(self, fix: FixView, dialog: ScriptViewDialog) -> None:
-        def close() -> None:
-            if shiboken6.isValid(dialog):  # the technician may have closed it meanwhile
-                dialog.accept()
-
-        self._write(
-            self._service.record_run(fix.session_id, fix.id),
-            "Marked as run. Did it work? Say so in the banner above the composer.",
-            on_success=close,
-        )
 
     def _write(
         self,

@@ -19,12 +19,14 @@ from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.settings_service import SettingsSnapshot
 from flowpilot_desktop.task_lane_service import FixView
+from ui.about_dialog import AboutDialog
 from ui.actions import ActionRegistry, ActionSpec
 from ui.chat_dock.dock import ChatDock
 from ui.conclusion.controller import ConclusionController
 from ui.fix_controller import FixController
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
+from ui.scripts.controller import ScriptsController
 from ui.session_bus import SessionBus
 from ui.sessions_dock.dialogs import SessionFormDialog
 from ui.sessions_dock.dock import SessionsDock
@@ -75,6 +77,9 @@ class MainWindow(QMainWindow):
         self.chat_dock = ChatDock(self)
         self.fixes = FixController(self, services.task_lane, runner, self.bus.publish)
         self.task_lane_dock = TaskLaneDock(self)
+        self.scripts = ScriptsController(self, services, runner, self.bus)
+        self.scripts_dock = self.scripts.scripts_dock
+        self.generator_dock = self.scripts.generator_dock
         self.sessions_panel = self.sessions_dock.panel
         self._place_docks_default()
 
@@ -98,6 +103,7 @@ class MainWindow(QMainWindow):
         self.conclusion.sig_message.connect(
             lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
         )
+        self._connect_scripts()
         self.sessions_panel.sig_selection_changed.connect(self.bus.select)
         self.sessions_panel.sig_activated.connect(lambda _s: self.focus_chat())
         self.bus.sig_current_session_changed.connect(self._show_session)
@@ -163,9 +169,10 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self._moving_lane = True
-        for dock in (self.sessions_dock, self.chat_dock, self.task_lane_dock):
+        docks = (self.sessions_dock, self.chat_dock, self.task_lane_dock, self.scripts_dock)
+        for dock in (*docks, self.generator_dock):
             dock.setFloating(False)
-            dock.show()
+            dock.setVisible(dock is not self.generator_dock)
         self._place_docks_default()
         self._moving_lane = False
         self._lane_placed_by_user = False
@@ -295,6 +302,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chat_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.task_lane_dock)
         self.splitDockWidget(self.chat_dock, self.task_lane_dock, Qt.Orientation.Horizontal)
+        # the library shares the chat's place (a tab); the generator opens under the lane
+        self.tabifyDockWidget(self.chat_dock, self.scripts_dock)
+        self.chat_dock.raise_()
+        self.splitDockWidget(self.task_lane_dock, self.generator_dock, Qt.Orientation.Vertical)
+        self.generator_dock.hide()
         self.resizeDocks(
             [self.sessions_dock, self.chat_dock, self.task_lane_dock],
             [280, 700, 340],
@@ -451,6 +463,13 @@ class MainWindow(QMainWindow):
                     ("Ctrl+Shift+3",),
                 ),
                 ActionSpec(
+                    "view.toggle_scripts",
+                    "Show/hide Scripts dock",
+                    "View",
+                    lambda: self._toggle_dock(self.scripts_dock),
+                    ("Ctrl+Shift+4",),
+                ),
+                ActionSpec(
                     "view.reset_layout",
                     "&Reset layout",
                     "View",
@@ -484,7 +503,15 @@ class MainWindow(QMainWindow):
                 ActionSpec(
                     "app.quit", "&Quit", "File", self.close, ("Ctrl+Q",), keywords=("exit",)
                 ),
+                ActionSpec(
+                    "app.about",
+                    f"&About {APP_NAME}",
+                    "Help",
+                    self.show_about,
+                    keywords=("version", "editor", "scintilla"),
+                ),
                 *self._fix_action_specs(),
+                *self._script_action_specs(),
             ]
         )
 
@@ -508,10 +535,12 @@ class MainWindow(QMainWindow):
                 "view.sessions",
                 "view.chat",
                 "view.task_lane",
+                "scripts.library",
                 None,
                 "view.toggle_sessions",
                 "view.toggle_chat",
                 "view.toggle_task_lane",
+                "view.toggle_scripts",
                 None,
                 "view.reset_layout",
             ],
@@ -535,7 +564,8 @@ class MainWindow(QMainWindow):
                 "ticket.escalate",
                 "ticket.fetch",
             ],
-            "&Help": ["app.palette", "app.shortcuts"],
+            "Sc&ripts": ["scripts.generator", "scripts.library", "scripts.new", "scripts.review"],
+            "&Help": ["app.palette", "app.shortcuts", None, "app.about"],
         }
         for title, action_ids in menu_layout.items():
             menu = menus.addMenu(title)
@@ -578,6 +608,7 @@ class MainWindow(QMainWindow):
         self.sig_sessions_loaded.emit(len(sessions))
         # queued ConnectWise posts go out in the background, once the list is on screen
         self.services.outbox.start()
+        self.scripts.start()
         # Warm the assistant's SDK up once the window is on screen and idle.
         # With the window as context, the timer dies with it (tests close windows quickly).
         QTimer.singleShot(SDK_WARMUP_DELAY_MS, self, self._warm_up_assistant)
@@ -645,14 +676,14 @@ class MainWindow(QMainWindow):
         self.bus.sig_session_changed.connect(lane.on_session_changed)
         lane.sig_state_loaded.connect(self.chat_dock.show_task_state)
         lane.sig_state_loaded.connect(lambda _state: self.registry.refresh())
-        lane.sig_open_fix.connect(fixes.apply)
+        lane.sig_open_fix.connect(self.scripts.apply)
         lane.sig_dismiss_fix.connect(fixes.dismiss)
         lane.sig_show_history.connect(fixes.show_history)
         lane.sig_fact_deleted.connect(self._fact_deleted)
         lane.sig_undo_requested.connect(self.undo)
         lane.sig_resolve_requested.connect(lambda: self.registry.trigger("ticket.resolve"))
         lane.sig_escalate_requested.connect(lambda: self.registry.trigger("ticket.escalate"))
-        banner.sig_apply.connect(fixes.apply)
+        banner.sig_apply.connect(self.scripts.apply)
         banner.sig_dismiss.connect(fixes.dismiss)
         banner.sig_outcome.connect(fixes.record_outcome)
         banner.sig_confirm_proposal.connect(fixes.confirm_proposal)
@@ -723,7 +754,7 @@ class MainWindow(QMainWindow):
                 "fix.apply",
                 "&Apply the suggested fix",
                 "Triage",
-                on_fix(self.fixes.apply),
+                on_fix(self.scripts.apply),
                 enabled_when=lambda: self.active_fix is not None,
                 description="Open the fix's script",
                 keywords=("script", "run"),
@@ -825,6 +856,66 @@ class MainWindow(QMainWindow):
                 keywords=("handoff", "connectwise"),
             ),
         ]
+
+    def _script_action_specs(self) -> list[ActionSpec]:
+        """The fix's script and the team's library (SPEC §7, §9, §11)."""
+        scripts = self.scripts
+        return [
+            ActionSpec(
+                "scripts.generator",
+                "Script &generator for the fix",
+                "Scripts",
+                lambda: scripts.toggle_generator(self.active_fix),
+                ("Ctrl+G",),
+                enabled_when=lambda: self.current_session() is not None,
+                description="Show or hide the script of the suggested fix",
+                keywords=("template", "match", "parameters", "script"),
+            ),
+            ActionSpec(
+                "scripts.library",
+                "Go to &Scripts",
+                "Scripts",
+                scripts.show_library,
+                ("Alt+4",),
+                description="The team's script templates: browse, search, generate, edit",
+                keywords=("library", "templates", "search"),
+            ),
+            ActionSpec(
+                "scripts.new",
+                "&New script template…",
+                "Scripts",
+                lambda: scripts.new_template(),
+                keywords=("create", "template", "library"),
+            ),
+            ActionSpec(
+                "scripts.review",
+                "&Review drafted scripts…",
+                "Scripts",
+                lambda: scripts.review_drafts(),
+                enabled_when=lambda: scripts.pending_count > 0,
+                description="Scripts run in sessions, waiting to become team templates",
+                keywords=("templatize", "drafts", "pending"),
+            ),
+        ]
+
+    def _connect_scripts(self) -> None:
+        scripts = self.scripts
+        scripts.sig_message.connect(
+            lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        )
+        scripts.sig_failed.connect(self.show_error)
+        scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
+        self.task_lane_dock.sig_state_loaded.connect(scripts.fix_state)
+        self.conclusion.sig_concluded.connect(
+            lambda session_id, kind: (
+                kind is NoteKind.RESOLUTION and scripts.after_resolve(session_id)
+            )
+        )
+
+    def show_about(self) -> None:
+        box = AboutDialog(self.services.database_label, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _warm_up_assistant(self) -> None:
         self.runner.run(self.services.chat.prepare(), title="Could not load the assistant's SDK")

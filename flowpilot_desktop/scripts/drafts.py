@@ -38,7 +38,8 @@ class DraftService:
         self._preferences = preferences
         self._user_id = user_id
 
-    async def pending(self, session_id: str) -> list[DraftRecord]:
+    async def pending(self, session_id: str | None = None) -> list[DraftRecord]:
+        """A session's pending drafts, or every one waiting for review (``None``)."""
         return await self._database.run(lambda s: repository.pending_drafts(s, session_id))
 
     async def pending_count(self) -> int:

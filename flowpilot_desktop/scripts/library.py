@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.logging_setup import register_secret
 from flowpilot_desktop.scripts.templates import (
@@ -21,6 +22,7 @@ from flowpilot_desktop.scripts.templates import (
     render,
 )
 from storage.database import Database
+from storage.repositories import sessions as session_repository
 from storage.repositories import templates as repository
 from storage.repositories.templates import TemplateRecord
 
@@ -46,6 +48,7 @@ class TemplateDraft:
 class Rendered:
     script: str  # in clear: for the clipboard, never stored
     generation_id: str
+    change: SessionChange | None  # the linked session's state moved
 
 
 class TemplateLibrary:
@@ -103,16 +106,22 @@ class TemplateLibrary:
         script = render(template.body, clean)
         stored_values = masked_values(parameters, clean)
         stored_script = render(template.body, stored_values)
-        generation_id = await self._database.run(
-            lambda s: repository.record_generation(
+
+        def write(s: Any) -> tuple[str, SessionChange | None]:
+            generation_id = repository.record_generation(
                 s,
                 template_id=template_id,
                 ai_session_id=session_id,
                 parameters=stored_values,
                 rendered_script=stored_script,
             )
-        )
-        return Rendered(script, generation_id)
+            if session_id is None:
+                return generation_id, None
+            summary = session_repository.get_session_summary(s, session_id)
+            return generation_id, SessionChange.of(summary, ChangeKind.SCRIPTS)
+
+        generation_id, change = await self._database.run(write)
+        return Rendered(script, generation_id, change)
 
 
 def save_template_in(s: Any, draft: TemplateDraft, template_id: str | None = None) -> str:

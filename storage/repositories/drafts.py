@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import DraftTemplate, utcnow
+from storage.models import AiSession, DraftTemplate, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +50,23 @@ def get_draft(session: Session, draft_id: str) -> DraftRecord | None:
     return _record(row) if row is not None else None
 
 
-def pending_drafts(session: Session, session_id: str) -> list[DraftRecord]:
-    rows = session.scalars(
-        select(DraftTemplate)
-        .where(DraftTemplate.session_id == session_id, DraftTemplate.status == "pending")
-        .order_by(DraftTemplate.created_at, DraftTemplate.id)
-    )
+def pending_drafts(session: Session, session_id: str | None = None) -> list[DraftRecord]:
+    """A session's pending drafts, or every live session's (``None``), oldest first."""
+    query = _pending(select(DraftTemplate))
+    if session_id is not None:
+        query = query.where(DraftTemplate.session_id == session_id)
+    rows = session.scalars(query.order_by(DraftTemplate.created_at, DraftTemplate.id))
     return [_record(row) for row in rows]
 
 
 def pending_count(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(DraftTemplate).where(DraftTemplate.status == "pending")
-        )
-        or 0
+    return int(session.scalar(_pending(select(func.count()).select_from(DraftTemplate))) or 0)
+
+
+def _pending(query: Any) -> Any:
+    """Pending drafts of sessions that are not deleted (a deleted session's wait for Undo)."""
+    return query.join(AiSession, AiSession.id == DraftTemplate.session_id).where(
+        DraftTemplate.status == "pending", AiSession.deleted_at.is_(None)
     )
 
 

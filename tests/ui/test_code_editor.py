@@ -76,3 +76,18 @@ def test_read_only(qtbot, editor) -> None:
     editor.setFocus()
     qtbot.keyClicks(editor.focusProxy(), "xyz")
     assert editor.text() == "Get-Date"
+
+
+def test_marked_values_follow_the_text(qtbot, editor) -> None:
+    editor.set_text('Unlock-ADAccount jdoe; Set-ADUser jdoe -Server "dc1.corp"')
+    editor.mark_values(["jdoe", "dc1.corp", ""])
+    text = editor.text()
+    assert [text[a:b] for a, b in editor.marked_value_spans()] == ["jdoe", "jdoe", "dc1.corp"]
+    if code_editor.ScintillaEdit is not None and editor._scintilla is not None:
+        sci = editor._scintilla
+        assert sci.indicatorValueAt(9, text.index("jdoe") + 1) == 1
+        assert sci.indicatorValueAt(9, 0) == 0
+    else:
+        block = editor._plain.document().firstBlock()
+        formats = block.layout().formats()
+        assert any(f.start == text.index("jdoe") and f.length == 4 for f in formats)

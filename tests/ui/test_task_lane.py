@@ -15,7 +15,7 @@ from flowpilot_desktop.fix_outcome import BannerMode
 from tests.anthropic_emulator import ScriptedReply
 from tests.ui.helpers import activate
 from ui.chat_dock.outcome_banner import NO_HEIGHT_LIMIT
-from ui.fix_dialogs import FixHistoryDialog, ScriptViewDialog
+from ui.fix_history_dialog import FixHistoryDialog
 from ui.task_lane.facts import FactRow
 
 KEY = "sk-ant-lane-test-key"
@@ -247,16 +247,14 @@ def test_outcome_from_the_banner_apply_ran_partial_then_worked(qtbot, qloop, lan
     _wait_banner(qtbot, qloop, banner, BannerMode.PROPOSED)
 
     qtbot.mouseClick(banner.buttons["apply"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.fixes.script_dialog is not None and window.fixes.script_dialog.isVisible())
-    dialog: ScriptViewDialog = window.fixes.script_dialog
-    assert dialog.editor.toPlainText() == SCRIPT and dialog.editor.isReadOnly()
+    qtbot.waitUntil(lambda: window.scripts.no_template_dialog is not None and window.scripts.no_template_dialog.isVisible())
+    dialog = window.scripts.no_template_dialog
+    assert dialog.editor.text() == SCRIPT
     qloop.settle(0.1)
     assert lane.state.active_fix.applied_at is None, "Apply itself stamps nothing"
-    qtbot.mouseClick(dialog.findChild(QPushButton, "scriptCopy"), Qt.MouseButton.LeftButton)
-    assert QApplication.clipboard().text() == SCRIPT
-    assert lane.state.active_fix.applied_at is None, "Copy stamps nothing"
-    qtbot.mouseClick(dialog.ran_button, Qt.MouseButton.LeftButton)
+    _run_once(qtbot, dialog)
     _wait_banner(qtbot, qloop, banner, BannerMode.VERIFYING)
+    assert QApplication.clipboard().text() == SCRIPT
     assert lane.state.active_fix.decision == "one_off" and lane.state.active_fix.applied_at is not None
     activate(qtbot, window)  # the dialog closed (offscreen does not hand activation back)
 
@@ -320,9 +318,9 @@ def test_assistant_outcome_proposal_confirmed_and_rejected(qtbot, qloop, lane_wi
 def test_nudge_after_three_messages_then_still_checking(qtbot, qloop, lane_window, api) -> None:
     window, lane, banner = lane_window, lane_window.task_lane_dock, lane_window.chat_dock.banner
     _converse(qtbot, qloop, window, api, BETTER_FIX)
-    window.fixes.apply(lane.state.active_fix)
-    qtbot.waitUntil(lambda: window.fixes.script_dialog is not None)
-    qtbot.mouseClick(window.fixes.script_dialog.ran_button, Qt.MouseButton.LeftButton)
+    window.scripts.apply(lane.state.active_fix)
+    qtbot.waitUntil(lambda: window.scripts.no_template_dialog is not None)
+    _run_once(qtbot, window.scripts.no_template_dialog)
     qloop.until(lambda: banner.mode is BannerMode.VERIFYING)
     activate(qtbot, window)
     for n in range(3):
@@ -401,3 +399,10 @@ def test_quiet_hint_when_only_facts_remain_open(qtbot, qloop, lane_window, api) 
     qloop.until(lambda: lane.state.checks[0].get("done"))
     assert lane.quiet_hint.isVisible()
     assert "may follow up" in lane.quiet_hint.text()
+
+
+def _run_once(qtbot, dialog) -> None:
+    """NoTemplate by keyboard: 1 picks "Run it once", Enter continues."""
+    qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_1)
+    assert dialog.decision == "one_off"
+    qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)

@@ -146,6 +146,8 @@ def test_every_interactive_widget_has_object_and_accessible_names(
                 continue  # Qt's own parts of a named widget: clear buttons, headers, overflow
             if type(widget).__name__ in {"QDockWidgetTitleButton", "QScrollBar"}:
                 continue
+            if isinstance(widget.parent().parent(), QComboBox):
+                continue  # a named combo box's drop-down list
             if not widget.objectName() or not widget.accessibleName():
                 parent = widget.parent()
                 missing.append(

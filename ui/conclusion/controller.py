@@ -40,6 +40,8 @@ _RELOAD_KINDS = frozenset(
 class ConclusionController(QObject):
     sig_message = Signal(str)
     """A short confirmation for the status bar."""
+    sig_concluded = Signal(str, object)
+    """(session id, NoteKind): the session is resolved or escalated (its post is queued)."""
 
     def __init__(
         self,
@@ -165,19 +167,22 @@ class ConclusionController(QObject):
         )
 
     def _confirm(self, dialog: PreviewDialog, text: str) -> None:
+        session_id, kind = dialog.session_id, dialog.kind  # the dialog may close meanwhile
+
         def done(change: SessionChange) -> None:
             self._bus.publish(change)
             if shiboken6.isValid(dialog):
                 dialog.accept()
-            verb = "Resolved" if dialog.kind is NoteKind.RESOLUTION else "Escalated"
+            verb = "Resolved" if kind is NoteKind.RESOLUTION else "Escalated"
             self.sig_message.emit(
                 f"{verb}. The note is queued for ConnectWise."
                 if change.summary and change.summary.ticket_ref
                 else f"{verb} locally: no ticket is linked."
             )
+            self.sig_concluded.emit(session_id, kind)
 
         self._runner.run(
-            self._services.conclusion.conclude(dialog.session_id, dialog.kind, text),
+            self._services.conclusion.conclude(session_id, kind, text),
             on_success=done,
             on_failure=lambda error: (
                 shiboken6.isValid(dialog) and dialog.posting_failed(describe_error(error))

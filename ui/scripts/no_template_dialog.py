@@ -1,0 +1,159 @@
+"""The NoTemplate dialog (SPEC §7): the fix has a drafted script but no team template.
+
+The script is editable before deciding, with the assistant's proposed parameter values marked.
+Three choices: run it once, run now and templatize after (recommended, the default), or
+build a template. Keys: 1/2/3 pick (Alt+1/2/3 from inside the editor), Enter or Ctrl+Enter
+continues, Esc cancels. The dialog stays open until the controller says the decision was
+saved, so a refusal is shown here and the edited script is not lost.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowpilot_desktop.task_lane_service import FixView
+from ui.code_editor import CodeEditor
+from ui.task_lane.widgets import meta_label
+
+RECOMMENDED = "draft_template"
+OPTIONS = (
+    (
+        "one_off",
+        "Run it once",
+        "Copy the script and mark the fix as run. Nothing is kept for the team.",
+    ),
+    (
+        "draft_template",
+        "Run now, templatize after",
+        "Copy and mark as run. After you resolve, FlowPilot offers it as a team template.",
+    ),
+    (
+        "build_template",
+        "Build a template",
+        "Open the template editor with this script first. Nothing is marked as run.",
+    ),
+)
+_KEYS = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2}
+
+
+class NoTemplateDialog(QDialog):
+    sig_decided = Signal(str, str)
+    """(decision, the script as it is in the editor)."""
+
+    def __init__(self, fix: FixView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fix = fix
+        self.setObjectName("noTemplateDialog")
+        self.setWindowTitle("Use the drafted script")
+        self.setAccessibleName("No team template matches: choose how to use the script")
+        self.setModal(True)
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        title = QLabel(fix.title, self)
+        title.setProperty("role", "header-title")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        values = [str(v) for v in fix.parameters.values() if v is not None and str(v).strip()]
+        hint = "No team template matches this fix. You can edit the script before choosing."
+        if values:
+            hint += (
+                " Highlighted: the values the assistant drafted from this session — a template "
+                "would turn them into parameters."
+            )
+        layout.addWidget(meta_label(hint, self, "noTemplateHint"))
+        self.editor = CodeEditor(self)
+        self.editor.setObjectName("noTemplateEditor")
+        self.editor.set_language(fix.language or "powershell")
+        self.editor.set_text(fix.script or "")
+        self.editor.mark_values(values)
+        layout.addWidget(self.editor, 1)
+
+        cards = QHBoxLayout()
+        self.group = QButtonGroup(self)
+        self.cards: dict[str, QToolButton] = {}
+        for number, (decision, label, description) in enumerate(OPTIONS, start=1):
+            card = QToolButton(self)
+            card.setObjectName(f"option_{decision}")
+            badge = "   · Recommended" if decision == RECOMMENDED else ""
+            card.setText(f"{number}  {label}{badge}\n{description}")
+            card.setAccessibleName(f"{label}{' (recommended)' if badge else ''}")
+            card.setAccessibleDescription(description)
+            card.setCheckable(True)
+            card.setProperty("role", "option-card")
+            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            card.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.group.addButton(card, number - 1)
+            self.cards[decision] = card
+            cards.addWidget(card)
+            card.clicked.connect(lambda _checked, c=card: c.setFocus())
+            QShortcut(QKeySequence(f"Alt+{number}"), self, lambda n=number - 1: self.choose(n))
+        layout.addLayout(cards)
+
+        self.error = QLabel("", self)
+        self.error.setObjectName("noTemplateError")
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        buttons.addWidget(meta_label("1 / 2 / 3 choose · Enter continues · Esc cancels", self))
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("noTemplateCancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.continue_button = QPushButton("Continue", self)
+        self.continue_button.setObjectName("noTemplateContinue")
+        self.continue_button.setProperty("role", "primary")
+        self.continue_button.setDefault(True)
+        self.continue_button.clicked.connect(self._continue)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.continue_button)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self._continue)
+        self.choose(1)
+
+    @property
+    def decision(self) -> str:
+        return OPTIONS[max(self.group.checkedId(), 0)][0]
+
+    def choose(self, index: int) -> None:
+        card = self.group.button(index)
+        card.setChecked(True)
+        card.setFocus()
+
+    def show_error(self, message: str) -> None:
+        self.set_busy(False)
+        self.error.setText(message)
+        self.error.show()
+
+    def set_busy(self, busy: bool) -> None:
+        self.continue_button.setEnabled(not busy)
+        self.continue_button.setText("Saving…" if busy else "Continue")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Digits reach here only when the focus is not in the editor (which types them)."""
+        index = _KEYS.get(Qt.Key(event.key()))
+        if index is not None and not event.modifiers():
+            self.choose(index)
+            return
+        super().keyPressEvent(event)
+
+    def _continue(self) -> None:
+        if not self.continue_button.isEnabled():
+            return
+        self.error.hide()
+        self.set_busy(True)
+        self.sig_decided.emit(self.decision, self.editor.text())
