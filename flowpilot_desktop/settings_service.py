@@ -11,6 +11,7 @@ from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore, validate
 from flowpilot_desktop.credentials import CredentialStore, KeyringStatus, SecretName
 from flowpilot_desktop.model_tiers import ModelTiers
+from flowpilot_desktop.scripts.drafts import TEMPLATIZE_PROMPT
 
 
 class PreferencesGateway(Protocol):
@@ -30,6 +31,7 @@ class SettingsSnapshot:
     keyring: KeyringStatus
     config_warning: str | None = None
     statuses: StatusChoices = field(default_factory=StatusChoices)
+    templatize_prompt: bool = True  # offer the session's scripts as templates after Resolve
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class SettingsUpdate:
     secrets: dict[SecretName, str | None]
     run_only: bool = False
     statuses: StatusChoices | None = None  # None = unchanged
+    templatize_prompt: bool | None = None  # None = unchanged
 
 
 class SettingsService:
@@ -67,6 +70,7 @@ class SettingsService:
             keyring=keyring_status,
             config_warning=self._config_store.load_warning,
             statuses=StatusChoices.from_preferences(preferences),
+            templatize_prompt=preferences.get(TEMPLATIZE_PROMPT, True) is not False,
         )
 
     async def save(self, update: SettingsUpdate) -> None:
@@ -81,6 +85,8 @@ class SettingsService:
         patch = update.tiers.to_preferences()
         if update.statuses is not None:
             patch.update(update.statuses.to_preferences())
+        if update.templatize_prompt is not None:
+            patch[TEMPLATIZE_PROMPT] = update.templatize_prompt
         await self._preferences.merge_preferences(patch)
 
     def _secret_state(

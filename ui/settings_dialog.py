@@ -191,9 +191,18 @@ class SettingsDialog(QDialog):
             edit.setAccessibleName(f"Model for {TIER_LABELS[field.name]}")
             tiers_form.addRow(TIER_LABELS[field.name], edit)
             self.tier_edits[field.name] = edit
+        scripts = self._group("Scripts", "settingsScriptsGroup")
+        self.templatize_check = QCheckBox(
+            "After Resolve, offer the session's scripts as team &templates", self
+        )
+        self.templatize_check.setObjectName("settingsTemplatizePrompt")
+        self.templatize_check.setAccessibleName("Offer the session's scripts after Resolve")
+        self.templatize_check.setToolTip("For the whole team (“Don't ask again” turns it off)")
+        self.templatize_check.setChecked(snapshot.templatize_prompt)
+        scripts.addRow(self.templatize_check)
         storage = self._group("Storage", "settingsStorageGroup")
         self._add_config(storage, *_CONFIG_FIELDS[5])
-        for group in (anthropic, connectwise, statuses, tiers_form, storage):
+        for group in (anthropic, connectwise, statuses, tiers_form, scripts, storage):
             layout.addWidget(group.parentWidget())
         layout.addStretch(1)
         # small screens: the groups scroll, the error line and the buttons stay in view
@@ -422,5 +431,12 @@ class SettingsDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.sig_save_requested.emit(
-            SettingsUpdate(config, tiers, secrets, run_only, self.status_choices())
+            SettingsUpdate(
+                config,
+                tiers,
+                secrets,
+                run_only,
+                self.status_choices(),
+                self.templatize_check.isChecked(),
+            )
         )

@@ -132,3 +132,23 @@ def test_model_tiers_ignore_blank_and_foreign_values() -> None:
     )
     assert tiers == ModelTiers()
     assert ModelTiers.from_preferences({"model_tiers": "broken"}) == ModelTiers()
+
+
+def test_the_templatize_prompt_is_a_team_preference_turned_back_on_in_settings(
+    tmp_path: Path, database: Database
+) -> None:
+    from flowpilot_desktop.scripts.drafts import DraftService
+
+    service = _service(tmp_path, database, MemoryKeyring())
+    drafts = DraftService(database, DatabasePreferences(database), "tech")
+
+    async def scenario():
+        assert (await service.load()).templatize_prompt, "on by default"
+        await drafts.set_prompt_enabled(False)  # "Don't ask again for this team"
+        off = (await service.load()).templatize_prompt
+        await service.save(SettingsUpdate(AppConfig(), ModelTiers(), {}))  # untouched
+        still_off = (await service.load()).templatize_prompt
+        await service.save(SettingsUpdate(AppConfig(), ModelTiers(), {}, templatize_prompt=True))
+        return off, still_off, await drafts.prompt_enabled()
+
+    assert asyncio.run(scenario()) == (False, False, True)

@@ -60,6 +60,19 @@ def test_typing_a_key_and_saving_emits_the_update(qtbot) -> None:
         and update.config.cw_site == "api-na.myconnectwise.net"
     )
     assert not update.run_only
+    assert update.templatize_prompt is True
+
+
+def test_the_templatize_prompt_can_be_turned_back_on(qtbot) -> None:
+    from dataclasses import replace
+
+    dialog = _open(qtbot, replace(_snapshot(), templatize_prompt=False))
+    assert not dialog.templatize_check.isChecked()
+    dialog.templatize_check.setFocus()
+    qtbot.keyClick(dialog.templatize_check, Qt.Key.Key_Space)
+    with qtbot.waitSignal(dialog.sig_save_requested) as saved:
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert saved.args[0].templatize_prompt is True
 
 
 def test_clear_marks_a_stored_secret_for_removal(qtbot) -> None:
