@@ -146,7 +146,10 @@ class CodeEditor(QWidget):
 
     def set_text(self, text: str) -> None:
         if self._scintilla is not None:
+            read_only = self._scintilla.readOnly()
+            self._scintilla.setReadOnly(False)  # Scintilla refuses SETTEXT when read-only
             self._scintilla.setText(text)
+            self._scintilla.setReadOnly(read_only)
             self._scintilla.emptyUndoBuffer()
             self._scintilla.colourise(0, -1)
             self._mark_placeholders()

@@ -170,3 +170,17 @@ def test_templatize_preference_round_trip_keeps_other_keys(db) -> None:
     assert asyncio.run(preferences.get_preferences())["cw_resolved_status_id"] == 7
     asyncio.run(drafts.set_prompt_enabled(True))
     assert asyncio.run(drafts.prompt_enabled()) is True
+
+
+def test_pending_drafts_of_every_live_session_and_none_of_a_deleted_one(db, chat, api) -> None:
+    from storage.repositories.sessions import restore_session, soft_delete_session
+
+    first, _ = _pending_draft(db, chat, api)
+    second, _ = _pending_draft(db, chat, api)
+    drafts = DraftService(db, DatabasePreferences(db), "tech")
+    assert {d.session_id for d in asyncio.run(drafts.pending())} == {first, second}
+    db.run_sync(lambda s: soft_delete_session(s, second))
+    assert asyncio.run(drafts.pending_count()) == 1
+    assert [d.session_id for d in asyncio.run(drafts.pending())] == [first]
+    db.run_sync(lambda s: restore_session(s, second))
+    assert asyncio.run(drafts.pending_count()) == 2

@@ -76,6 +76,10 @@ def test_read_only(qtbot, editor) -> None:
     editor.setFocus()
     qtbot.keyClicks(editor.focusProxy(), "xyz")
     assert editor.text() == "Get-Date"
+    editor.set_text("Get-Date -Format o")  # the program may still replace the text
+    assert editor.text() == "Get-Date -Format o"
+    qtbot.keyClicks(editor.focusProxy(), "xyz")
+    assert editor.text() == "Get-Date -Format o", "and it stays read-only"
 
 
 def test_marked_values_follow_the_text(qtbot, editor) -> None:

@@ -11,7 +11,8 @@ COPIED_FEEDBACK_MS = 1500
 
 
 class InlineEditor(QLineEdit):
-    """Enter submits the text, Esc cancels; Esc is taken before any window shortcut."""
+    """Enter submits the text, Esc cancels; Esc is taken before any window shortcut, and
+    neither reaches a dialog's default button."""
 
     sig_submitted = Signal(str)
     sig_cancelled = Signal()
@@ -37,6 +38,8 @@ class InlineEditor(QLineEdit):
             self.sig_cancelled.emit()
             return
         super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()  # submitted here: a dialog's default button must not fire too
 
 
 def retire(widget: QWidget) -> None:
