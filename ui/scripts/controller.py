@@ -15,7 +15,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMessageBox
 
 from flowpilot_desktop.apply_route import ApplyRoute, apply_route
 from flowpilot_desktop.changes import ChangeKind, SessionChange
@@ -120,7 +120,9 @@ class ScriptsController(QObject):
 
     def open_generator(self, fix: FixView) -> None:
         dock = self.generator_dock
-        self._show_dock(dock)
+        if not dock.isVisible():
+            self._show_dock(dock)
+            self._give_room(dock)
         panel = dock.panel
         if panel.fix is not None and panel.fix.id == fix.id and panel.generator is not None:
             panel.set_fix(fix)
@@ -197,6 +199,7 @@ class ScriptsController(QObject):
     def show_library(self) -> None:
         self._show_dock(self.scripts_dock)
         self.scripts_dock.view.focus_search()
+        self.reload_library()
 
     def new_template(self, draft: TemplateDraft | None = None) -> None:
         view = self.scripts_dock.view
@@ -472,3 +475,16 @@ class ScriptsController(QObject):
     def _show_dock(self, dock: Any) -> None:
         dock.show()
         dock.raise_()
+
+    def _give_room(self, dock: ScriptGeneratorDock) -> None:
+        """Docked under the task lane, the generator takes most of the column when it opens."""
+        window = self._window
+        lane = window.findChild(QDockWidget, "taskLaneDock")
+        if dock.isFloating() or lane is None or lane.isHidden():
+            return
+        if window.dockWidgetArea(lane) != window.dockWidgetArea(dock):
+            return
+        height = lane.height() + dock.height()
+        window.resizeDocks(
+            [lane, dock], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical
+        )

@@ -89,7 +89,8 @@ class GeneratorPanel(QWidget):
         self.output.set_read_only(True)
         self.output.setMinimumHeight(120)
         self.output.hide()
-        layout.addWidget(self.output, 1)
+        layout.addWidget(self.output, 10)
+        layout.addStretch(1)  # while there is no output, the form stays at the top
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=context)

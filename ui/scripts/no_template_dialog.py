@@ -45,7 +45,40 @@ OPTIONS = (
         "Open the template editor with this script first. Nothing is marked as run.",
     ),
 )
+CARD_HEIGHT = 104
 _KEYS = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2}
+
+
+class OptionCard(QToolButton):
+    """A checkable card: number and title, an optional "Recommended" mark, a wrapped line
+    saying what happens."""
+
+    def __init__(
+        self, number: int, title: str, description: str, recommended: bool, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setCheckable(True)
+        self.setProperty("role", "option-card")
+        self.setAccessibleName(f"{number}: {title}{' (recommended)' if recommended else ''}")
+        self.setAccessibleDescription(description)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(CARD_HEIGHT)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        heading = QLabel(f"{number}  {title}", self)
+        heading.setObjectName("optionTitle")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        if recommended:
+            mark = QLabel("Recommended", self)
+            mark.setObjectName("optionRecommended")
+            layout.addWidget(mark, 0, Qt.AlignmentFlag.AlignLeft)
+        text = QLabel(description, self)
+        text.setObjectName("optionDescription")
+        text.setWordWrap(True)
+        layout.addWidget(text, 1)
+        for label in self.findChildren(QLabel):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
 
 class NoTemplateDialog(QDialog):
@@ -59,7 +92,7 @@ class NoTemplateDialog(QDialog):
         self.setWindowTitle("Use the drafted script")
         self.setAccessibleName("No team template matches: choose how to use the script")
         self.setModal(True)
-        self.resize(760, 560)
+        self.resize(860, 580)
         layout = QVBoxLayout(self)
         title = QLabel(fix.title, self)
         title.setProperty("role", "header-title")
@@ -84,16 +117,8 @@ class NoTemplateDialog(QDialog):
         self.group = QButtonGroup(self)
         self.cards: dict[str, QToolButton] = {}
         for number, (decision, label, description) in enumerate(OPTIONS, start=1):
-            card = QToolButton(self)
+            card = OptionCard(number, label, description, decision == RECOMMENDED, self)
             card.setObjectName(f"option_{decision}")
-            badge = "   · Recommended" if decision == RECOMMENDED else ""
-            card.setText(f"{number}  {label}{badge}\n{description}")
-            card.setAccessibleName(f"{label}{' (recommended)' if badge else ''}")
-            card.setAccessibleDescription(description)
-            card.setCheckable(True)
-            card.setProperty("role", "option-card")
-            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            card.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.group.addButton(card, number - 1)
             self.cards[decision] = card
             cards.addWidget(card)
@@ -108,7 +133,9 @@ class NoTemplateDialog(QDialog):
         self.error.hide()
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
-        buttons.addWidget(meta_label("1 / 2 / 3 choose · Enter continues · Esc cancels", self))
+        keys = meta_label("1 / 2 / 3 choose · Enter continues · Esc cancels", self)
+        keys.setWordWrap(False)
+        buttons.addWidget(keys)
         buttons.addStretch(1)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("noTemplateCancel")

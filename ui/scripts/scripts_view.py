@@ -89,8 +89,8 @@ class ScriptsView(QWidget):
         self.empty.setObjectName("templateListEmpty")
         self.empty.setProperty("role", "empty-state")
         self.empty.setWordWrap(True)
-        left_layout.addWidget(self.list, 1)
         left_layout.addWidget(self.empty)
+        left_layout.addWidget(self.list, 1)
         self.tabs = QTabWidget(splitter)
         self.tabs.setObjectName("scriptTabs")
         self.generate_page = QWidget(self.tabs)
@@ -109,6 +109,7 @@ class ScriptsView(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 500])
         layout.addWidget(splitter, 1)
 
         self._debounce = QTimer(self)
@@ -145,6 +146,7 @@ class ScriptsView(QWidget):
             "script you chose to templatize."
         )
         self.empty.setVisible(not records)
+        self.list.setVisible(bool(records))
         row = next((i for i, r in enumerate(records) if r.id == keep), 0 if records else -1)
         self.list.setCurrentRow(row)
         self._selected(self.list.currentItem())

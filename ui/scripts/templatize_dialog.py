@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -97,6 +98,7 @@ class TemplatizeDialog(QDialog):
         self.remove_button = QPushButton("&Remove parameter…", self)
         self.remove_button.setObjectName("templatizeRemoveParameter")
         self.remove_button.clicked.connect(self._ask_replacement)
+        self.remove_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.replacement = InlineEditor(
             "templatizeReplacement", "Text instead of the parameter", self
         )

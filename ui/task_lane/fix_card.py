@@ -88,7 +88,8 @@ class FixCard(QFrame):
         self.details_button.setVisible(bool(fix.description))
         self.details_button.toggled.connect(self.description.setVisible)
         has_script = bool((fix.script or "").strip())
-        self.open_button = QPushButton("Script" if has_script else "No script yet", self)
+        label = "Template script" if fix.template_id else "Script" if has_script else "Write script"
+        self.open_button = QPushButton(label, self)
         self.open_button.setObjectName("fixOpen")
         self.open_button.setAccessibleName("Open the fix's script")
         self.open_button.setProperty("laneKey", "fix:open")
