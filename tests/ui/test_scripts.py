@@ -101,9 +101,13 @@ def test_no_template_by_keyboard_runs_now_and_drafts_a_template(qtbot, qloop, wi
     dialog = _no_template(qtbot, window)
     _key(qtbot, dialog, Qt.Key.Key_3)
     assert dialog.decision == "build_template"
-    _key(qtbot, dialog, Qt.Key.Key_2)
+    dialog.editor.setFocus()
+    _key(qtbot, dialog, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # from inside the editor
+    assert dialog.decision == "one_off" and dialog.editor.text() == SCRIPT
+    _key(qtbot, dialog, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert dialog.decision == "draft_template"
     api.enqueue(json.dumps(EXTRACTED))  # the extraction the decision asks for
-    _key(qtbot, dialog, Qt.Key.Key_Return)
+    _key(qtbot, dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qloop.until(lambda: window.active_fix.applied_at is not None)
     assert window.active_fix.decision == "draft_template"
     assert QApplication.clipboard().text() == SCRIPT

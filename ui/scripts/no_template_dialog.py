@@ -9,7 +9,7 @@ saved, so a refusal is shown here and the edited script is not lost.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -46,6 +46,7 @@ OPTIONS = (
     ),
 )
 CARD_HEIGHT = 104
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _KEYS = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2}
 
 
@@ -111,6 +112,7 @@ class NoTemplateDialog(QDialog):
         self.editor.set_language(fix.language or "powershell")
         self.editor.set_text(fix.script or "")
         self.editor.mark_values(values)
+        self.editor.focusProxy().installEventFilter(self)  # Alt+1/2/3 while typing
         layout.addWidget(self.editor, 1)
 
         cards = QHBoxLayout()
@@ -169,6 +171,19 @@ class NoTemplateDialog(QDialog):
     def set_busy(self, busy: bool) -> None:
         self.continue_button.setEnabled(not busy)
         self.continue_button.setText("Saving…" if busy else "Continue")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The editor takes Alt+digit and Ctrl+Enter for itself: handle them here first."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key, modifiers = Qt.Key(event.key()), event.modifiers()
+            index = _KEYS.get(key)
+            if index is not None and modifiers == Qt.KeyboardModifier.AltModifier:
+                self.group.button(index).setChecked(True)
+                return True
+            if key in _ENTER and modifiers & Qt.KeyboardModifier.ControlModifier:
+                self._continue()
+                return True
+        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Digits reach here only when the focus is not in the editor (which types them)."""
