@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
+from storage.repositories.drafts import add_draft
 from tests.anthropic_emulator import ScriptedReply
 from tests.connectwise_emulator import CLIENT_ID, COMPANY, PRIVATE_KEY, PUBLIC_KEY, standard_setup
 from tests.ui.helpers import activate
@@ -119,6 +120,13 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     context = json.dumps(api.message_requests[-1].body["system"])
     assert "Ticket summary: Outlook keeps asking for the password" in context
     _set_targets(qloop, window, cw)
+    sid = window.current_session().id
+    window.services.database.run_sync(  # a script the technician chose to templatize
+        lambda s: add_draft(
+            s, session_id=sid, name="Clear the token", templated_body="cmdkey /list",
+            parameters_schema=[], language="batch",
+        )
+    )  # fmt: skip
 
     api.enqueue(NOTE)
     qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
@@ -132,6 +140,9 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     qtbot.keyClicks(dialog.editor, " Checked with Pat.")
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qloop.until(lambda: window.conclusion.preview_dialog is None)
+    qloop.until(lambda: window.scripts.templatize_dialog is not None)  # offered after Resolve
+    assert window.scripts.templatize_dialog.name_edit.text() == "Clear the token"
+    window.scripts.templatize_dialog.reject()
 
     qloop.until(lambda: "verified" in _strip_text(window), timeout=10)
     assert window.current_session().status == "resolved"

@@ -131,6 +131,28 @@ def test_an_edited_script_is_what_runs_and_a_refusal_keeps_the_dialog(qtbot, qlo
     assert dialog.isVisible() and dialog.editor.text().endswith("-Confirm:$false")
 
 
+def test_build_a_template_opens_the_editor_with_the_script_and_runs_nothing(
+    qtbot, qloop, window
+) -> None:
+    _suggest(qloop, window, title="Unlock the account", script=SCRIPT)
+    dialog = _no_template(qtbot, window)
+    _key(qtbot, dialog, Qt.Key.Key_3)
+    _key(qtbot, dialog, Qt.Key.Key_Return)
+    editor = window.scripts_dock.view.editor
+    qtbot.waitUntil(lambda: window.scripts_dock.isVisible() and editor.body.text() == SCRIPT)
+    assert editor.name_edit.text() == "Unlock the account" and editor.template_id is None
+    qloop.until(lambda: window.active_fix.decision == "build_template")
+    assert window.active_fix.applied_at is None
+    editor.body.set_text(SCRIPT.replace('"jdoe"', '"{{user}}"'))
+    qtbot.mouseClick(editor.detect_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    view = window.scripts_dock.view
+    qloop.until(lambda: [r.name for r in view.records.values()] == ["Unlock the account"])
+    record = next(iter(view.records.values()))
+    assert record.source_session_id == window.current_session().id
+    assert record.source_ticket_ref == "48213"
+
+
 def test_template_match_fill_generate_copy_then_i_ran_this(qtbot, qloop, window) -> None:
     template_id = _template(qloop, window)
     _suggest(qloop, window, title="Reset the password", template_id=template_id,
