@@ -32,6 +32,7 @@ from flowpilot_desktop.credentials import SECRET_LABELS, SecretName
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
+from ui.labels import error_label
 from ui.theme import set_style_property
 
 NO_STATUS = "(leave the status as it is)"
@@ -214,11 +215,7 @@ class SettingsDialog(QDialog):
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
 
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("settingsError")
-        self.error_label.setProperty("role", "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label(self, "settingsError")
         outer.addWidget(self.error_label)
 
         self.buttons = QDialogButtonBox(

@@ -111,3 +111,28 @@ def make_window(qtbot, qloop: LoopDriver, app_paths: AppPaths):
         qloop._run(services.outbox.stop())
         qloop._run(services.chat.aclose())
         services.close()
+
+
+ASSISTANT_KEY = "sk-ant-ui-test-key"
+
+
+@pytest.fixture
+def session_window(qtbot, qloop: LoopDriver, make_window, app_paths: AppPaths, memory_keyring, api):
+    """A window talking to the Anthropic emulator, with one new session selected."""
+    from flowpilot_desktop.config import AppConfig, ConfigStore
+    from tests.ui.helpers import activate
+
+    def open_window(title: str, ticket: str = "48213") -> MainWindow:
+        ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
+        memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", ASSISTANT_KEY)
+        window = make_window()
+        window.runner.run(
+            window.services.sessions.create(title, ticket), on_success=window.bus.publish
+        )
+        qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
+        window.sessions_panel.select_first()
+        qloop.until(lambda: window.task_lane_dock.state is not None)
+        activate(qtbot, window)
+        return window
+
+    return open_window

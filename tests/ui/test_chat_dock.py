@@ -9,24 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from flowpilot_desktop.config import AppConfig, ConfigStore
 from tests.anthropic_emulator import ScriptedReply
 from tests.ui.helpers import activate
 from ui.settings_dialog import SettingsDialog
 
-KEY = "sk-ant-ui-test-key"
-
 
 @pytest.fixture
-def chat_window(qtbot, qloop, make_window, app_paths, memory_keyring, api):
-    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
-    memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", KEY)
-    window = make_window()
-    window.runner.run(window.services.sessions.create("Outlook prompts", "48213"), on_success=window.bus.publish)
-    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
-    window.sessions_panel.select_first()
-    activate(qtbot, window)
-    return window
+def chat_window(session_window):
+    return session_window("Outlook prompts")
 
 
 def _block(name: str, payload: object) -> str:

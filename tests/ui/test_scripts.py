@@ -15,7 +15,6 @@ from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.markers import parse_reply
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion import NoteKind
-from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.scripts.library import TemplateDraft
 from flowpilot_desktop.scripts.templates import Parameter
 from storage.models import ScriptGeneration
@@ -24,7 +23,6 @@ from tests.ui.helpers import activate
 from ui.code_editor import EDITOR_BACKEND
 from ui.scripts.no_template_dialog import NoTemplateDialog
 
-KEY = "sk-ant-scripts-test-key"
 SCRIPT = 'Unlock-ADAccount -Identity "jdoe" -Server "dc1.corp.local"'
 EXTRACTED = {
     "name": "Unlock an AD account",
@@ -36,18 +34,8 @@ RESET_BODY = 'Set-ADAccountPassword -Identity "{{user}}" -NewPassword "{{passwor
 
 
 @pytest.fixture
-def window(qtbot, qloop, make_window, app_paths, memory_keyring, api):
-    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
-    memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", KEY)
-    window = make_window()
-    window.runner.run(
-        window.services.sessions.create("Locked out", "48213"), on_success=window.bus.publish
-    )
-    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
-    window.sessions_panel.select_first()
-    qloop.until(lambda: window.task_lane_dock.state is not None)
-    activate(qtbot, window)
-    return window
+def window(session_window):
+    return session_window("Locked out")
 
 
 def _suggest(qloop, window, **fix: object) -> None:

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 
-from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.fix_outcome import BannerMode
 from tests.anthropic_emulator import ScriptedReply
 from tests.ui.helpers import activate
@@ -18,7 +17,6 @@ from ui.chat_dock.outcome_banner import NO_HEIGHT_LIMIT
 from ui.fix_history_dialog import FixHistoryDialog
 from ui.task_lane.facts import FactRow
 
-KEY = "sk-ant-lane-test-key"
 SCRIPT = "cmdkey /delete:MicrosoftOffice16_Data"
 
 
@@ -48,18 +46,8 @@ BETTER_FIX = "Better idea.\n" + _block(
 
 
 @pytest.fixture
-def lane_window(qtbot, qloop, make_window, app_paths, memory_keyring, api):
-    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
-    memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", KEY)
-    window = make_window()
-    window.runner.run(
-        window.services.sessions.create("Outlook prompts", "48213"), on_success=window.bus.publish
-    )
-    qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
-    window.sessions_panel.select_first()
-    qloop.until(lambda: window.task_lane_dock.state is not None)
-    activate(qtbot, window)
-    return window
+def lane_window(session_window):
+    return session_window("Outlook prompts")
 
 
 def _say(qtbot, qloop, window, text: str) -> None:

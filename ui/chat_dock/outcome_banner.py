@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
+from ui.labels import error_label
 from ui.task_lane.widgets import InlineEditor
 from ui.theme import set_style_property
 
@@ -74,11 +75,7 @@ class OutcomeBanner(QFrame):
         self.notes_editor.hide()
         self.notes_editor.sig_submitted.connect(self._notes_submitted)
         self.notes_editor.sig_cancelled.connect(self._close_notes)
-        self.error = QLabel(self)
-        self.error.setObjectName("bannerError")
-        self.error.setProperty("role", "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self, "bannerError")
         top = QHBoxLayout()
         top.addWidget(self.message, 1)
         top.addWidget(self.collapse_button, 0, Qt.AlignmentFlag.AlignTop)

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.labels import error_label
+
 CHOICE_LABELS = {
     "applied_success": "It &worked",
     "applied_failed": "It &didn't work",
@@ -70,11 +72,7 @@ class InterceptDialog(QDialog):
         self.notes.setFixedHeight(72)
         self.notes.setTabChangesFocus(True)
         layout.addWidget(self.notes)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("interceptError")
-        self.error_label.setProperty("role", "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label(self, "interceptError")
         layout.addWidget(self.error_label)
         self.save_button = QPushButton("Save and &escalate", self)
         self.save_button.setObjectName("interceptSave")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.preview import Preview
+from ui.labels import error_label
 from ui.theme import set_style_property
 
 AUTO_REFRESH_DELAY_MS = 500
@@ -65,11 +66,7 @@ class PreviewDialog(QDialog):
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText("Writing the note…")
         self.editor.textChanged.connect(self._text_changed)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("previewError")
-        self.error_label.setProperty("role", "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label(self, "previewError")
 
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setObjectName("previewRefresh")

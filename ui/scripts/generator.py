@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.scripts.templates import parse_schema
 from ui.code_editor import CodeEditor
+from ui.labels import meta_label
 from ui.scripts.parameter_form import ParameterForm
-from ui.task_lane.widgets import COPIED_FEEDBACK_MS, meta_label
+from ui.task_lane.widgets import COPIED_FEEDBACK_MS
 
 
 def provenance_text(template: TemplateRecord) -> str:

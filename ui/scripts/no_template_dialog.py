@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.task_lane_service import FixView
 from ui.code_editor import CodeEditor
-from ui.task_lane.widgets import meta_label
+from ui.labels import error_label, meta_label
 
 RECOMMENDED = "draft_template"
 OPTIONS = (
@@ -128,11 +128,7 @@ class NoTemplateDialog(QDialog):
             QShortcut(QKeySequence(f"Alt+{number}"), self, lambda n=number - 1: self.choose(n))
         layout.addLayout(cards)
 
-        self.error = QLabel("", self)
-        self.error.setObjectName("noTemplateError")
-        self.error.setProperty("role", "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self, "noTemplateError")
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
         keys = meta_label("1 / 2 / 3 choose · Enter continues · Esc cancels", self)

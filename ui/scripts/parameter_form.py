@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.scripts.templates import Parameter, TemplateError, check_values
+from ui.labels import error_label
 
 FROM_SESSION = "from session"
 _PLACEHOLDERS = {"date": "YYYY-MM-DD", "ip": "e.g. 10.0.0.12", "int": "a whole number"}
@@ -71,11 +72,7 @@ class ParameterForm(QWidget):
             form.addRow(label, row)
         if not parameters:
             layout.addWidget(QLabel("This template has no parameters.", self))
-        self.problems = QLabel("", self)
-        self.problems.setObjectName("parameterProblems")
-        self.problems.setProperty("role", "error")
-        self.problems.setWordWrap(True)
-        self.problems.hide()
+        self.problems = error_label(self, "parameterProblems")
         layout.addWidget(self.problems)
 
     def values(self) -> dict[str, str]:

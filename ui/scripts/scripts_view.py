@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.scripts.library import TemplateRecord
+from ui.labels import meta_label
 from ui.scripts.generator import GeneratorPanel
 from ui.scripts.template_editor import TemplateEditor
-from ui.task_lane.widgets import meta_label, retire
+from ui.task_lane.widgets import retire
 
 SEARCH_DEBOUNCE_MS = 200
 ALL_CATEGORIES = "All categories"

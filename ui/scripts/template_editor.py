@@ -32,7 +32,7 @@ from flowpilot_desktop.scripts.templates import (
     placeholders,
 )
 from ui.code_editor import CodeEditor
-from ui.task_lane.widgets import meta_label
+from ui.labels import error_label, meta_label
 
 COLUMNS = ("Name", "Type", "Label", "Required", "Default", "Choices", "Sensitive", "Description")
 _NAME, _TYPE, _LABEL, _REQUIRED, _DEFAULT, _CHOICES, _SENSITIVE, _DESCRIPTION = range(8)
@@ -123,11 +123,7 @@ class TemplateEditor(QWidget):
         params_row.addStretch(1)
         layout.addLayout(params_row)
 
-        self.problems = QLabel("", self)
-        self.problems.setObjectName("templateProblems")
-        self.problems.setProperty("role", "error")
-        self.problems.setWordWrap(True)
-        self.problems.hide()
+        self.problems = error_label(self, "templateProblems")
         layout.addWidget(self.problems)
         buttons = QHBoxLayout()
         self.delete_button = QPushButton("Delete…", self)

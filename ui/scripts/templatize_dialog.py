@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.scripts.drafts import DraftEdits, DraftRecord
 from flowpilot_desktop.scripts.templates import PLACEHOLDER, parse_schema
 from ui.code_editor import CodeEditor
+from ui.labels import error_label, meta_label
 from ui.scripts.template_editor import UNCATEGORISED
-from ui.task_lane.widgets import InlineEditor, meta_label
+from ui.task_lane.widgets import InlineEditor
 
 
 class TemplatizeDialog(QDialog):
@@ -108,11 +109,7 @@ class TemplatizeDialog(QDialog):
         remove_row.addWidget(self.remove_button)
         remove_row.addWidget(self.replacement, 1)
         layout.addLayout(remove_row)
-        self.error = QLabel("", self)
-        self.error.setObjectName("templatizeError")
-        self.error.setProperty("role", "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self, "templatizeError")
         layout.addWidget(self.error)
         self.dont_ask = QCheckBox("Don't ask again for this team", self)
         self.dont_ask.setObjectName("templatizeDontAsk")

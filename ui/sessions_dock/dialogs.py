@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.sessions import clean_title, parse_ticket_ref
+from ui.labels import error_label
 
 
 class SessionFormDialog(QDialog):
@@ -51,11 +52,7 @@ class SessionFormDialog(QDialog):
         self.ticket_edit.setAccessibleName("ConnectWise ticket number")
         self.ticket_edit.setPlaceholderText("optional, e.g. #12345")
 
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("sessionFormError")
-        self.error_label.setProperty("role", "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label(self, "sessionFormError")
 
         form = QFormLayout()
         title_label = QLabel("&Title", self)

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService, TaskLaneState
+from ui.labels import meta_label
 from ui.ops import TaskRunner, describe_error
 from ui.session_header import SessionHeader
 from ui.task_lane.facts import FactsSection
 from ui.task_lane.fix_card import FixCard
 from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
-from ui.task_lane.widgets import InlineEditor, meta_label, retire
+from ui.task_lane.widgets import InlineEditor, retire
 from ui.theme import set_style_property
 
 AUTO_COLLAPSE_FACTS = 5  # What we know starts collapsed from this many facts (SPEC §6)

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.task_lane_service import FactView
-from ui.task_lane.widgets import InlineEditor, meta_label, retire
+from ui.labels import meta_label
+from ui.task_lane.widgets import InlineEditor, retire
 
 SOURCE_LABELS = {
     "ai_promote": "assistant",

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.task_lane_service import FixView
-from ui.task_lane.widgets import meta_label
+from ui.labels import meta_label
 from ui.theme import MUTED, SUCCESS, WARNING
 
 STATUS_LABELS = {

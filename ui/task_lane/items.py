@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ui.task_lane.widgets import CopyButton, InlineEditor, meta_label
+from ui.labels import meta_label
+from ui.task_lane.widgets import CopyButton, InlineEditor
 
 PROMOTE_PLACEHOLDER = "Fact in your words (optional)"
 PROMOTE_TIP = (

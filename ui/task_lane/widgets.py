@@ -1,11 +1,11 @@
-"""Small pieces the task lane's sections share: a one-line editor that Enter submits and Esc
-cancels, a muted label, and the copy-with-feedback button."""
+"""Small pieces the task lane's sections share (the script dialogs too): a one-line editor
+that Enter submits and Esc cancels, and the copy-with-feedback button."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
 COPIED_FEEDBACK_MS = 1500
 
@@ -47,15 +47,6 @@ def retire(widget: QWidget) -> None:
     signal that rebuilt the lane."""
     widget.hide()
     widget.deleteLater()
-
-
-def meta_label(text: str, parent: QWidget, object_name: str = "") -> QLabel:
-    label = QLabel(text, parent)
-    label.setProperty("role", "header-meta")
-    label.setWordWrap(True)
-    if object_name:
-        label.setObjectName(object_name)
-    return label
 
 
 class CopyButton(QPushButton):
