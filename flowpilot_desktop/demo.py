@@ -1,4 +1,5 @@
-"""Demo data (``--demo``): a few realistic sessions so a newcomer sees a populated window."""
+"""Demo data (``--demo``): a few realistic sessions and team script templates, so a newcomer
+sees a populated window and library."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from sqlalchemy.orm import Session
 
 from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.markers import parse_reply
+from flowpilot_desktop.scripts.templates import check_template, parse_schema
 from resources import resource_path
 from storage.database import Database
-from storage.models import AiSession, Message, SessionFact, utcnow
+from storage.models import (
+    AiSession,
+    Message,
+    ScriptTemplate,
+    SessionFact,
+    TemplateCategory,
+    utcnow,
+)
 
 
 def seed_demo_sessions(database: Database, user_id: str) -> int:
@@ -28,6 +37,7 @@ def _seed(session: Session, user_id: str) -> int:
         return 0
     data = json.loads(resource_path("demo", "sessions.json").read_text(encoding="utf-8"))
     now = utcnow()
+    sessions: dict[str, AiSession] = {}
     for entry in data["sessions"]:
         moment = now - timedelta(hours=entry["hours_ago"])
         ai_session = AiSession(
@@ -43,6 +53,7 @@ def _seed(session: Session, user_id: str) -> int:
         )
         session.add(ai_session)
         session.flush()
+        sessions[entry["title"]] = ai_session
         for fact in entry["facts"]:
             session.add(SessionFact(session_id=ai_session.id, created_at=moment, **fact))
         for offset, message in enumerate(entry["messages"]):
@@ -60,4 +71,35 @@ def _seed(session: Session, user_id: str) -> int:
             )
             if raw != message["content"]:
                 apply_reply(session, ai_session.id, parse_reply(raw))
+    _seed_templates(session, data.get("templates", []), sessions, user_id)
     return len(data["sessions"])
+
+
+def _seed_templates(
+    session: Session, entries: list[dict], sessions: dict[str, AiSession], user_id: str
+) -> None:
+    """The library, unless the team already has one; one template promoted from a session."""
+    if session.scalar(select(func.count()).select_from(ScriptTemplate)):
+        return
+    categories: dict[str, TemplateCategory] = {}
+    for entry in entries:
+        check_template(entry["body"], parse_schema(entry["parameters"]), entry["language"])
+        name = entry["category"]
+        if name not in categories:
+            categories[name] = TemplateCategory(name=name)
+            session.add(categories[name])
+            session.flush()
+        source = sessions.get(entry.get("from_session", ""))
+        session.add(
+            ScriptTemplate(
+                name=entry["name"],
+                category_id=categories[name].id,
+                description=entry["description"],
+                language=entry["language"],
+                body=entry["body"],
+                parameters_schema=entry["parameters"],
+                source_session_id=source.id if source else None,
+                source_user_id=user_id if source else None,
+                source_ticket_ref=source.ticket_ref if source else None,
+            )
+        )

@@ -52,6 +52,10 @@ def test_demo_screenshot_shows_a_populated_window(tmp_path: Path) -> None:
     assert not image.isNull() and image.width() >= 800 and image.height() >= 600
     with sqlite3.connect(tmp_path / "demo" / "flowpilot.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM ai_sessions").fetchone()[0] >= 4
+        promoted = db.execute(
+            "SELECT source_ticket_ref FROM script_templates WHERE source_session_id IS NOT NULL"
+        ).fetchall()
+        assert promoted == [("47980",)], "the library has a template promoted from a session"
     assert not (tmp_path / "flowpilot.sqlite3").exists(), "the demo never touches real data"
 
 
