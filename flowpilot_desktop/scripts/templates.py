@@ -113,6 +113,10 @@ def check_template(body: str, parameters: list[Parameter], language: str) -> Non
             )
         elif parameter.type == "choice" and not parameter.choices:
             problems.append(f"“{name}” is a choice but lists no choices.")
+        elif parameter.default is not None and parameter.is_sensitive:
+            problems.append(
+                f"“{name}” is secret, so it can't have a default: it would be stored in clear."
+            )
         elif parameter.default is not None:
             try:
                 _value(parameter, parameter.default)

@@ -107,3 +107,10 @@ def test_sensitive_values_are_masked_for_storage() -> None:
     schema = [Parameter("user"), Parameter("password", "secret"), Parameter("pin", sensitive=True)]
     values = check_values(schema, {"user": "jdoe", "password": "Hunter2!", "pin": "1234"})
     assert masked_values(schema, values) == {"user": "jdoe", "password": "•••", "pin": "•••"}
+
+
+@pytest.mark.parametrize("extra", [{"type": "secret"}, {"type": "string", "sensitive": True}])
+def test_a_secret_parameter_can_not_have_a_default(extra: dict) -> None:
+    schema = parse_schema([{"name": "password", "default": "Winter-2026!", **extra}])
+    with pytest.raises(TemplateError, match="can't have a default"):
+        check_template("net user x {{password}}", schema, "batch")

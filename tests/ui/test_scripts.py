@@ -346,3 +346,13 @@ def test_the_about_box_says_which_editor_runs(qtbot, qloop, window) -> None:
     qtbot.waitUntil(box.isVisible)
     assert f"Script editor: {EDITOR_BACKEND}" in box.informativeText()
     box.accept()
+
+
+def test_refreshing_the_list_never_replaces_a_template_being_written(qtbot, qloop, window) -> None:
+    _template(qloop, window)
+    window.scripts.new_template()
+    editor = window.scripts_dock.view.editor
+    qtbot.keyClicks(editor.name_edit, "Half-written")
+    window.scripts.reload_library()
+    qloop.until(lambda: len(window.scripts_dock.view.records) == 1)
+    assert editor.template_id is None and editor.name_edit.text() == "Half-written"

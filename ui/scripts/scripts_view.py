@@ -149,8 +149,12 @@ class ScriptsView(QWidget):
         self.empty.setVisible(not records)
         self.list.setVisible(bool(records))
         row = next((i for i, r in enumerate(records) if r.id == keep), 0 if records else -1)
+        self.list.blockSignals(True)
         self.list.setCurrentRow(row)
-        self._selected(self.list.currentItem())
+        self.list.blockSignals(False)
+        # a new template being written is never replaced by a refresh of the list
+        writing = self.editor.template_id is None and self.tabs.currentIndex() == EDIT_TAB
+        self._selected(self.list.currentItem(), load_editor=not writing)
 
     def set_categories(self, categories: list[tuple[str, str]]) -> None:
         current = self.category_filter.currentData()
@@ -189,20 +193,21 @@ class ScriptsView(QWidget):
 
     # ---- Private
 
-    def _selected(self, item: QListWidgetItem | None) -> None:
+    def _selected(self, item: QListWidgetItem | None, *, load_editor: bool = True) -> None:
         record = self.records.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
         if self.generator is not None:
             retire(self.generator)
             self.generator = None
         self._placeholder.setVisible(record is None)
         if record is None:
-            if self.editor.template_id is not None:
+            if load_editor and self.editor.template_id is not None:
                 self.editor.load(None, self._category_names())
             return
         self.generator = GeneratorPanel(record, None, self.generate_page)
         self.generator.sig_generate.connect(self.sig_generate)
         self._generate_layout.insertWidget(1, self.generator, 1)
-        self.editor.load(record, self._category_names())
+        if load_editor:
+            self.editor.load(record, self._category_names())
 
     def _category_names(self) -> list[str]:
         return [self.category_filter.itemText(i) for i in range(1, self.category_filter.count())]
