@@ -81,16 +81,17 @@ async def extract_template(ask: Ask, script: str, language: str, title: str) -> 
     ):
         return original("the model's answer lacked the body, the parameters or their values")
     try:
-        parameters = parse_schema(p for p in raw_parameters if isinstance(p, dict))
+        parameters = [
+            # a proposed default must never carry a concrete secret into the library
+            Parameter(**{**p.to_dict(), "choices": p.choices, "default": None})
+            if p.is_sensitive
+            else p
+            for p in parse_schema(p for p in raw_parameters if isinstance(p, dict))
+        ]
         check_template(body, parameters, language)
     except TemplateError as error:
         return original(f"the proposed template is not valid ({error.problems[0]})")
     concrete = {str(k): str(v) for k, v in values.items()}
     if render(body, concrete) != script:
         return original("the proposed template does not give back the original script")
-    # a proposed default must never carry a concrete secret into the library
-    parameters = [
-        Parameter(**{**p.to_dict(), "choices": p.choices, "default": None}) if p.is_sensitive else p
-        for p in parameters
-    ]
     return Extraction(str(data.get("name") or name).strip() or name, body, parameters)
