@@ -9,7 +9,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from flowpilot_desktop import APP_NAME
 from flowpilot_desktop.changes import ChangeKind, SessionChange
@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         self.chat_dock = ChatDock(self)
         self.fixes = FixController(self, services.task_lane, runner, self.bus.publish)
         self.task_lane_dock = TaskLaneDock(self)
-        self.scripts = ScriptsController(self, services, runner, self.bus)
+        self.scripts = ScriptsController(
+            self, services, runner, self.bus, self._give_room_below_lane
+        )
         self.scripts_dock = self.scripts.scripts_dock
         self.generator_dock = self.scripts.generator_dock
         self.sessions_panel = self.sessions_dock.panel
@@ -331,6 +333,16 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lane)
             self.splitDockWidget(self.chat_dock, lane, Qt.Orientation.Horizontal)
         self._moving_lane = False
+
+    def _give_room_below_lane(self, dock: QDockWidget) -> None:
+        """A dock opening under the task lane (the generator) takes most of the column."""
+        lane = self.task_lane_dock
+        if dock.isFloating() or lane.isHidden():
+            return
+        if self.dockWidgetArea(lane) != self.dockWidgetArea(dock):
+            return
+        height = lane.height() + dock.height()
+        self.resizeDocks([lane, dock], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical)
 
     def _lane_moved(self, _area: Qt.DockWidgetArea) -> None:
         if not self._moving_lane:

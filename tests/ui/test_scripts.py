@@ -282,7 +282,7 @@ def test_scripts_view_create_search_generate_and_delete(qtbot, qloop, window) ->
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
     view = window.scripts_dock.view
     assert window.scripts_dock.isVisible() and QApplication.focusWidget() is view.search_edit
-    assert "No team templates yet" in view.empty.text()
+    qloop.until(lambda: "No team templates yet" in view.empty.text())  # loaded when shown
 
     qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton)
     editor = view.editor

@@ -10,6 +10,7 @@ in the surface that asked.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import shiboken6
@@ -52,24 +53,26 @@ class ScriptsController(QObject):
         services: AppServices,
         runner: TaskRunner,
         bus: SessionBus,
+        make_room: Callable[[QDockWidget], None],
     ) -> None:
         super().__init__(window)
         self._window = window
         self._services = services
         self._runner = runner
         self._bus = bus
+        self._make_room = make_room  # the window lays out its docks
         self.pending_count = 0
         self.generator_dock = ScriptGeneratorDock(window)
         self.scripts_dock = ScriptsDock(window)
         self.no_template_dialog: NoTemplateDialog | None = None
         self.templatize_dialog: TemplatizeDialog | None = None
-        self._categories: list[tuple[str, str]] = []
+        self._categories: list[tuple[str, str]] = []  # as the library last loaded them
 
         panel = self.generator_dock.panel
         panel.sig_ran.connect(self.ran)
         panel.sig_use_draft.connect(self.open_no_template)
         view = self.scripts_dock.view
-        view.sig_query.connect(self._query)
+        view.sig_query.connect(self.reload_library)
         view.sig_generate.connect(
             lambda template_id, values: self._generate(view.generator, template_id, values)
         )
@@ -82,12 +85,13 @@ class ScriptsController(QObject):
             lambda summary: view.set_session_title(summary.title if summary else None)
         )
         bus.sig_session_changed.connect(self._session_changed)
+        # the library loads when it is first looked at, not at start-up
+        self.scripts_dock.visibilityChanged.connect(lambda shown: shown and self.reload_library())
 
     # ---- Public: the fix's script path
 
     def start(self) -> None:
-        """Fill the library and the badge once the window runs."""
-        self.reload_library()
+        """The badge once the window runs (one count; the library waits to be shown)."""
         self.refresh_pending()
 
     def apply(self, fix: FixView) -> None:
@@ -122,7 +126,7 @@ class ScriptsController(QObject):
         dock = self.generator_dock
         if not dock.isVisible():
             self._show_dock(dock)
-            self._give_room(dock)
+            self._make_room(dock)
         panel = dock.panel
         if panel.fix is not None and panel.fix.id == fix.id and panel.generator is not None:
             panel.set_fix(fix)
@@ -197,9 +201,10 @@ class ScriptsController(QObject):
     # ---- Public: the library
 
     def show_library(self) -> None:
+        if self.scripts_dock.isVisible():
+            self.reload_library()  # otherwise showing it loads it
         self._show_dock(self.scripts_dock)
         self.scripts_dock.view.focus_search()
-        self.reload_library()
 
     def new_template(self, draft: TemplateDraft | None = None) -> None:
         view = self.scripts_dock.view
@@ -236,11 +241,7 @@ class ScriptsController(QObject):
         if self.templatize_dialog is not None:
             self.templatize_dialog.raise_()
             return
-        self._runner.run(
-            self._services.drafts.pending(session_id),
-            on_success=self._open_templatize,
-            title="Could not load the drafted scripts",
-        )
+        self._offer_drafts(self._services.drafts.pending(session_id))
 
     def after_resolve(self, session_id: str) -> None:
         """After a successful Resolve: the session's drafts, unless the team said not to ask."""
@@ -250,9 +251,7 @@ class ScriptsController(QObject):
                 return []
             return await self._services.drafts.pending(session_id)
 
-        self._runner.run(
-            wanted(), on_success=self._open_templatize, title="Could not load the drafted scripts"
-        )
+        self._offer_drafts(wanted())
 
     # ---- Private: the fix's script path
 
@@ -329,9 +328,6 @@ class ScriptsController(QObject):
 
     # ---- Private: the library
 
-    def _query(self, _search: str, _category_id: object) -> None:
-        self.reload_library()
-
     def _save_template(self, draft: TemplateDraft, template_id: str | None) -> None:
         editor = self.scripts_dock.view.editor
 
@@ -389,21 +385,20 @@ class ScriptsController(QObject):
 
     def _add_category(self, name: str) -> None:
         editor = self.scripts_dock.view.editor
+        library = self._services.templates
 
-        def added(_category_id: str) -> None:
-            async def categories() -> list[tuple[str, str]]:
-                return await self._services.templates.categories()
+        async def add() -> list[tuple[str, str]]:
+            await library.add_category(name)
+            return await library.categories()
 
-            def show(result: list[tuple[str, str]]) -> None:
-                self._categories = result
-                self.scripts_dock.view.set_categories(result)
-                editor.set_categories([n for _id, n in result], " ".join(name.split()))
-
-            self._runner.run(categories(), on_success=show, title="Could not load the categories")
+        def show(categories: list[tuple[str, str]]) -> None:
+            self._categories = categories
+            self.scripts_dock.view.set_categories(categories)
+            editor.set_categories([n for _id, n in categories], " ".join(name.split()))
 
         self._runner.run(
-            self._services.templates.add_category(name),
-            on_success=added,
+            add(),
+            on_success=show,
             on_failure=lambda error: editor.show_problems([describe_error(error)]),
         )
 
@@ -414,10 +409,25 @@ class ScriptsController(QObject):
         self.scripts_dock.set_pending_drafts(count)
         self.sig_pending_changed.emit(count)
 
-    def _open_templatize(self, drafts: list[DraftRecord]) -> None:
+    def _offer_drafts(self, drafts: Awaitable[list[DraftRecord]]) -> None:
+        """Templatize the drafts, if any, with the categories to file them under."""
+
+        async def load() -> tuple[list[DraftRecord], list[tuple[str, str]]]:
+            found = await drafts
+            return found, (await self._services.templates.categories() if found else [])
+
+        self._runner.run(
+            load(),
+            on_success=lambda loaded: self._open_templatize(*loaded),
+            title="Could not load the drafted scripts",
+        )
+
+    def _open_templatize(
+        self, drafts: list[DraftRecord], categories: list[tuple[str, str]]
+    ) -> None:
         if not drafts or self.templatize_dialog is not None:
             return
-        dialog = TemplatizeDialog(drafts, [name for _id, name in self._categories], self._window)
+        dialog = TemplatizeDialog(drafts, [name for _id, name in categories], self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sig_accept.connect(
             lambda draft_id, edits: self._accept_draft(dialog, draft_id, edits)
@@ -475,16 +485,3 @@ class ScriptsController(QObject):
     def _show_dock(self, dock: Any) -> None:
         dock.show()
         dock.raise_()
-
-    def _give_room(self, dock: ScriptGeneratorDock) -> None:
-        """Docked under the task lane, the generator takes most of the column when it opens."""
-        window = self._window
-        lane = window.findChild(QDockWidget, "taskLaneDock")
-        if dock.isFloating() or lane is None or lane.isHidden():
-            return
-        if window.dockWidgetArea(lane) != window.dockWidgetArea(dock):
-            return
-        height = lane.height() + dock.height()
-        window.resizeDocks(
-            [lane, dock], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical
-        )

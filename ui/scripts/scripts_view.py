@@ -41,8 +41,8 @@ def badge_text(count: int) -> str:
 
 
 class ScriptsView(QWidget):
-    sig_query = Signal(str, object)
-    """(search text, category id or None): list the matching templates."""
+    sig_query = Signal()
+    """The search or the category filter changed: list the matching templates."""
     sig_generate = Signal(str, dict)
     """(template id, values) from the Generate tab."""
     sig_review_drafts = Signal()
@@ -124,7 +124,7 @@ class ScriptsView(QWidget):
     # ---- Public
 
     def query(self) -> None:
-        self.sig_query.emit(self.search_edit.text(), self.category_filter.currentData())
+        self.sig_query.emit()
 
     def set_templates(self, records: list[TemplateRecord], select_id: str | None = None) -> None:
         keep = select_id or self.selected_id()
