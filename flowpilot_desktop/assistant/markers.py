@@ -1,9 +1,16 @@
 """The assistant's marker protocol (SPEC §5): find the blocks, validate them, strip them.
 
-A block is ``[NAME]`` on its own line, JSON starting with ``{`` or ``[``, then ``[/NAME]`` on
-its own line. The technician never sees a block: not when the reply is complete and not
-while it streams (a half-received tag or an open block is held back). Anything malformed is
-skipped with a warning; nothing here raises on any input.
+A block is ``[NAME]`` on its own line, JSON starting with ``{`` or ``[``, then ``[/NAME]``.
+Models also write blocks inline (``Noted. [PROMOTE]{"text": "…"}[/PROMOTE]``); those are
+applied too, because otherwise they would show raw JSON and be lost. An inline ``[NAME]``
+opens a block only when JSON follows it, so prose that mentions a marker stays as it is.
+
+The technician never sees a block or a tag: not when the reply is complete and not while it
+streams (a half-received tag, or an open tag whose next characters are not known yet, is
+held back). Anything malformed is skipped with a warning; nothing here raises on any input.
+A hostile reply costs linear time, and at most MAX_PROMOTIONS facts, MAX_QUESTIONS questions
+and MAX_CHECKS checks are taken from one reply (applying thousands stalled the app), with one
+warning per kind for the rest.
 """
 
 from __future__ import annotations
@@ -20,11 +27,25 @@ log = logging.getLogger(__name__)
 MARKER_NAMES = ("QUESTIONS", "ACTIONS", "PROMOTE", "SUGGEST_FIX", "FIX_OUTCOME")
 SCRIPT_LANGUAGES = ("powershell", "bash", "batch", "python")
 FIX_OUTCOMES = ("success", "failure", "partial")
-_OPEN_TAG = re.compile(r"^\s*\[(" + "|".join(MARKER_NAMES) + r")\]\s*$")
+MAX_PROMOTIONS = 20  # [PROMOTE] blocks per reply
+MAX_QUESTIONS = 10  # items across the reply's [QUESTIONS] blocks
+MAX_CHECKS = 10  # items across the reply's [ACTIONS] blocks
+_TAG = re.compile(r"\[(/?)(" + "|".join(MARKER_NAMES) + r")\]")
 _TAGS = [f"[{name}]" for name in MARKER_NAMES] + [f"[/{name}]" for name in MARKER_NAMES]
-_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
+_LONGEST_TAG = max(len(tag) for tag in _TAGS)
+# Whitespace allowed between an open tag and its JSON (or its line end). Bounded, so what is
+# held back while streaming stays small and feed() stays O(len(delta)).
+_GAP = 256
+_OWN_LINE_END = re.compile(rf"[^\S\n]{{0,{_GAP}}}(?:\n|\Z)")
+_JSON_START = re.compile(
+    rf"\s{{0,{_GAP}}}(?:\{{\s{{0,{_GAP}}}[\"}}]|\[\s{{0,{_GAP}}}[\[{{\"\]]|```)"
+)
+_MAYBE_JSON_START = re.compile(rf"\s{{0,{_GAP}}}(?:\{{\s{{0,{_GAP}}}|\[\s{{0,{_GAP}}}|`{{1,2}})?\Z")
+_SPACES = re.compile(r"[^\S\n]*")
+_FENCE = re.compile(r"^```[\w-]*\s*(.*?)\s*```$", re.DOTALL)
 _MAX_OPTIONS = 4
-_BLANK_RUNS = re.compile(r"\n\s*\n(\s*\n)+")
+_BLANK_RUNS = re.compile(r"\n(?:[^\S\n]*\n){2,}")  # linear: no nested ambiguity
+_SPACE_LINES = re.compile(r"^[^\S\n]+$", re.MULTILINE)  # e.g. left by an indented block
 
 
 @dataclass(frozen=True)
@@ -94,26 +115,30 @@ class ParsedReply:
 
 def parse_reply(raw: str) -> ParsedReply:
     """Parse a complete reply; malformed or unclosed blocks are skipped with a warning."""
-    visible, blocks, warnings = _split(raw, streaming=False)
-    collected = _Collector(warnings)
-    for name, body in blocks:
+    scanner = _Scanner(collect=True)
+    visible = scanner.feed(raw) + scanner.feed("", final=True)
+    collected = _Collector()
+    for name, body in scanner.blocks:
         collected.add(name, body)
-    for warning in collected.warnings:
+    if scanner.open_block is not None:
+        collected.warn(f"unclosed [{scanner.open_block}] block skipped")
+    warnings = collected.finish()
+    for warning in warnings:
         log.warning("assistant reply: %s", warning)
     return ParsedReply(
-        visible_text=visible,
+        visible_text=_tidy(visible),
         questions=collected.questions,
         actions=collected.actions,
         promotions=tuple(collected.promotions),
         suggested_fix=collected.suggested_fix,
         fix_outcome=collected.fix_outcome,
-        warnings=tuple(collected.warnings),
+        warnings=warnings,
     )
 
 
 def visible_text_while_streaming(partial: str) -> str:
     """What may be shown of a reply still arriving: no block, and no tag half-received."""
-    return _split(partial, streaming=True)[0]
+    return _tidy(_Scanner(collect=False).feed(partial))
 
 
 class StreamingFilter:
@@ -121,99 +146,184 @@ class StreamingFilter:
 
     ``feed(delta)`` returns only the newly visible text, in O(len(delta)) per call, so a
     20,000-token reply streams without re-scanning what came before. Text once returned is
-    never taken back: a line that could still turn into a tag is held until it is complete.
+    never taken back: what could still turn into a tag or a block (a partial tag, an open
+    tag whose next characters decide) is held until it is decided. ``finish()`` releases
+    what was held at the end of the stream (a ``[QUES`` that never became a tag).
     """
 
     def __init__(self) -> None:
-        self._line = ""  # the current, incomplete line
-        self._shown = 0  # how much of the current line was already returned
-        self._block: str | None = None  # the open block we are inside of, if any
+        self._scanner = _Scanner(collect=False)
 
     def feed(self, delta: str) -> str:
-        out: list[str] = []
-        for piece in delta.split("\n")[:-1] if "\n" in delta else ():
-            self._line += piece
-            out.append(self._finish_line())
-        tail = delta.rsplit("\n", 1)[-1] if "\n" in delta else delta
-        self._line += tail
-        out.append(self._partial())
-        return "".join(out)
+        return self._scanner.feed(delta)
 
-    def _finish_line(self) -> str:
-        line, shown = self._line, self._shown
-        self._line, self._shown = "", 0
-        if self._block is not None:
-            if line.strip() == f"[/{self._block}]":
-                self._block = None
-            return ""
-        opening = _OPEN_TAG.match(line)
-        if opening is not None and shown == 0:
-            self._block = opening.group(1)
-            return ""
-        return line[shown:] + "\n"
-
-    def _partial(self) -> str:
-        if self._block is not None or _could_become_tag(self._line):
-            return ""
-        fresh = self._line[self._shown :]
-        self._shown = len(self._line)
-        return fresh
+    def finish(self) -> str:
+        return self._scanner.feed("", final=True)
 
 
 # ---- Private
 
 
-def _split(raw: str, *, streaming: bool) -> tuple[str, list[tuple[str, str]], list[str]]:
-    lines = raw.split("\n")
-    if streaming and lines and _could_become_tag(lines[-1]):
-        lines = lines[:-1]  # wait for the rest of this line before deciding
-    visible: list[str] = []
-    blocks: list[tuple[str, str]] = []
-    warnings: list[str] = []
-    index = 0
-    while index < len(lines):
-        opening = _OPEN_TAG.match(lines[index])
-        if opening is None:
-            visible.append(lines[index])
-            index += 1
-            continue
-        name = opening.group(1)
-        closing = next(
-            (i for i in range(index + 1, len(lines)) if lines[i].strip() == f"[/{name}]"),
-            None,
-        )
-        if closing is None:
-            if not streaming:
-                warnings.append(f"unclosed [{name}] block skipped")
-            break  # hide everything from an open block on
-        blocks.append((name, "\n".join(lines[index + 1 : closing])))
-        visible.append("")  # a removed block still separates paragraphs
-        index = closing + 1
-    return _BLANK_RUNS.sub("\n\n", "\n".join(visible)).strip(), blocks, warnings
+class _Scanner:
+    """One pass over a reply, fed in pieces: visible text out, blocks collected.
 
+    Outside a block, text up to the next tag goes out at once; an open tag starts a block
+    when it stands on its own line or JSON follows it, else it is text. Inside a block, only
+    its closing tag is looked for. What is carried from one piece to the next is a partial
+    tag, an undecided open tag with its bounded lookahead, or a partial closing tag: a few
+    hundred characters at most. Stray closing tags are never shown.
+    """
 
-def _could_become_tag(line: str) -> bool:
-    stripped = line.strip()
-    if not stripped.startswith("["):
+    def __init__(self, *, collect: bool) -> None:
+        self._collect = collect
+        self._carry = ""  # undecided text, re-read with the next piece
+        self._body: list[str] = []
+        self._line_blank = True  # only spaces shown since the last line break
+        self._last_blank = True  # nothing shown yet, or it ended with whitespace
+        self._skip_spaces = False  # after a removed block: no double space, no blank indent
+        self.open_block: str | None = None  # the block we are inside of
+        self.blocks: list[tuple[str, str]] = []
+
+    def feed(self, text: str, *, final: bool = False) -> str:
+        """The newly visible text; ``final``: the reply ends here, decide everything held."""
+        buffer = self._carry + text if self._carry else text
+        self._carry = ""
+        out: list[str] = []
+        index = 0
+        while index < len(buffer):
+            if self.open_block is not None:
+                index = self._inside(buffer, index, final)
+            else:
+                index = self._outside(buffer, index, out, final)
+        return "".join(out)
+
+    def _inside(self, buffer: str, index: int, final: bool) -> int:
+        closing = f"[/{self.open_block}]"
+        found = buffer.find(closing, index)
+        if found == -1:
+            keep = len(buffer) if final else max(index, len(buffer) - len(closing) + 1)
+            if self._collect:
+                self._body.append(buffer[index:keep])
+            self._carry = buffer[keep:]  # could be the start of the closing tag
+            return len(buffer)
+        if self._collect:
+            self._body.append(buffer[index:found])
+            self.blocks.append((self.open_block or "", "".join(self._body)))
+        self._body = []
+        self.open_block = None
+        self._skip_spaces = self._last_blank
+        return found + len(closing)
+
+    def _outside(self, buffer: str, index: int, out: list[str], final: bool) -> int:
+        if self._skip_spaces:
+            spaces = _SPACES.match(buffer, index)
+            index = spaces.end() if spaces else index
+            if index == len(buffer):
+                return index
+            self._skip_spaces = False
+        tag = _TAG.search(buffer, index)
+        if tag is None:
+            end = len(buffer)
+            if not final:  # hold a tag that may be half-received
+                start = buffer.rfind("[", max(index, end - _LONGEST_TAG + 1))
+                if start != -1 and _is_tag_prefix(buffer[start:]):
+                    end, self._carry = start, buffer[start:]
+            self._show(buffer[index:end], out)
+            return len(buffer)
+        self._show(buffer[index : tag.start()], out)
+        if tag.group(1):  # a closing tag without its block
+            self._skip_spaces = self._last_blank
+            return tag.end()
+        opens = self._opens_block(buffer, tag.end(), final)
+        if opens is None:
+            self._carry = buffer[tag.start() :]
+            return len(buffer)
+        if opens:
+            self.open_block = tag.group(2)
+            return tag.end()
+        self._show(tag.group(), out)
+        return tag.end()
+
+    def _opens_block(self, buffer: str, end: int, final: bool) -> bool | None:
+        """Whether the open tag ending at ``end`` starts a block; None: not known yet.
+
+        At the end of a reply an undecided tag counts as an (unclosed) block: a dangling
+        marker is a reply cut short, never prose.
+        """
+        if self._line_blank:
+            own_line = _OWN_LINE_END.match(buffer, end)
+            if own_line is not None and own_line.group().endswith("\n"):
+                return True  # the tag has its line to itself
+        if _JSON_START.match(buffer, end):
+            return True
+        if _MAYBE_JSON_START.match(buffer, end):
+            return True if final else None
         return False
-    return any(tag.startswith(stripped) or stripped.startswith(tag) for tag in _TAGS)
+
+    def _show(self, text: str, out: list[str]) -> None:
+        if not text:
+            return
+        out.append(text)
+        line_break = text.rfind("\n")
+        if line_break == -1:
+            self._line_blank = self._line_blank and not text.strip()
+        else:
+            self._line_blank = not text[line_break + 1 :].strip()
+        self._last_blank = text[-1].isspace()
+
+
+def _is_tag_prefix(text: str) -> bool:
+    return any(tag.startswith(text) for tag in _TAGS)
+
+
+def _tidy(visible: str) -> str:
+    """Runs of blank lines (left where blocks were removed) become one; no outer blanks."""
+    return _BLANK_RUNS.sub("\n\n", _SPACE_LINES.sub("", visible)).strip()
 
 
 class _Collector:
-    def __init__(self, warnings: list[str]) -> None:
-        self.warnings = warnings
+    """Validates blocks into markers, within the per-reply caps, and gathers the warnings:
+    each distinct warning once (with a count), and one per kind for what the caps dropped."""
+
+    def __init__(self) -> None:
+        self._warnings: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}
+        self._fixes = 0
         self.questions: tuple[QuestionItem, ...] | None = None
         self.actions: tuple[ActionItem, ...] | None = None
         self.promotions: list[PromoteMarker] = []
         self.suggested_fix: SuggestedFixMarker | None = None
         self.fix_outcome: FixOutcomeMarker | None = None
 
+    def warn(self, warning: str) -> None:
+        self._warnings[warning] = self._warnings.get(warning, 0) + 1
+
     def add(self, name: str, body: str) -> None:
+        if name == "PROMOTE" and len(self.promotions) >= MAX_PROMOTIONS:
+            self._drop("PROMOTE")  # not even parsed: a hostile reply costs no more
+            return
+        if name == "FIX_OUTCOME" and self.fix_outcome is not None:
+            self._drop("FIX_OUTCOME")
+            return
         payload = self._json(name, body)
         if payload is _INVALID:
             return
         handler = getattr(self, f"_add_{name.lower()}")
         handler(payload)
+
+    def finish(self) -> tuple[str, ...]:
+        """The warnings, each once; repeated ones say how often."""
+        if self._fixes > 1:
+            self._drop("SUGGEST_FIX", self._fixes - 1)
+        for kind, count in self._dropped.items():
+            self.warn(_DROPPED[kind].format(count=count, s="" if count == 1 else "s"))
+        return tuple(
+            warning if count == 1 else f"{warning} ({count} times)"
+            for warning, count in self._warnings.items()
+        )
+
+    def _drop(self, kind: str, count: int = 1) -> None:
+        self._dropped[kind] = self._dropped.get(kind, 0) + count
 
     def _json(self, name: str, body: str) -> Any:
         text = body.strip()
@@ -221,53 +331,64 @@ class _Collector:
         if fenced:
             text = fenced.group(1).strip()
         if not text.startswith(("{", "[")):
-            self.warnings.append(f"[{name}] block does not hold JSON; skipped")
+            self.warn(f"[{name}] block does not hold JSON; skipped")
             return _INVALID
         try:
             return json.loads(text)
         except (ValueError, RecursionError):
-            self.warnings.append(f"[{name}] block holds malformed JSON; skipped")
+            self.warn(f"[{name}] block holds malformed JSON; skipped")
             return _INVALID
 
     def _add_questions(self, payload: Any) -> None:
-        items = []
+        """Items of all [QUESTIONS] blocks, each text once, up to MAX_QUESTIONS."""
+        items = list(self.questions or ())
         for entry in _as_list(payload):
             text = _text(entry, "text")
             if text is None:
-                self.warnings.append("a question without text was skipped")
+                self.warn("a question without text was skipped")
+            elif any(item.text == text for item in items):
                 continue
-            options = _options(entry.get("options"))
-            items.append(QuestionItem(text, _text(entry, "context") or "", options))
+            elif len(items) >= MAX_QUESTIONS:
+                self._drop("questions")
+            else:
+                options = _options(entry.get("options"))
+                items.append(QuestionItem(text, _text(entry, "context") or "", options))
         self.questions = tuple(items)
 
     def _add_actions(self, payload: Any) -> None:
-        items = []
+        """Items of all [ACTIONS] blocks, each label once, up to MAX_CHECKS."""
+        items = list(self.actions or ())
         for entry in _as_list(payload):
             label = _text(entry, "label")
             if label is None:
-                self.warnings.append("a diagnostic check without a label was skipped")
+                self.warn("a diagnostic check without a label was skipped")
+            elif any(item.label == label for item in items):
                 continue
-            command, description = _text(entry, "command"), _text(entry, "description") or ""
-            items.append(ActionItem(label, command, description))
+            elif len(items) >= MAX_CHECKS:
+                self._drop("checks")
+            else:
+                command, description = _text(entry, "command"), _text(entry, "description")
+                items.append(ActionItem(label, command, description or ""))
         self.actions = tuple(items)
 
     def _add_promote(self, payload: Any) -> None:
         if not isinstance(payload, dict):
-            self.warnings.append("[PROMOTE] is not an object; skipped")
+            self.warn("[PROMOTE] is not an object; skipped")
             return
         text, source_ref = _text(payload, "text"), _text(payload, "source_ref")
         if text is None and source_ref is None:
-            self.warnings.append("[PROMOTE] without text or source_ref; skipped")
+            self.warn("[PROMOTE] without text or source_ref; skipped")
             return
         self.promotions.append(PromoteMarker(text, source_ref))
 
     def _add_suggest_fix(self, payload: Any) -> None:
         if not isinstance(payload, dict) or _text(payload, "title") is None:
-            self.warnings.append("[SUGGEST_FIX] without a title; skipped")
+            self.warn("[SUGGEST_FIX] without a title; skipped")
             return
         language = _text(payload, "language")
         language = language.lower() if language else None
         parameters = payload.get("parameters")
+        self._fixes += 1
         self.suggested_fix = SuggestedFixMarker(  # the last block of a reply wins
             title=_text(payload, "title") or "",
             description=_text(payload, "description") or "",
@@ -279,19 +400,23 @@ class _Collector:
         )
 
     def _add_fix_outcome(self, payload: Any) -> None:
-        if self.fix_outcome is not None:
-            self.warnings.append("more than one [FIX_OUTCOME]; only the first is kept")
-            return
         if not isinstance(payload, dict):
-            self.warnings.append("[FIX_OUTCOME] is not an object; skipped")
+            self.warn("[FIX_OUTCOME] is not an object; skipped")
             return
         fix_id, outcome = _text(payload, "fix_id"), _text(payload, "outcome")
         if fix_id is None or outcome not in FIX_OUTCOMES:
-            self.warnings.append("[FIX_OUTCOME] needs a fix_id and success|failure|partial")
+            self.warn("[FIX_OUTCOME] needs a fix_id and success|failure|partial")
             return
         self.fix_outcome = FixOutcomeMarker(fix_id, outcome, _text(payload, "reason") or "")
 
 
+_DROPPED = {
+    "PROMOTE": f"{{count}} [PROMOTE] block{{s}} over the limit of {MAX_PROMOTIONS} dropped",
+    "questions": f"{{count}} question{{s}} over the limit of {MAX_QUESTIONS} dropped",
+    "checks": f"{{count}} diagnostic check{{s}} over the limit of {MAX_CHECKS} dropped",
+    "SUGGEST_FIX": "{count} earlier [SUGGEST_FIX] block{s} dropped; the last one is kept",
+    "FIX_OUTCOME": "{count} more [FIX_OUTCOME] block{s} dropped; only the first is kept",
+}
 _INVALID = object()
 
 

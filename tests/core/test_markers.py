@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowpilot_desktop.assistant.markers import (
     MARKER_NAMES,
+    MAX_CHECKS,
+    MAX_PROMOTIONS,
+    MAX_QUESTIONS,
     ActionItem,
     QuestionItem,
+    StreamingFilter,
     parse_reply,
     visible_text_while_streaming,
 )
@@ -213,3 +219,236 @@ def test_streaming_filter_releases_a_bracket_line_that_is_not_a_tag() -> None:
     stream = StreamingFilter()
     assert stream.feed("[QUES") == ""
     assert stream.feed("T] is not a tag\nnext") == "[QUEST] is not a tag\nnext"
+
+
+# ---- Caps per reply, and the cost of a hostile reply
+
+
+def test_3000_promotions_keep_20_with_one_warning(caplog) -> None:
+    reply = "Noted.\n" + "\n".join(_block("PROMOTE", {"text": f"Fact {n}"}) for n in range(3000))
+    with caplog.at_level("WARNING", logger="flowpilot_desktop.assistant.markers"):
+        parsed = parse_reply(reply)
+    assert [p.text for p in parsed.promotions] == [f"Fact {n}" for n in range(MAX_PROMOTIONS)]
+    assert parsed.warnings == ("2980 [PROMOTE] blocks over the limit of 20 dropped",)
+    assert len(caplog.records) == 1
+    assert parsed.visible_text == "Noted."
+
+
+def test_invalid_promotions_do_not_count_against_the_cap() -> None:
+    blocks = [_block("PROMOTE", {"source_ref": None})] * 5 + [
+        _block("PROMOTE", {"text": f"F{n}"}) for n in range(25)
+    ]
+    parsed = parse_reply("\n".join(blocks))
+    assert len(parsed.promotions) == MAX_PROMOTIONS
+    assert parsed.warnings == (
+        "[PROMOTE] without text or source_ref; skipped (5 times)",
+        "5 [PROMOTE] blocks over the limit of 20 dropped",
+    )
+
+
+def test_50_questions_keep_10() -> None:
+    parsed = parse_reply(_block("QUESTIONS", [{"text": f"Q{n}?"} for n in range(50)]))
+    assert [q.text for q in parsed.questions] == [f"Q{n}?" for n in range(MAX_QUESTIONS)]
+    assert parsed.warnings == ("40 questions over the limit of 10 dropped",)
+
+
+def test_30_checks_keep_10_also_across_blocks() -> None:
+    reply = "\n".join(
+        _block("ACTIONS", [{"label": f"Check {n}", "command": "whoami"} for n in range(k, k + 10)])
+        for k in (0, 10, 20)
+    )
+    parsed = parse_reply(reply)
+    assert [a.label for a in parsed.actions] == [f"Check {n}" for n in range(MAX_CHECKS)]
+    assert parsed.warnings == ("20 diagnostic checks over the limit of 10 dropped",)
+
+
+def test_questions_of_several_blocks_are_merged_once_each() -> None:
+    reply = "\n".join(
+        [
+            _block("QUESTIONS", [{"text": "A?"}, {"text": "B?"}]),
+            _block("QUESTIONS", [{"text": "B?"}, {"text": "C?"}]),
+        ]
+    )
+    assert [q.text for q in parse_reply(reply).questions] == ["A?", "B?", "C?"]
+
+
+def test_extra_fix_blocks_give_one_warning_per_kind() -> None:
+    reply = "\n".join(
+        [_block("SUGGEST_FIX", {"title": f"Fix {n}"}) for n in range(4)]
+        + [_block("FIX_OUTCOME", {"fix_id": "f1", "outcome": "success"})] * 30
+    )
+    parsed = parse_reply(reply)
+    assert parsed.suggested_fix.title == "Fix 3" and parsed.fix_outcome.fix_id == "f1"
+    assert parsed.warnings == (
+        "29 more [FIX_OUTCOME] blocks dropped; only the first is kept",
+        "3 earlier [SUGGEST_FIX] blocks dropped; the last one is kept",
+    )
+
+
+def _hostile_replies() -> dict[str, str]:
+    filler = "x" * 650
+    block = _block("PROMOTE", {"text": filler})
+    return {
+        "3000 blocks": "Hi.\n" + "\n".join([block] * 3000),
+        "3000 inline blocks": "Hi. " + " ".join(block.replace("\n", "") for _ in range(3000)),
+        "3000 unclosed blocks": "Hi.\n"
+        + ("[PROMOTE]\n" + json.dumps({"text": filler}) + "\n") * 3000,
+        "tags that open nothing": "[PROMOTE] x " * 170_000,
+        "brackets": "[" * 2_000_000,
+        "stray closing tags": "[/QUESTIONS]" * 170_000,
+        "blank runs": "a\n" + " " * 1_000_000 + "\n" + " " * 1_000_000 + "x",
+    }
+
+
+@pytest.mark.parametrize("name", list(_hostile_replies()))
+def test_a_2_mb_hostile_reply_parses_in_well_under_a_second(name) -> None:
+    reply = _hostile_replies()[name]
+    assert len(reply) >= 1_900_000
+    started = time.perf_counter()
+    parsed = parse_reply(reply)
+    assert time.perf_counter() - started < 1.0, name
+    assert len(parsed.promotions) <= MAX_PROMOTIONS
+    assert "[PROMOTE]\n{" not in parsed.visible_text
+
+
+def test_streaming_a_hostile_reply_costs_the_size_of_each_delta() -> None:
+    reply = _hostile_replies()["3000 blocks"] + " [PROMOTE]" + " " * 200 + "x" * 10_000
+    stream, started = StreamingFilter(), time.perf_counter()
+    shown = "".join(stream.feed(reply[i : i + 5]) for i in range(0, len(reply), 5))
+    assert time.perf_counter() - started < 3.0  # 400,000 feeds
+    assert shown.startswith("Hi.\n") and "{" not in shown
+
+
+# ---- Inline blocks: applied, never shown
+
+INLINE = (
+    'Noted. [PROMOTE]{"text": "Webmail works", "source_ref": null}[/PROMOTE] Next, the VPN.\n'
+    'Also [PROMOTE] {"text": "Token is stale"} [/PROMOTE]\n'
+    "Try this:\n"
+    '[ACTIONS][{"label": "List tokens", "command": "cmdkey /list"}][/ACTIONS]\n'
+    '[QUESTIONS]\n[{"text": "Does Teams prompt?"}][/QUESTIONS]\n'
+    "Done."
+)
+
+
+def test_inline_blocks_are_applied_and_hidden() -> None:
+    parsed = parse_reply(INLINE)
+    assert [p.text for p in parsed.promotions] == ["Webmail works", "Token is stale"]
+    assert parsed.actions == (ActionItem("List tokens", "cmdkey /list", ""),)
+    assert [q.text for q in parsed.questions] == ["Does Teams prompt?"]
+    # the space before a removed block stays; markdown shows no difference
+    assert parsed.visible_text == "Noted. Next, the VPN.\nAlso \nTry this:\n\nDone."
+    assert parsed.warnings == ()
+
+
+def test_an_inline_block_with_a_fence_is_applied() -> None:
+    parsed = parse_reply('Fact: [PROMOTE]```json {"text": "Fenced"} ```[/PROMOTE]')
+    assert parsed.promotions[0].text == "Fenced" and parsed.visible_text == "Fact:"
+
+
+def test_a_marker_named_in_prose_is_not_a_block() -> None:
+    reply = "Use [QUESTIONS] for questions and [PROMOTE] (with JSON) for facts. [ACTIONS] [later]"
+    parsed = parse_reply(reply)
+    assert parsed.visible_text == reply and not parsed.has_markers
+    assert visible_text_while_streaming(reply) == reply
+
+
+def test_an_inline_block_cut_short_is_hidden_and_reported() -> None:
+    parsed = parse_reply('Noted. [PROMOTE]{"text": "Webmail wo')
+    assert parsed.visible_text == "Noted." and parsed.promotions == ()
+    assert parsed.warnings == ("unclosed [PROMOTE] block skipped",)
+    assert parse_reply("Noted. [PROMOTE]").visible_text == "Noted."
+
+
+def test_stray_closing_tags_are_never_shown() -> None:
+    assert parse_reply("Done.[/PROMOTE]\n[/QUESTIONS]\nBye.").visible_text == "Done.\n\nBye."
+
+
+def test_streaming_holds_an_inline_open_tag_until_the_block_closes() -> None:
+    stream = StreamingFilter()
+    assert stream.feed("Noted. [PRO") == "Noted. "
+    assert stream.feed("MOTE]") == ""
+    assert stream.feed(' {"te') == ""
+    assert stream.feed('xt": "x"}[/PROM') == ""
+    assert stream.feed("OTE] Next") == "Next"
+    assert stream.feed(" [PROMOTE] is a marker") == " [PROMOTE] is a marker"
+    assert stream.feed(" [QUES") == " "
+    assert stream.finish() == "[QUES"
+
+
+prose_words = st.text(alphabet="abcdefgh .,:;!?()-'\"", min_size=1, max_size=12)
+separators = st.sampled_from(["", " ", "  ", "\n", "\n\n", " \n", "\t"])
+
+
+@st.composite
+def replies_with_inline_blocks(draw) -> tuple[str, int]:
+    """A reply mixing prose, inline and own-line blocks, and markers named in prose."""
+    pieces, facts = [], 0
+    for _ in range(draw(st.integers(min_value=1, max_value=10))):
+        kind = draw(st.sampled_from(["prose", "inline", "own-line", "mention"]))
+        if kind == "prose":
+            pieces.append(draw(prose_words))
+        elif kind == "mention":
+            pieces.append(f"see [{draw(st.sampled_from(MARKER_NAMES[:2]))}] docs")
+        else:
+            payload = json.dumps({"text": f"fact {facts}"})
+            if kind == "inline":
+                before, after = draw(separators), draw(separators)
+                pieces.append(f"[PROMOTE]{before}{payload}{after}[/PROMOTE]")
+            else:
+                pieces.append(f"\n{_block('PROMOTE', {'text': f'fact {facts}'})}\n")
+            facts += 1
+        pieces.append(draw(separators) or " ")
+    return "".join(pieces), facts
+
+
+@settings(max_examples=300, deadline=None)
+@given(replies_with_inline_blocks(), st.lists(st.integers(min_value=1, max_value=12), max_size=80))
+def test_streaming_in_random_chunks_never_shows_a_block(reply_and_facts, cuts) -> None:
+    reply, facts = reply_and_facts
+    parsed = parse_reply(reply)
+    assert [p.text for p in parsed.promotions] == [f"fact {n}" for n in range(facts)]
+    stream, shown, position = StreamingFilter(), [], 0
+    for size in [*cuts, len(reply)]:
+        piece = reply[position : position + size]
+        position += size
+        shown.append(stream.feed(piece))
+        if position >= len(reply):
+            break
+    shown.append(stream.finish())
+    visible = "".join(shown)
+    assert "[PROMOTE]" not in visible and '{"text"' not in visible and "[/" not in visible
+    assert visible.split() == parsed.visible_text.split()  # the same words, as they stream
+
+
+def test_streaming_inline_blocks_never_shows_json_at_any_cut() -> None:
+    final = parse_reply(INLINE).visible_text
+    for cut in range(len(INLINE) + 1):
+        shown = visible_text_while_streaming(INLINE[:cut])
+        assert "{" not in shown and "[PROMOTE]" not in shown and "[/" not in shown, (cut, shown)
+        assert final.startswith(shown), (cut, shown)
+
+
+stream_atoms = st.sampled_from(
+    [
+        *("[PROMOTE]", "[/PROMOTE]", "[QUESTIONS]", "[/QUESTIONS]", "[PRO", "[/", "[", "]"),
+        *("{", "}", '"', '{"text": "a"}', "```", " ", "\n", "\t", "x", "hello", "[{", "[]"),
+        " " * 300,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(stream_atoms, max_size=25), st.lists(st.integers(1, 9), max_size=60))
+def test_streaming_filter_output_does_not_depend_on_the_chunking(parts, cuts) -> None:
+    def stream(text: str, sizes: list[int]) -> str:
+        streaming, out, position = StreamingFilter(), [], 0
+        for size in sizes:
+            out.append(streaming.feed(text[position : position + size]))
+            position += size
+        return "".join([*out, streaming.feed(text[position:]), streaming.finish()])
+
+    reply = "".join(parts)
+    whole = stream(reply, [])
+    assert stream(reply, cuts) == whole
+    assert whole.split() == parse_reply(reply).visible_text.split()
