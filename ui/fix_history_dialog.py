@@ -1,4 +1,8 @@
-"""The history of superseded fix suggestions."""
+"""The history of superseded fix suggestions.
+
+The titles and descriptions are the model's: the markdown goes through
+``markdown_to_safe_html`` (no raw HTML, no image) and a link opens only once confirmed.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.task_lane_service import FixView
+from ui.safe_text import SAFE_RICH_TEXT, connect_safe_links, markdown_to_safe_html
 from ui.task_lane.fix_card import status_text
 
 
@@ -27,6 +32,8 @@ class FixHistoryDialog(QDialog):
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("fixHistoryText")
         self.browser.setAccessibleName("Earlier suggestions")
+        self.browser.setProperty(SAFE_RICH_TEXT, True)
+        connect_safe_links(self.browser)
         parts = []
         for fix in history:
             when = fix.superseded_at.strftime("%Y-%m-%d %H:%M") if fix.superseded_at else ""
@@ -34,7 +41,9 @@ class FixHistoryDialog(QDialog):
                 f"### {fix.title} · {fix.confidence}%\n\n"
                 f"*{status_text(fix)} — replaced {when} UTC*\n\n{fix.description}\n"
             )
-        self.browser.setMarkdown("\n\n---\n\n".join(parts) or "No earlier suggestions.")
+        self.browser.setHtml(
+            markdown_to_safe_html("\n\n---\n\n".join(parts) or "No earlier suggestions.")
+        )
         layout.addWidget(self.browser, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.chat_dock.sig_open_settings.connect(self.open_settings)
         self.chat_dock.sig_usage_changed.connect(self.usage_label.setText)
         self.chat_dock.sig_turn_finished.connect(self._turn_finished)
+        self.chat_dock.sig_changed.connect(self.bus.publish)
+        self.chat_dock.sig_message_deleted.connect(self._message_deleted)
         self.chat_dock.sig_streaming_changed.connect(lambda _streaming: self.registry.refresh())
         self.chat_dock.sig_streaming_changed.connect(self.task_lane_dock.set_thinking)
         self._connect_task_lane()
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
         )
         box.setObjectName("errorBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # error texts quote ConnectWise and the model
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
@@ -237,6 +240,7 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setObjectName("confirmDeleteBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
         yes = box.button(QMessageBox.StandardButton.Yes)
         yes.setText("Delete")
@@ -662,6 +666,17 @@ class MainWindow(QMainWindow):
         )
         self.statusBar().showMessage(
             f"Fact deleted. Undo: {self.registry.shortcut_text('edit.undo')}", STATUS_MESSAGE_MS
+        )
+
+    def _message_deleted(self, session_id: str, message_id: str, excerpt: str) -> None:
+        self.undo_stack.push(
+            f"delete of the message “{excerpt}”",
+            lambda: self.chat_dock.restore_message(session_id, message_id),
+        )
+        self.statusBar().showMessage(
+            "Message deleted: it won't be sent to the assistant again. "
+            f"Undo: {self.registry.shortcut_text('edit.undo')}",
+            STATUS_MESSAGE_MS,
         )
 
     def _fix_failed(self, message: str) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowpilot_desktop.sessions import SessionSummary
+from ui.safe_text import plain_label
 from ui.sessions_dock.model import STATUS_LABELS
 
 
@@ -14,12 +15,11 @@ class SessionHeader(QWidget):
     def __init__(self, object_prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"{object_prefix}Header")
-        self.title_label = QLabel(self)
-        self.title_label.setObjectName(f"{object_prefix}HeaderTitle")
+        # the title may be a ticket summary from ConnectWise: plain text
+        self.title_label = plain_label("", self, f"{object_prefix}HeaderTitle")
         self.title_label.setProperty("role", "header-title")
-        self.title_label.setWordWrap(True)
-        self.meta_label = QLabel(self)
-        self.meta_label.setObjectName(f"{object_prefix}HeaderMeta")
+        self.meta_label = plain_label("", self, f"{object_prefix}HeaderMeta")
+        self.meta_label.setWordWrap(False)
         self.meta_label.setProperty("role", "header-meta")
         text = QVBoxLayout()
         text.setSpacing(2)

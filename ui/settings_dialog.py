@@ -154,6 +154,7 @@ class SettingsDialog(QDialog):
         if snapshot.config_warning:
             warning = QLabel(snapshot.config_warning, self)
             warning.setObjectName("settingsConfigWarning")
+            warning.setTextFormat(Qt.TextFormat.PlainText)
             warning.setProperty("role", "warning")
             warning.setWordWrap(True)
             layout.addWidget(warning)
@@ -176,6 +177,7 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(self._test)
         self.test_label = QLabel(self)
         self.test_label.setObjectName("settingsCwTestResult")
+        self.test_label.setTextFormat(Qt.TextFormat.PlainText)  # ConnectWise's words
         self.test_label.setWordWrap(True)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)

@@ -16,7 +16,10 @@ def _message(text: str, role: str = "assistant") -> ChatMessage:
 
 
 def test_open_code_fence_is_rendered_closed() -> None:
-    assert close_open_fence("Run:\n```powershell\nGet-Service") == "Run:\n```powershell\nGet-Service\n```"
+    assert (
+        close_open_fence("Run:\n```powershell\nGet-Service")
+        == "Run:\n```powershell\nGet-Service\n```"
+    )
     assert close_open_fence("```x\ny\n```") == "```x\ny\n```"
 
 
@@ -36,16 +39,24 @@ def test_streaming_commits_paragraphs_and_keeps_a_plain_tail(qtbot) -> None:
         view.append_streamed(piece)
     qtbot.waitUntil(lambda: bubble.findChild(QLabel, "bubbleTail") is not None, timeout=1000)
     tail = bubble.findChild(QLabel, "bubbleTail")
-    qtbot.waitUntil(lambda: tail.text() == "Para one **bold**.\n\nPara two still coming", timeout=100)
+    qtbot.waitUntil(
+        lambda: tail.text() == "Para one **bold**.\n\nPara two still coming", timeout=100
+    )
     bubble.render_streaming()
     assert tail.text() == "", "everything received so far is rendered now"
-    assert bubble.findChild(QLabel, "bubbleTailRendered").text() == "Para two still coming"
+    assert (
+        bubble.findChild(QLabel, "bubbleTailRendered").property("markdownSource")
+        == "Para two still coming"
+    )
     rendered = [w for w in bubble.findChildren(QLabel, "bubbleText")]
-    assert [w.text() for w in rendered] == ["Para one **bold**."]
+    assert [w.property("markdownSource") for w in rendered] == ["Para one **bold**."]
     view.append_streamed(" and more")
     qtbot.waitUntil(lambda: tail.text() == " and more", timeout=200)
     view.finish_streaming(_message("Para one **bold**.\n\nPara two still coming"))
-    assert bubble.findChild(QLabel, "bubbleTail") is None or not bubble.findChild(QLabel, "bubbleTail").isVisible()
+    assert (
+        bubble.findChild(QLabel, "bubbleTail") is None
+        or not bubble.findChild(QLabel, "bubbleTail").isVisible()
+    )
 
 
 def test_an_open_code_fence_streams_as_a_closed_code_block(qtbot) -> None:
@@ -55,9 +66,11 @@ def test_an_open_code_fence_streams_as_a_closed_code_block(qtbot) -> None:
     view.append_streamed("Run this:\n\n```powershell\nGet-Serv")
     bubble.render_streaming()
     rendered = bubble.findChild(QLabel, "bubbleTailRendered")
-    assert rendered.textFormat() == Qt.TextFormat.MarkdownText
-    assert rendered.text() == "```powershell\nGet-Serv\n```"
-    assert [w.text() for w in bubble.findChildren(QLabel, "bubbleText")] == ["Run this:"]
+    assert rendered.textFormat() == Qt.TextFormat.RichText and rendered.property("safeRichText")
+    assert rendered.property("markdownSource") == "```powershell\nGet-Serv\n```"
+    assert [w.property("markdownSource") for w in bubble.findChildren(QLabel, "bubbleText")] == [
+        "Run this:"
+    ]
 
 
 def test_view_follows_the_bottom_only_while_at_the_bottom(qtbot) -> None:
@@ -115,5 +128,5 @@ def test_a_single_paragraph_reply_is_shown_once_when_it_ends(qtbot) -> None:
     view.finish_streaming(_message("One paragraph with **bold** text"))
     qtbot.wait(3 * 16)
     assert bubble.findChild(QLabel, "bubbleTail") is None
-    texts = [w.text() for w in bubble.findChildren(QLabel, "bubbleText")]
+    texts = [w.property("markdownSource") for w in bubble.findChildren(QLabel, "bubbleText")]
     assert texts == ["One paragraph with **bold** text"]

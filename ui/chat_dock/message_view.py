@@ -4,6 +4,10 @@ While a reply streams, its raw text is appended as plain text at once and the ma
 re-rendered at most ~10 times a second (and once at the end), with an open code fence
 rendered closed. The view follows the bottom only while the technician is at the bottom;
 otherwise a "Jump to latest" button appears.
+
+A reply is outside text: its markdown is shown through ``ui.safe_text`` (raw HTML stays
+literal, images become "[image: …]", a link opens only after its address was confirmed), and
+every other label here is plain text.
 """
 
 from __future__ import annotations
@@ -25,12 +29,21 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
+from ui.safe_text import (
+    SAFE_RICH_TEXT,
+    connect_safe_links,
+    plain_label,
+    plain_text,
+    plain_tooltip,
+    set_safe_markdown,
+)
 from ui.theme import set_style_property
 
 RENDER_INTERVAL_MS = 100  # markdown at most ~10x per second while streaming
 TAIL_FRAME_MS = 16  # live raw text: at most one label update per frame
 COPIED_FEEDBACK_MS = 1500
 THUMBNAIL_SIZE = 96
+PENDING_ID = "pending"  # a message shown while it is being stored has no id yet
 _FENCE = re.compile(r"^```", re.MULTILINE)
 _CODE_BLOCK = re.compile(r"```([\w+-]*)\n(.*?)```", re.DOTALL)
 
@@ -90,6 +103,19 @@ class SettledText(QLabel):
         super().changeEvent(event)
 
 
+def _markdown_label(label: QLabel, object_name: str) -> QLabel:
+    """A label for a reply's markdown: safe rich text, selectable, links asked about first."""
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setProperty(SAFE_RICH_TEXT, True)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+    )
+    connect_safe_links(label)
+    return label
+
+
 class CodeBlock(QFrame):
     """A code block of a reply with its own Copy button."""
 
@@ -98,7 +124,7 @@ class CodeBlock(QFrame):
         self.code = code
         self.setObjectName("codeBlock")
         header = QHBoxLayout()
-        language_label = QLabel(language or "code", self)
+        language_label = plain_text(QLabel(language or "code", self))
         language_label.setProperty("role", "header-meta")
         self.copy_button = QPushButton("Copy", self)
         self.copy_button.setObjectName("codeCopy")
@@ -135,6 +161,8 @@ class MessageBubble(QFrame):
     """Retry this (failed) reply."""
     sig_quick_reply = Signal(str)
     """A quick-reply option was pressed: send this text."""
+    sig_delete = Signal(str)
+    """Take this message (its id) out of the conversation."""
 
     def __init__(self, message: ChatMessage | None, role: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -152,7 +180,7 @@ class MessageBubble(QFrame):
         self._tail_timer.timeout.connect(self.flush_streamed)
         self._body = QVBoxLayout()
         self._body.setSpacing(6)
-        self.status_label = QLabel(self)
+        self.status_label = plain_text(QLabel(self))
         self.status_label.setObjectName("bubbleStatus")
         self.status_label.setProperty("role", "header-meta")
         self.status_label.setWordWrap(True)
@@ -162,18 +190,29 @@ class MessageBubble(QFrame):
         self.retry_button.setAccessibleName("Retry this reply")
         self.retry_button.clicked.connect(self.sig_retry)
         self.retry_button.hide()
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.setObjectName("bubbleDelete")
+        self.delete_button.setAccessibleName("Delete this message from the conversation")
+        self.delete_button.setToolTip(
+            "Leave this message out of the conversation and of every later request (Ctrl+Z "
+            "brings it back)"
+        )
+        self.delete_button.setProperty("role", "subtle")
+        self.delete_button.clicked.connect(self._delete_clicked)
+        self.delete_button.hide()
         self.quick_replies = QWidget(self)
         self.quick_replies.setObjectName("quickReplies")
         self._quick_layout = QVBoxLayout(self.quick_replies)
         self._quick_layout.setContentsMargins(0, 0, 0, 0)
         self.quick_replies.hide()
-        self.next_steps = QLabel(self)
+        self.next_steps = plain_text(QLabel(self))
         self.next_steps.setObjectName("nextSteps")
         self.next_steps.hide()
         self._carries_checks: bool | None = None
         footer = QHBoxLayout()
         footer.addWidget(self.status_label, 1)
         footer.addWidget(self.retry_button)
+        footer.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.next_steps, 0, Qt.AlignmentFlag.AlignLeft)
@@ -210,6 +249,7 @@ class MessageBubble(QFrame):
             parts.append(message.error)
         self._set_status(" ".join(parts), error=bool(message.error))
         self.retry_button.setVisible(bool(message.error))
+        self.delete_button.setVisible(message.id != PENDING_ID)
 
     def append_streamed(self, text: str) -> None:
         """Raw text goes on screen within a frame (plain, cheap); markdown with the next render.
@@ -240,7 +280,9 @@ class MessageBubble(QFrame):
             self._append_rendered(self._raw[self._committed : boundary])
             self._committed = boundary
         self._rendered_to = len(self._raw)
-        self._tail_rendered().setText(close_open_fence(self._raw[self._committed :]).strip())
+        set_safe_markdown(
+            self._tail_rendered(), close_open_fence(self._raw[self._committed :]).strip()
+        )
         self.flush_streamed()
 
     def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
@@ -248,9 +290,8 @@ class MessageBubble(QFrame):
             if not question.options:
                 continue
             row = QHBoxLayout()
-            prompt = QLabel(question.text, self.quick_replies)
+            prompt = plain_label(question.text, self.quick_replies, "quickReplyPrompt")
             prompt.setProperty("role", "header-meta")
-            prompt.setWordWrap(True)
             self._quick_layout.addWidget(prompt)
             for option in question.options:
                 button = QPushButton(option, self.quick_replies)
@@ -280,6 +321,10 @@ class MessageBubble(QFrame):
 
     # ---- Private
 
+    def _delete_clicked(self) -> None:
+        if self.message is not None and self.message.id != PENDING_ID:
+            self.sig_delete.emit(self.message.id)
+
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
         set_style_property(self.status_label, "role", "error" if error else "header-meta")
@@ -302,15 +347,10 @@ class MessageBubble(QFrame):
             layout = QVBoxLayout(self._tail)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.setSpacing(0)
-            for name, text_format in (
-                ("bubbleTailRendered", Qt.TextFormat.MarkdownText),
-                ("bubbleTail", Qt.TextFormat.PlainText),
-            ):
-                label = QLabel(self._tail)
-                label.setObjectName(name)
-                label.setTextFormat(text_format)
-                label.setWordWrap(True)
-                layout.addWidget(label)
+            rendered = _markdown_label(QLabel(self._tail), "bubbleTailRendered")
+            raw = plain_label("", self._tail, "bubbleTail")
+            layout.addWidget(rendered)
+            layout.addWidget(raw)
             self._body.addWidget(self._tail)
         return self._tail
 
@@ -347,16 +387,8 @@ class MessageBubble(QFrame):
     def _add_markdown(self, markdown: str) -> None:
         if not markdown.strip():
             return
-        label = SettledText(self)
-        label.setObjectName("bubbleText")
-        label.setTextFormat(Qt.TextFormat.MarkdownText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.LinksAccessibleByMouse
-        )
-        label.setOpenExternalLinks(True)
-        label.setText(markdown.strip())
+        label = _markdown_label(SettledText(self), "bubbleText")
+        set_safe_markdown(label, markdown.strip())
         self._add_block(label)
 
     def _add_block(self, widget: QWidget) -> None:
@@ -372,9 +404,9 @@ class MessageBubble(QFrame):
         row = QHBoxLayout(strip)
         row.setContentsMargins(0, 0, 0, 0)
         for attachment in message.attachments:
-            chip = QLabel(strip)
+            chip = plain_text(QLabel(strip))
             chip.setObjectName("attachmentThumbnail")
-            chip.setToolTip(attachment.get("name", ""))
+            chip.setToolTip(plain_tooltip(attachment.get("name", "")))
             chip.setAccessibleName(f"Attachment {attachment.get('name', '')}")
             pixmap = (
                 QPixmap(attachment.get("path", ""))
@@ -402,6 +434,8 @@ class MessageView(QScrollArea):
 
     sig_retry = Signal()
     """The technician asked to retry the failed last reply."""
+    sig_delete = Signal(str)
+    """The technician deleted this message (its id) from the conversation."""
     sig_quick_reply = Signal(str)
     """A quick-reply option was chosen: send it."""
 
@@ -497,13 +531,17 @@ class MessageView(QScrollArea):
             self._layout.removeWidget(bubble)
             bubble.deleteLater()
             return
-        bubble.show_message(message)
-        bubble.sig_retry.connect(self.sig_retry)
+        bubble.show_message(message)  # its signals were connected when it was inserted
         self._offer_quick_replies()
 
     def remove_bubble(self, bubble: MessageBubble) -> None:
         self._layout.removeWidget(bubble)
         bubble.deleteLater()
+
+    def remove_message(self, message_id: str) -> None:
+        for bubble in self.bubbles():
+            if bubble.message is not None and bubble.message.id == message_id:
+                self.remove_bubble(bubble)
 
     def remove_last_assistant(self) -> None:
         bubbles = self.bubbles()
@@ -537,6 +575,7 @@ class MessageView(QScrollArea):
         self._layout.insertWidget(self._layout.count() - 1, bubble)
         bubble.sig_retry.connect(self.sig_retry)
         bubble.sig_quick_reply.connect(self.sig_quick_reply)
+        bubble.sig_delete.connect(self.sig_delete)
 
     def _render_streaming(self) -> None:
         if self._streaming is not None:

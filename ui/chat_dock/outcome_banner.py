@@ -63,6 +63,7 @@ class OutcomeBanner(QFrame):
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.detail = QLabel(self)
         self.detail.setObjectName("bannerDetail")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # the fix's text, notes, a reason
         self.detail.setProperty("role", "header-meta")
         self.detail.setWordWrap(True)
         self.collapse_button = QToolButton(self)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from flowpilot_desktop.conclusion.posting import SyncState, SyncView
+from ui.safe_text import plain_label, plain_text
 
 STATE_LABELS = {
     SyncState.LOCAL: "Local",
@@ -48,12 +49,10 @@ class SyncStrip(QFrame):
         row = QFrame(self)
         row.setObjectName("syncRow")
         row.setProperty("syncState", view.state.value)
-        chip = QLabel(STATE_LABELS[view.state], row)
+        chip = plain_text(QLabel(STATE_LABELS[view.state], row))
         chip.setObjectName("syncChip")
         chip.setProperty("syncState", view.state.value)
-        text = QLabel(view.headline, row)
-        text.setObjectName("syncText")
-        text.setWordWrap(True)
+        text = plain_label(view.headline, row, "syncText")  # may carry a ConnectWise error
         row.setAccessibleName(f"{STATE_LABELS[view.state]}: {view.headline}")
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -1,4 +1,7 @@
-"""The linked ConnectWise ticket at the top of the chat: what the technician is working on."""
+"""The linked ConnectWise ticket at the top of the chat: what the technician is working on.
+
+Every field comes from ConnectWise (or its error message): all shown as plain text.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.safe_text import plain_text, plain_tooltip
 from ui.theme import set_style_property
 
 DESCRIPTION_PREVIEW_CHARS = 220
@@ -25,15 +29,15 @@ class TicketCard(QFrame):
         super().__init__(parent)
         self.setObjectName("ticketCard")
         self.setAccessibleName("Linked ticket")
-        self.title_label = QLabel(self)
+        self.title_label = plain_text(QLabel(self))
         self.title_label.setObjectName("ticketCardTitle")
         self.title_label.setWordWrap(True)
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.meta_label = QLabel(self)
+        self.meta_label = plain_text(QLabel(self))
         self.meta_label.setObjectName("ticketCardMeta")
         self.meta_label.setProperty("role", "header-meta")
         self.meta_label.setWordWrap(True)
-        self.description_label = QLabel(self)
+        self.description_label = plain_text(QLabel(self))
         self.description_label.setObjectName("ticketCardDescription")
         self.description_label.setWordWrap(True)
         self.fetch_button = QPushButton("Fetch", self)
@@ -84,7 +88,9 @@ class TicketCard(QFrame):
             self.description_label.setVisible(bool(description))
             short = description[:DESCRIPTION_PREVIEW_CHARS]
             self.description_label.setText(short + ("…" if len(description) > len(short) else ""))
-            self.description_label.setToolTip(description if len(description) > len(short) else "")
+            self.description_label.setToolTip(
+                plain_tooltip(description) if len(description) > len(short) else ""
+            )
             self.fetch_button.setText("Refresh")
         self.show()
 

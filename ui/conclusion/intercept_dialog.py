@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.labels import error_label
+from ui.safe_text import plain_label, plain_text
 
 CHOICE_LABELS = {
     "applied_success": "It &worked",
@@ -46,10 +47,9 @@ class InterceptDialog(QDialog):
         self.setAccessibleName("This fix still needs an outcome")
         self.setModal(True)
         self.setMinimumWidth(440)
-        heading = QLabel("This fix still needs an outcome", self)
+        heading = plain_text(QLabel("This fix still needs an outcome", self))
         heading.setProperty("role", "header-title")
-        fix_label = QLabel(f"“{fix_title}”", self)
-        fix_label.setWordWrap(True)
+        fix_label = plain_label(f"“{fix_title}”", self, "interceptFixTitle")  # the model's words
         fix_label.setProperty("role", "header-meta")
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}

@@ -356,6 +356,7 @@ class ScriptsController(QObject):
             self._window,
         )
         box.setObjectName("confirmDeleteTemplate")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.button(QMessageBox.StandardButton.Yes).setText("Delete")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 

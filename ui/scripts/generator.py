@@ -12,12 +12,13 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.scripts.templates import parse_schema
 from ui.code_editor import CodeEditor
 from ui.labels import meta_label
+from ui.safe_text import plain_label
 from ui.scripts.parameter_form import ParameterForm
 from ui.task_lane.widgets import COPIED_FEEDBACK_MS
 
@@ -52,15 +53,14 @@ class GeneratorPanel(QWidget):
         self._script = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel(template.name, self)
-        title.setObjectName("generatorTitle")
+        # name, category, description, provenance: typed by people or drafted by the model
+        title = plain_label(template.name, self, "generatorTitle")
         title.setProperty("role", "header-title")
-        title.setWordWrap(True)
         layout.addWidget(title)
         where = " · ".join(filter(None, [template.category or "Uncategorised", template.language]))
         layout.addWidget(meta_label(where, self, "generatorMeta"))
-        self.provenance = QLabel(provenance_text(template), self)
-        self.provenance.setObjectName("provenanceChip")
+        self.provenance = plain_label(provenance_text(template), self, "provenanceChip")
+        self.provenance.setWordWrap(False)
         self.provenance.setVisible(bool(self.provenance.text()))
         layout.addWidget(self.provenance, 0, Qt.AlignmentFlag.AlignLeft)
         if template.description:

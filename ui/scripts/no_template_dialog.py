@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.task_lane_service import FixView
 from ui.code_editor import CodeEditor
 from ui.labels import error_label, meta_label
+from ui.safe_text import plain_label, plain_text
 
 RECOMMENDED = "draft_template"
 OPTIONS = (
@@ -66,17 +67,13 @@ class OptionCard(QToolButton):
         self.setMinimumHeight(CARD_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        heading = QLabel(f"{number}  {title}", self)
-        heading.setObjectName("optionTitle")
-        heading.setWordWrap(True)
+        heading = plain_label(f"{number}  {title}", self, "optionTitle")
         layout.addWidget(heading)
         if recommended:
-            mark = QLabel("Recommended", self)
+            mark = plain_text(QLabel("Recommended", self))
             mark.setObjectName("optionRecommended")
             layout.addWidget(mark, 0, Qt.AlignmentFlag.AlignLeft)
-        text = QLabel(description, self)
-        text.setObjectName("optionDescription")
-        text.setWordWrap(True)
+        text = plain_label(description, self, "optionDescription")
         layout.addWidget(text, 1)
         for label in self.findChildren(QLabel):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -95,9 +92,8 @@ class NoTemplateDialog(QDialog):
         self.setModal(True)
         self.resize(860, 580)
         layout = QVBoxLayout(self)
-        title = QLabel(fix.title, self)
+        title = plain_label(fix.title, self, "noTemplateFixTitle")  # the model's words
         title.setProperty("role", "header-title")
-        title.setWordWrap(True)
         layout.addWidget(title)
         values = [str(v) for v in fix.parameters.values() if v is not None and str(v).strip()]
         hint = "No team template matches this fix. You can edit the script before choosing."

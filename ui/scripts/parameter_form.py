@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.scripts.templates import Parameter, TemplateError, check_values
 from ui.labels import error_label
+from ui.safe_text import plain_tooltip
 
 FROM_SESSION = "from session"
 _PLACEHOLDERS = {"date": "YYYY-MM-DD", "ip": "e.g. 10.0.0.12", "int": "a whole number"}
@@ -67,8 +68,9 @@ class ParameterForm(QWidget):
                 self.tags[parameter.name] = tag
                 row.addWidget(tag)
             label = QLabel(parameter.title + (" *" if parameter.required else ""), self)
+            label.setTextFormat(Qt.TextFormat.PlainText)  # the schema may come from the model
             label.setBuddy(field)
-            label.setToolTip(parameter.description)
+            label.setToolTip(plain_tooltip(parameter.description))
             form.addRow(label, row)
         if not parameters:
             layout.addWidget(QLabel("This template has no parameters.", self))
@@ -126,7 +128,7 @@ class ParameterForm(QWidget):
             field.textChanged.connect(lambda _t, n=parameter.name: self._edited(n))
         field.setObjectName(f"param_{parameter.name}")
         field.setAccessibleName(parameter.title)
-        field.setToolTip(parameter.description)
+        field.setToolTip(plain_tooltip(parameter.description))
         return field
 
     def _edited(self, name: str) -> None:

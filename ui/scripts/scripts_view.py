@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.scripts.library import TemplateRecord
 from ui.labels import meta_label
+from ui.safe_text import plain_label, plain_tooltip
 from ui.scripts.generator import GeneratorPanel
 from ui.scripts.template_editor import TemplateEditor
 from ui.task_lane.widgets import retire
@@ -86,10 +86,8 @@ class ScriptsView(QWidget):
         self.list.setObjectName("templateList")
         self.list.setAccessibleName("Templates")
         self.list.currentItemChanged.connect(lambda item, _old: self._selected(item))
-        self.empty = QLabel("", left)
-        self.empty.setObjectName("templateListEmpty")
+        self.empty = plain_label("", left, "templateListEmpty")
         self.empty.setProperty("role", "empty-state")
-        self.empty.setWordWrap(True)
         left_layout.addWidget(self.empty)
         left_layout.addWidget(self.list, 1)
         self.tabs = QTabWidget(splitter)
@@ -136,7 +134,7 @@ class ScriptsView(QWidget):
                 f"{record.name}\n{record.category or 'Uncategorised'} · {record.language}"
             )
             item.setData(Qt.ItemDataRole.UserRole, record.id)
-            item.setToolTip(record.description)
+            item.setToolTip(plain_tooltip(record.description))
             self.list.addItem(item)
         self.list.blockSignals(False)
         searching = bool(self.search_edit.text().strip() or self.category_filter.currentData())

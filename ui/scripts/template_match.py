@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.task_lane_service import FixView
 from ui.labels import meta_label
+from ui.safe_text import plain_label
 from ui.scripts.generator import GeneratorPanel
 from ui.task_lane.widgets import retire
 
@@ -52,10 +52,8 @@ class TemplateMatchPanel(QWidget):
     def show_empty(self, text: str = EMPTY_TEXT) -> None:
         self.fix = None
         body = self._replace_body()
-        label = QLabel(text, body)
-        label.setObjectName("templateMatchEmpty")
+        label = plain_label(text, body, "templateMatchEmpty")
         label.setProperty("role", "empty-state")
-        label.setWordWrap(True)
         body.layout().addWidget(label)
         body.layout().addStretch(1)
 
@@ -86,7 +84,7 @@ class TemplateMatchPanel(QWidget):
         body = self._replace_body()
         layout = body.layout()
         has_script = bool((fix.script or "").strip())
-        message = QLabel(
+        message = plain_label(
             "The team template this fix names no longer exists (it was deleted). "
             + (
                 "The assistant's drafted script is still here: use it instead."
@@ -94,10 +92,9 @@ class TemplateMatchPanel(QWidget):
                 else "The fix has no drafted script either: ask the assistant to draft one."
             ),
             body,
+            "templateMissing",
         )
-        message.setObjectName("templateMissing")
         message.setProperty("role", "warning")
-        message.setWordWrap(True)
         layout.addWidget(message)
         if has_script:
             use = QPushButton("Use the drafted script…", body)

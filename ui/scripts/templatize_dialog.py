@@ -31,6 +31,7 @@ from flowpilot_desktop.scripts.drafts import DraftEdits, DraftRecord
 from flowpilot_desktop.scripts.templates import PLACEHOLDER, parse_schema
 from ui.code_editor import CodeEditor
 from ui.labels import error_label, meta_label
+from ui.safe_text import plain_text
 from ui.scripts.template_editor import UNCATEGORISED
 from ui.task_lane.widgets import InlineEditor
 
@@ -55,7 +56,7 @@ class TemplatizeDialog(QDialog):
         self.index = 0
         self.removed: dict[str, str] = {}
         layout = QVBoxLayout(self)
-        self.counter = QLabel("", self)
+        self.counter = plain_text(QLabel("", self))
         self.counter.setObjectName("templatizeCounter")
         self.counter.setProperty("role", "header-title")
         layout.addWidget(self.counter)

@@ -159,6 +159,7 @@ class SessionsPanel(QWidget):
 
         self.empty_label = QLabel(self)
         self.empty_label.setObjectName("sessionsEmpty")
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)  # quotes the filter text
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setProperty("role", "empty-state")

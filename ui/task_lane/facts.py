@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.task_lane_service import FactView
 from ui.labels import meta_label
+from ui.safe_text import plain_label
 from ui.task_lane.widgets import InlineEditor, retire
 
 SOURCE_LABELS = {
@@ -48,9 +48,7 @@ class FactRow(QFrame):
         super().__init__(parent)
         self.fact = fact
         self.setObjectName("factRow")
-        self.text_label = QLabel(fact.text, self)
-        self.text_label.setObjectName("factText")
-        self.text_label.setWordWrap(True)
+        self.text_label = plain_label(fact.text, self, "factText")
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.editor = InlineEditor("factEditor", "Edit the fact, Enter to save", self)
         self.editor.hide()

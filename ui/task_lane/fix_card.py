@@ -1,5 +1,8 @@
 """The suggested fix card: title, confidence badge, status, description on expand, Dismiss,
-and the superseded suggestions as history. Activating the card opens the fix's script."""
+and the superseded suggestions as history. Activating the card opens the fix's script.
+
+The fix is the model's text: its title, status notes and description are plain text.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.task_lane_service import FixView
 from ui.labels import meta_label
+from ui.safe_text import plain_label, plain_text
 from ui.theme import MUTED, SUCCESS, WARNING
 
 STATUS_LABELS = {
@@ -45,7 +49,7 @@ def status_text(fix: FixView) -> str:
 
 
 def confidence_badge(confidence: int, parent: QWidget) -> QLabel:
-    badge = QLabel(f"{confidence}%", parent)
+    badge = plain_text(QLabel(f"{confidence}%", parent))
     badge.setObjectName("fixConfidence")
     badge.setAccessibleName(f"Confidence {confidence} percent")
     colour = confidence_colour(confidence)
@@ -68,17 +72,13 @@ class FixCard(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setProperty("laneKey", "fix:card")
         self.setAccessibleName(f"Suggested fix: {fix.title}. Enter opens its script.")
-        title = QLabel(fix.title, self)
-        title.setObjectName("fixTitle")
+        title = plain_label(fix.title, self, "fixTitle")
         title.setProperty("role", "header-title")
-        title.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(title, 1)
         top.addWidget(confidence_badge(fix.confidence, self), 0, Qt.AlignmentFlag.AlignTop)
         self.status_label = meta_label(status_text(fix), self, "fixStatus")
-        self.description = QLabel(fix.description, self)
-        self.description.setObjectName("fixDescription")
-        self.description.setWordWrap(True)
+        self.description = plain_label(fix.description, self, "fixDescription")
         self.description.hide()
         self.details_button = QPushButton("Details", self)
         self.details_button.setObjectName("fixDetails")

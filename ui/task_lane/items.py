@@ -1,5 +1,8 @@
 """Questions for the end user and diagnostic checks: answer or record the result, then
-promote it to a fact, in the technician's words or written by the assistant (SPEC §6)."""
+promote it to a fact, in the technician's words or written by the assistant (SPEC §6).
+
+The items come from the model and the answers from the technician: all plain text.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.labels import meta_label
+from ui.safe_text import plain_label
 from ui.task_lane.widgets import CopyButton, InlineEditor
 
 PROMOTE_PLACEHOLDER = "Fact in your words (optional)"
@@ -124,9 +128,7 @@ class QuestionRow(LaneItemRow):
     kind = "question"
 
     def _build_item(self) -> None:
-        text = QLabel(self.item["text"], self)
-        text.setObjectName("questionText")
-        text.setWordWrap(True)
+        text = plain_label(self.item["text"], self, "questionText")
         self._layout.addWidget(text)
         options = self.item.get("options") or []
         if options:
@@ -166,9 +168,7 @@ class CheckRow(LaneItemRow):
 
     def _build_item(self) -> None:
         done = bool(self.item.get("done"))
-        title = QLabel(("✓ " if done else "") + self.item["label"], self)
-        title.setObjectName("checkLabel")
-        title.setWordWrap(True)
+        title = plain_label(("✓ " if done else "") + self.item["label"], self, "checkLabel")
         self.setProperty("done", done)
         self._layout.addWidget(title)
         if self.item.get("description"):
@@ -176,10 +176,8 @@ class CheckRow(LaneItemRow):
         command = self.item.get("command") or ""
         if command:
             row = QHBoxLayout()
-            label = QLabel(command, self)
-            label.setObjectName("checkCommand")
+            label = plain_label(command, self, "checkCommand")
             label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-            label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.copy_button = CopyButton(
                 command, f"Copy the command of “{self.item['label']}”", self, "checkCopy"
