@@ -20,7 +20,8 @@ from storage.database import Database
 from storage.repositories import facts, fixes, messages
 from storage.repositories import sessions as session_repository
 
-Synthesizer = Callable[[dict[str, Any]], Awaitable[str | None]]
+# (session id, the answered question or check) -> one fact, or None
+Synthesizer = Callable[[str, dict[str, Any]], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class TaskLaneService:
         if fact_text is None:
             if not (item.get("answer") or item.get("result")):
                 raise UserFacingError("Record the answer or the result first, then promote it.")
-            fact_text = await self._synthesize(item)
+            fact_text = await self._synthesize(session_id, item)
             if not fact_text:
                 raise UserFacingError(
                     "The assistant could not turn this into a fact. Write the fact yourself; "

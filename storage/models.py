@@ -7,6 +7,7 @@ session per user and triage session). Invariants it cannot hold live in one serv
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 # Enumerations, stored as text with a CHECK constraint (SQLite has no enum type, and a
 # CHECK is cheap to extend in a batch migration).
@@ -161,6 +162,11 @@ class Message(Timestamped, Base):
     stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
     error: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[Any] | None]
+    # The technician chose "Send unmasked" for this message (a detector's false positive):
+    # later requests send its text as stored, registered secrets still masked.
+    sent_unmasked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    # Deleted from the conversation (undo restores it): never sent to the model again.
+    deleted_at: Mapped[datetime | None]
 
 
 class SessionFact(Timestamped, Base):
@@ -170,14 +176,28 @@ class SessionFact(Timestamped, Base):
     __table_args__ = (
         CheckConstraint(one_of("source_type", FACT_SOURCE_TYPES), name="source_type"),
         Index("ix_session_facts_session", "session_id", "deleted_at"),
+        Index("ix_session_facts_text_hash", "session_id", "text_hash"),
     )
 
     session_id: Mapped[str] = mapped_column(ForeignKey("ai_sessions.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the normalised text: the duplicate check is an index lookup, not a scan
+    # (a long text can't be a portable index key).
+    text_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     source_type: Mapped[str] = mapped_column(String(20))
     # A task-lane item id: polymorphic, so no foreign key (the service checks it).
     source_ref: Mapped[str | None] = mapped_column(String(36))
     deleted_at: Mapped[datetime | None]
+
+    @validates("text")
+    def _hash_text(self, _key: str, value: str) -> str:
+        self.text_hash = fact_text_hash(value)
+        return value
+
+
+def fact_text_hash(text: str) -> str:
+    """The duplicate key of a fact: its text with whitespace runs collapsed, hashed."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 class SessionSuggestedFix(Timestamped, Base):

@@ -6,26 +6,33 @@ Qt-free: the chat dock passes ``on_text`` for live text and a TurnControl for St
 from __future__ import annotations
 
 import asyncio
-import base64
+import json
 import logging
 import mimetypes
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from flowpilot_desktop.assistant.apply import AppliedReply, apply_reply
-from flowpilot_desktop.assistant.markers import StreamingFilter, parse_reply
+from flowpilot_desktop.assistant.attachments import MAX_IMAGES, Attachment, PreparedAttachment
+from flowpilot_desktop.assistant.markers import ParsedReply, StreamingFilter, parse_reply
+from flowpilot_desktop.assistant.outgoing import Outgoing, prepare_outgoing
 from flowpilot_desktop.assistant.prompts import SessionContext, system_blocks
+from flowpilot_desktop.assistant.request import api_messages
 from flowpilot_desktop.assistant.task_lane import find_item
+from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.config import ConfigStore
 from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import AssistantFailure, create_client, describe_llm_error
+from flowpilot_desktop.logging_setup import MASK, register_secret
 from flowpilot_desktop.model_tiers import ModelTiers
+from flowpilot_desktop.scripts.templates import parse_schema
+from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
 from flowpilot_desktop.settings_service import PreferencesGateway
 from flowpilot_desktop.usage import Usage, UsageSummary, summarize
 from storage.database import Database
@@ -34,31 +41,13 @@ from storage.repositories import sessions as session_repository
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MAX_IMAGES", "Attachment", "ChatMessage", "ChatService", "TurnControl", "TurnResult"]
+
 CHAT_MAX_TOKENS = 4096
 NOTE_MAX_TOKENS = 1500
 EXTRACTION_MAX_TOKENS = 4000
 SYNTHESIS_MAX_TOKENS = 200
-MAX_IMAGES = 10
 MAX_TEMPLATES = 60  # the catalogue in the session context stays a few thousand tokens
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-MAX_TEXT_ATTACHMENT_BYTES = 200_000
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A screenshot or log file the technician attached to a message."""
-
-    name: str
-    data: bytes
-    media_type: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "image" if self.resolved_type in IMAGE_TYPES else "text"
-
-    @property
-    def resolved_type(self) -> str:
-        return self.media_type or mimetypes.guess_type(self.name)[0] or "text/plain"
 
 
 @dataclass(frozen=True)
@@ -73,6 +62,7 @@ class ChatMessage:
     error: str | None
     attachments: tuple[dict[str, Any], ...]
     created_at: datetime
+    sent_unmasked: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +96,11 @@ class ChatService:
         preferences: PreferencesGateway,
         attachments_dir: Path,
         client_factory: Callable[..., Any] = create_client,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self._database = database
+        self._scrubber = scrubber or default_scrubber()
+        self._seeded: set[str] = set()  # sessions whose placeholder numbering is known
         self._credentials = credentials
         self._config_store = config_store
         self._preferences = preferences
@@ -129,27 +122,52 @@ class ChatService:
         history = await self.history(session_id)
         return summarize((m.usage, m.model) for m in history if m.role == "assistant")
 
+    async def outgoing(
+        self,
+        session_id: str,
+        text: str,
+        attachments: Sequence[Attachment] = (),
+        *,
+        unmasked: bool = False,
+    ) -> Outgoing:
+        """The message as it would be sent now: validated, credentials masked (what the
+        composer shows before Send). Raises UserFacingError for what can't be sent."""
+        await self._seed_placeholders(session_id)
+        return await asyncio.to_thread(
+            prepare_outgoing,
+            self._scrubber,
+            session_id,
+            text.strip(),
+            attachments,
+            unmasked=unmasked,
+        )
+
     async def send(
         self,
         session_id: str,
         text: str,
         attachments: Sequence[Attachment] = (),
         *,
+        unmasked: bool = False,
         on_text: Callable[[str], None] | None = None,
         control: TurnControl | None = None,
     ) -> TurnResult:
-        """Store the technician's message, then stream the assistant's answer to it."""
-        text = text.strip()
-        if not text and not attachments:
+        """Store the technician's message as it is sent (masked unless ``unmasked``), then
+        stream the assistant's answer to it."""
+        if not text.strip() and not attachments:
             raise UserFacingError("Type a message or attach a file first.")
-        images = [a for a in attachments if a.kind == "image"]
-        if len(images) > MAX_IMAGES:
-            raise UserFacingError(f"Attach at most {MAX_IMAGES} images to one message.")
+        outgoing = await self.outgoing(session_id, text, attachments, unmasked=unmasked)
         client = await self._client()  # no key: say so before anything is stored
-        stored = await asyncio.to_thread(self._store_attachments, session_id, attachments)
+        stored = await asyncio.to_thread(self._store_attachments, session_id, outgoing.attachments)
         row = await self._database.run(
             lambda s: messages.add_message(
-                s, session_id, "user", content=text, raw_content=text, attachments=stored or None
+                s,
+                session_id,
+                "user",
+                content=outgoing.text,
+                raw_content="",  # a technician's message has no markers: stored once
+                attachments=stored or None,
+                sent_unmasked=unmasked,
             )
         )
         result = await self._answer(client, session_id, on_text, control)
@@ -160,6 +178,22 @@ class ChatService:
             result.applied,
             result.state_version,
         )
+
+    async def delete_message(
+        self, session_id: str, message_id: str, *, deleted: bool = True
+    ) -> SessionChange:
+        """Take one message out of the conversation (or put it back: undo). A deleted message
+        is never sent again, so one bad paste can't poison every later request."""
+
+        def write(s: Any) -> Any:
+            messages.set_message_deleted(s, session_id, message_id, deleted)
+            return session_repository.get_session_summary(s, session_id)
+
+        try:
+            summary = await self._database.run(write)
+        except LookupError:
+            raise UserFacingError("That message is no longer in this conversation.") from None
+        return SessionChange.of(summary, ChangeKind.ASSISTANT_TURN)
 
     async def regenerate(
         self,
@@ -180,7 +214,7 @@ class ChatService:
 
     # ---- Private
 
-    async def synthesize(self, item: dict[str, Any]) -> str | None:
+    async def synthesize(self, session_id: str, item: dict[str, Any]) -> str | None:
         """One fact from a question or check and its answer, by the fast tier (None: nothing
         usable, including no key or a failed call: the technician then writes it)."""
         try:
@@ -188,7 +222,10 @@ class ChatService:
         except UserFacingError:
             return None
         tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
-        return await synthesize_fact(client, tiers.fact_synthesis, item)
+        await self._seed_placeholders(session_id)
+        return await synthesize_fact(
+            client, tiers.fact_synthesis, item, self._scrub_for(session_id)
+        )
 
     async def write_note(self, kind: str, inputs: Any, draft: str) -> str | None:
         """The resolution note or escalation package by the notes tier, from the gathered
@@ -199,7 +236,9 @@ class ChatService:
             return None
         tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
         model = tiers.resolution_note if kind == "resolution" else tiers.escalation_package
-        return await write_note(client, model, kind, inputs, draft)
+        return await write_note(
+            client, model, kind, inputs, draft, self._scrub_for(inputs.session_id)
+        )
 
     async def ask_template_extraction(self, prompt: str) -> str | None:
         """One answer from the template-extraction tier (None without a key; raises when the
@@ -212,7 +251,7 @@ class ChatService:
         message = await client.messages.create(
             model=tiers.template_extraction,
             max_tokens=EXTRACTION_MAX_TOKENS,
-            messages=[{"role": "user", "content": prompt}],
+            messages=[{"role": "user", "content": self._scrubber.scrub(prompt).text}],
         )
         text = "".join(b.text for b in message.content if getattr(b, "text", None))
         return text.strip() or None
@@ -228,6 +267,22 @@ class ChatService:
             client = self._cached_client[1]
             self._cached_client = None
             await client.close()
+
+    def scrub(self, session_id: str, text: str) -> str:
+        """``text`` as it may leave the machine, with this session's placeholders."""
+        return self._scrubber.scrub(text, scope=session_id).text
+
+    def _scrub_for(self, session_id: str) -> Callable[[str], str]:
+        return lambda text: self._scrubber.scrub(text, scope=session_id).text
+
+    async def _seed_placeholders(self, session_id: str) -> None:
+        """After a restart, continue the session's placeholder numbers where its stored
+        messages left off, so a new value never takes a number that meant another."""
+        if session_id in self._seeded:
+            return
+        texts = await self._database.run(lambda s: messages.message_texts(s, session_id))
+        self._scrubber.seed(session_id, texts)
+        self._seeded.add(session_id)
 
     async def _client(self) -> Any:
         """One client (and connection pool) while the key and the base URL stay the same."""
@@ -253,12 +308,20 @@ class ChatService:
         control = control or TurnControl()
         tiers = ModelTiers.from_preferences(await self._preferences.get_preferences())
         context, history = await self._database.run(lambda s: _request_inputs(s, session_id))
-        request = {
-            "model": tiers.chat,
-            "max_tokens": CHAT_MAX_TOKENS,
-            "system": system_blocks(context),
-            "messages": await asyncio.to_thread(self._api_messages, history),
-        }
+        await self._seed_placeholders(session_id)
+
+        def build() -> dict[str, Any]:
+            def scrub(text: str, detect: bool) -> str:
+                return self._scrubber.scrub(text, scope=session_id, detect=detect).text
+
+            return {
+                "model": tiers.chat,
+                "max_tokens": CHAT_MAX_TOKENS,
+                "system": system_blocks(context, lambda text: scrub(text, True)),
+                "messages": api_messages(history, scrub),
+            }
+
+        request = await asyncio.to_thread(build)
         raw: list[str] = []
         stream_task = asyncio.ensure_future(_stream(client, request, raw, on_text))
         control._stream_task = stream_task
@@ -280,6 +343,8 @@ class ChatService:
         usage = Usage.from_sdk(final.usage) if final is not None else None
 
         def store(session: Any) -> tuple[Any, AppliedReply | None, int]:
+            nonlocal raw_text, parsed
+            raw_text, parsed = _without_drafted_secrets(session, raw_text, parsed)
             reply = messages.add_message(
                 session,
                 session_id,
@@ -313,20 +378,24 @@ class ChatService:
             item = find_item(lane, ref)
             if item is None:
                 continue
-            text = await synthesize_fact(client, tiers.fact_synthesis, item)
+            text = await synthesize_fact(
+                client, tiers.fact_synthesis, item, self._scrub_for(session_id)
+            )
             if text:
                 synthesized[ref] = text
         return synthesized
 
     def _store_attachments(
-        self, session_id: str, attachments: Sequence[Attachment]
+        self, session_id: str, attachments: Sequence[PreparedAttachment]
     ) -> list[dict[str, Any]]:
         stored = []
         folder = self._attachments_dir / session_id
         for attachment in attachments:
             folder.mkdir(parents=True, exist_ok=True)
-            suffix = Path(attachment.name).suffix or (
-                mimetypes.guess_extension(attachment.resolved_type) or ""
+            suffix = (
+                ".txt"
+                if attachment.kind == "text"
+                else mimetypes.guess_extension(attachment.media_type) or ""
             )
             path = folder / f"{uuid.uuid4().hex}{suffix}"
             path.write_bytes(attachment.data)
@@ -334,68 +403,18 @@ class ChatService:
                 {
                     "kind": attachment.kind,
                     "name": attachment.name,
-                    "media_type": attachment.resolved_type,
+                    "media_type": attachment.media_type,
                     "path": str(path),
                     "size": len(attachment.data),
+                    "truncated": attachment.truncated,
                 }
             )
         return stored
 
-    def _api_messages(self, history: list[Any]) -> list[dict[str, Any]]:
-        """The conversation as API messages: roles alternate, attachments become content
-        blocks, and the last block carries the cache breakpoint so the next turn reads the
-        history from cache."""
-        result: list[dict[str, Any]] = []
-        for row in history:
-            blocks = self._content_blocks(row)
-            if not blocks:
-                continue
-            if result and result[-1]["role"] == row.role:
-                result[-1]["content"].extend(blocks)
-            else:
-                result.append({"role": row.role, "content": blocks})
-        if result:
-            result[-1]["content"][-1] = {
-                **result[-1]["content"][-1],
-                "cache_control": {"type": "ephemeral"},
-            }
-        return result
 
-    def _content_blocks(self, row: Any) -> list[dict[str, Any]]:
-        blocks: list[dict[str, Any]] = []
-        for attachment in row.attachments or []:
-            path = Path(attachment["path"])
-            if not path.exists():
-                blocks.append(
-                    {"type": "text", "text": f"(attachment {attachment['name']} is missing)"}
-                )
-            elif attachment["kind"] == "image":
-                data = base64.standard_b64encode(path.read_bytes()).decode("ascii")
-                blocks.append(
-                    {
-                        "type": "image",
-                        "source": {
-                            "type": "base64",
-                            "media_type": attachment["media_type"],
-                            "data": data,
-                        },
-                    }
-                )
-            else:
-                content = path.read_bytes()[:MAX_TEXT_ATTACHMENT_BYTES].decode("utf-8", "replace")
-                blocks.append(
-                    {
-                        "type": "text",
-                        "text": f"Attached file {attachment['name']}:\n```\n{content}\n```",
-                    }
-                )
-        text = row.raw_content if row.role == "assistant" else row.content
-        if text.strip():
-            blocks.append({"type": "text", "text": text})
-        return blocks
-
-
-async def synthesize_fact(client: Any, model: str, item: dict[str, Any]) -> str | None:
+async def synthesize_fact(
+    client: Any, model: str, item: dict[str, Any], scrub: Callable[[str], str]
+) -> str | None:
     """One confirmed fact from a question or check and its answer; None when nothing usable."""
     subject = item.get("text") or item.get("label") or ""
     answer = item.get("answer") or item.get("result") or ""
@@ -410,7 +429,7 @@ async def synthesize_fact(client: Any, model: str, item: dict[str, Any]) -> str 
         message = await client.messages.create(
             model=model,
             max_tokens=SYNTHESIS_MAX_TOKENS,
-            messages=[{"role": "user", "content": prompt}],
+            messages=[{"role": "user", "content": scrub(prompt)}],
         )
     except Exception as error:
         log.warning("fact synthesis failed: %s", type(error).__name__)
@@ -420,7 +439,9 @@ async def synthesize_fact(client: Any, model: str, item: dict[str, Any]) -> str 
     return None if not text or text.upper().startswith("NONE") else text
 
 
-async def write_note(client: Any, model: str, kind: str, inputs: Any, draft: str) -> str | None:
+async def write_note(
+    client: Any, model: str, kind: str, inputs: Any, draft: str, scrub: Callable[[str], str]
+) -> str | None:
     """Ask the model to write the note; the caller checks the headings and falls back."""
     what = "resolution note" if kind == "resolution" else "escalation package"
     prompt = (
@@ -431,7 +452,9 @@ async def write_note(client: Any, model: str, kind: str, inputs: Any, draft: str
         f"\n\nSession data (JSON):\n{_inputs_json(inputs)}\n\nDraft:\n{draft}"
     )
     message = await client.messages.create(
-        model=model, max_tokens=NOTE_MAX_TOKENS, messages=[{"role": "user", "content": prompt}]
+        model=model,
+        max_tokens=NOTE_MAX_TOKENS,
+        messages=[{"role": "user", "content": scrub(prompt)}],
     )
     text = "".join(block.text for block in message.content if getattr(block, "text", None))
     return text.strip() or None
@@ -439,7 +462,6 @@ async def write_note(client: Any, model: str, kind: str, inputs: Any, draft: str
 
 def _inputs_json(inputs: Any) -> str:
     import dataclasses
-    import json
 
     return json.dumps(dataclasses.asdict(inputs), default=str, ensure_ascii=False, indent=1)
 
@@ -532,6 +554,38 @@ def _fix_context(fix: Any) -> dict[str, Any]:
     }
 
 
+def _without_drafted_secrets(
+    session: Any, raw_text: str, parsed: ParsedReply
+) -> tuple[str, ParsedReply]:
+    """A fix naming a template must not store values the assistant drafted for its secret
+    parameters, neither on the fix nor in the reply's raw text: they are dropped (the
+    technician types them, masked, in the Script generator) and registered as secrets."""
+    fix = parsed.suggested_fix
+    if fix is None or not fix.template_id or not fix.parameters:
+        return raw_text, parsed
+    template = templates.get_template(session, fix.template_id)
+    if template is None:
+        return raw_text, parsed
+    try:
+        sensitive = {p.name for p in parse_schema(template.parameters_schema) if p.is_sensitive}
+    except Exception:  # a damaged schema: keep nothing that could be a secret
+        sensitive = set(fix.parameters)
+    secrets = {
+        name: str(value)
+        for name, value in fix.parameters.items()
+        if name in sensitive and value not in (None, "")
+    }
+    if not secrets:
+        return raw_text, parsed
+    for value in secrets.values():
+        register_secret(value)
+        for form in {value, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]}:
+            if form:
+                raw_text = raw_text.replace(form, MASK)
+    kept = {name: value for name, value in fix.parameters.items() if name not in secrets}
+    return raw_text, replace(parsed, suggested_fix=replace(fix, parameters=kept))
+
+
 def _to_chat_message(row: Any) -> ChatMessage:
     return ChatMessage(
         id=row.id,
@@ -544,4 +598,5 @@ def _to_chat_message(row: Any) -> ChatMessage:
         error=row.error,
         attachments=tuple(row.attachments or ()),
         created_at=row.created_at,
+        sent_unmasked=bool(getattr(row, "sent_unmasked", False)),
     )

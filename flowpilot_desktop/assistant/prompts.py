@@ -8,6 +8,7 @@ session's context (ticket, facts, open items, active fix) goes in a second block
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,10 +36,14 @@ class SessionContext:
     templates: tuple[str, ...] = ()  # the team's script templates, one line each
 
 
-def system_blocks(context: SessionContext) -> list[dict[str, Any]]:
+def system_blocks(
+    context: SessionContext, scrub: Callable[[str], str] = lambda text: text
+) -> list[dict[str, Any]]:
+    """The stable prompt, then the session context as it may leave the machine (``scrub``:
+    the ticket, facts and fix can hold what a technician pasted or a customer wrote)."""
     return [
         {"type": "text", "text": prompt_text("system.md"), "cache_control": {"type": "ephemeral"}},
-        {"type": "text", "text": render_context(context)},
+        {"type": "text", "text": scrub(render_context(context))},
     ]
 
 

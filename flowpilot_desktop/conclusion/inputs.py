@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot_desktop.logging_setup import redact
+from flowpilot_desktop.scrubbing import default_scrubber
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,12 @@ class NoteInputs:
         return f"{summary}. {description}".strip() if description else summary
 
     def redacted(self) -> NoteInputs:
-        """The same inputs with every known secret masked: nothing secret reaches a note."""
+        """The same inputs through the outbound scrubber (credential-shaped text and every
+        known secret, with the session's placeholders): nothing secret reaches a note."""
+        scrubber = default_scrubber()
+
+        def redact(text: str) -> str:
+            return scrubber.scrub(text, scope=self.session_id).text
 
         def clean(text: str | None) -> str | None:
             return redact(text) if text else text

@@ -12,6 +12,7 @@ pending asks for its outcome first (the Escalate intercept).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion.targets import StatusTarget, kind_label, target_for
 from flowpilot_desktop.errors import UserFacingError
-from flowpilot_desktop.logging_setup import redact
+from flowpilot_desktop.scrubbing import default_scrubber
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService
 from psa.provider import NoteKind
 from storage.database import Database
@@ -148,9 +149,18 @@ class ConclusionService:
     async def target(self, kind: NoteKind) -> StatusTarget | None:
         return target_for(await self._preferences.get_preferences(), kind)
 
+    async def masked_in_note(self, session_id: str, text: str) -> int:
+        """How many credentials ``conclude`` would mask in ``text`` (placeholders already in it
+        don't count): the preview says so while the technician edits."""
+        scrubbed = await asyncio.to_thread(default_scrubber().scrub, text.strip(), scope=session_id)
+        return scrubbed.count
+
     async def conclude(self, session_id: str, kind: NoteKind, text: str) -> SessionChange:
         """Mark the session and queue the post, in one transaction; wake the sender."""
-        text = redact(text.strip())  # a last guard: a known secret typed into the note is masked
+        # A last guard on the confirmed text: a credential typed or pasted into the note is
+        # masked with the session's placeholders before anything is queued.
+        scrubbed = await asyncio.to_thread(default_scrubber().scrub, text.strip(), scope=session_id)
+        text = scrubbed.text
         if not text:
             raise UserFacingError("The note is empty: write something to post, or Cancel.")
         target = await self.target(kind)

@@ -9,6 +9,7 @@ note is composed locally from the same inputs and marked as such.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from flowpilot_desktop.conclusion.local_notes import (
     compose_escalation_package,
     compose_resolution_note,
 )
-from flowpilot_desktop.logging_setup import redact
+from flowpilot_desktop.scrubbing import default_scrubber
 from psa.provider import NoteKind
 from storage.database import Database
 
@@ -100,8 +101,9 @@ class PreviewService:
             cached = self.cache.get(kind, session_id, inputs.state_version)
             if cached is not None:
                 return replace(cached, cached=True)
-        safe = inputs.redacted()
-        local = LOCAL_COMPOSERS[kind](safe)
+        # scrubbing is CPU work (regular expressions over the session): off the event loop
+        safe = await asyncio.to_thread(inputs.redacted)
+        local = await asyncio.to_thread(LOCAL_COMPOSERS[kind], safe)
         written: str | None = None
         reason: str | None = "no Anthropic API key is set"
         try:
@@ -111,7 +113,7 @@ class PreviewService:
             reason = f"the model could not write it ({type(error).__name__})"
         if written and not _has_headings(kind, written):
             reason, written = "the model's note lacked the required headings", None
-        text = redact(written) if written else None
+        text = default_scrubber().scrub(written, scope=session_id).text if written else None
         preview = Preview(
             kind,
             session_id,

@@ -18,6 +18,7 @@ from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.scripts.extraction import Ask, Extraction, extract_template
 from flowpilot_desktop.scripts.templates import LANGUAGES
+from flowpilot_desktop.scrubbing import default_scrubber
 from storage.database import Database
 from storage.repositories import drafts, fixes
 from storage.repositories import sessions as session_repository
@@ -76,6 +77,11 @@ class FixScriptService:
         script, language, title = await self._database.run(read)
         if not script.strip():
             raise UserFacingError("This fix has no script to make a template from.")
+        # The model sees the script masked, and the draft is checked against (and keeps) the
+        # masked script: a password in the script never reaches Anthropic or the team library.
+        scrubber = default_scrubber()
+        script = scrubber.scrub(script, scope=session_id).text
+        title = scrubber.scrub(title, scope=session_id).text
         extraction = await extract_template(self._ask, script, language, title)
         draft_id = await self._database.run(
             lambda s: drafts.add_draft(

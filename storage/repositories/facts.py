@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import SessionFact, utcnow
+from storage.models import SessionFact, fact_text_hash, utcnow
 from storage.state_version import bump_state_version
 
 
@@ -26,9 +26,12 @@ def add_fact(
     source_type: str,
     source_ref: str | None = None,
 ) -> SessionFact | None:
-    """Add a fact unless the same text is already known (None then): re-applying is harmless."""
+    """Add a fact unless the same text is already known (None then): re-applying is harmless.
+
+    The check is one index lookup on the text's hash, however many facts the session has.
+    """
     normalised = " ".join(text.split())
-    if any(" ".join(f.text.split()) == normalised for f in live_facts(session, session_id)):
+    if has_live_fact(session, session_id, normalised):
         return None
     fact = SessionFact(
         session_id=session_id, text=normalised, source_type=source_type, source_ref=source_ref
@@ -36,6 +39,19 @@ def add_fact(
     session.add(fact)
     bump_state_version(session, session_id)
     return fact
+
+
+def has_live_fact(session: Session, session_id: str, text: str) -> bool:
+    digest = fact_text_hash(text)
+    candidates = session.scalars(
+        select(SessionFact.text).where(
+            SessionFact.session_id == session_id,
+            SessionFact.text_hash == digest,
+            SessionFact.deleted_at.is_(None),
+        )
+    )
+    normalised = " ".join(text.split())
+    return any(" ".join(candidate.split()) == normalised for candidate in candidates)
 
 
 EDITABLE_SOURCES = frozenset({"ai_promote", "engineer_note"})

@@ -9,16 +9,23 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AiSession, Message, utcnow
+from storage.state_version import bump_state_version
 
 
 def list_messages(session: Session, session_id: str) -> list[Message]:
+    """The conversation as shown and sent: messages the technician deleted are left out."""
     return list(
         session.scalars(
             select(Message)
-            .where(Message.session_id == session_id)
+            .where(Message.session_id == session_id, Message.deleted_at.is_(None))
             .order_by(Message.created_at, Message.id)
         )
     )
+
+
+def message_texts(session: Session, session_id: str) -> list[str]:
+    """Every stored text of the session, deleted messages included (for placeholder numbering)."""
+    return list(session.scalars(select(Message.content).where(Message.session_id == session_id)))
 
 
 def count_messages(
@@ -32,7 +39,7 @@ def count_messages(
     """How many messages of ``role`` the session has: only after ``after`` if given, and
     with ``answered`` only those that did not fail."""
     query = select(func.count(Message.id)).where(
-        Message.session_id == session_id, Message.role == role
+        Message.session_id == session_id, Message.role == role, Message.deleted_at.is_(None)
     )
     if answered:
         query = query.where(Message.error.is_(None))
@@ -53,12 +60,15 @@ def add_message(session: Session, session_id: str, role: str, **fields: Any) -> 
     return message
 
 
-def update_message(session: Session, message_id: str, **fields: Any) -> Message:
+def set_message_deleted(
+    session: Session, session_id: str, message_id: str, deleted: bool
+) -> Message:
+    """Soft-delete (or restore) one message; the session's derived state moves."""
     message = session.get(Message, message_id)
-    if message is None:
+    if message is None or message.session_id != session_id:
         raise LookupError(message_id)
-    for name, value in fields.items():
-        setattr(message, name, value)
+    message.deleted_at = utcnow() if deleted else None
+    bump_state_version(session, session_id)
     session.flush()
     return message
 

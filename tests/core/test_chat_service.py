@@ -4,6 +4,7 @@ path, caching, usage, markers persisted, attachments."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from tests.anthropic_emulator import BAD_KEY, NO_PERMISSION_KEY, AnthropicEmulat
 from tests.fakes_keyring import MemoryKeyring
 
 KEY = "sk-ant-emulator-key-123"
+# a real 1×1 PNG (attachments are checked by content)
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+)
 
 
 def _service(
@@ -210,7 +215,7 @@ def test_regenerating_the_same_markers_adds_nothing_twice(db, api, tmp_path, ses
 
 
 def test_attachments_are_stored_and_sent_as_blocks(db, api, tmp_path, session_id) -> None:
-    png = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 32
+    png = PNG_1X1
     service = _service(db, api, tmp_path)
     result = asyncio.run(
         service.send(
@@ -231,7 +236,7 @@ def test_attachments_are_stored_and_sent_as_blocks(db, api, tmp_path, session_id
 
 
 def test_too_many_images_are_refused_before_sending(db, api, tmp_path, session_id) -> None:
-    images = [Attachment(f"{n}.png", b"x", "image/png") for n in range(11)]
+    images = [Attachment(f"{n}.png", PNG_1X1, "image/png") for n in range(11)]
     with pytest.raises(UserFacingError, match="at most 10"):
         asyncio.run(_service(db, api, tmp_path).send(session_id, "many", images))
     assert api.requests == []
@@ -263,12 +268,14 @@ def test_promotion_without_text_is_synthesized_by_the_fast_tier(
 def test_synthesis_for_the_task_lane_uses_the_fast_tier(db, api, tmp_path, session_id) -> None:
     api.enqueue("The user sees the prompt in Teams as well.")
     text = asyncio.run(
-        _service(db, api, tmp_path).synthesize({"text": "Teams too?", "answer": "Yes"})
+        _service(db, api, tmp_path).synthesize("s", {"text": "Teams too?", "answer": "Yes"})
     )
     assert text == "The user sees the prompt in Teams as well."
     assert api.message_requests[-1].body["model"] == "claude-haiku-5-5"
     assert (
-        asyncio.run(_service(db, api, tmp_path, key=None).synthesize({"text": "x", "answer": "y"}))
+        asyncio.run(
+            _service(db, api, tmp_path, key=None).synthesize("s", {"text": "x", "answer": "y"})
+        )
         is None
     )
 

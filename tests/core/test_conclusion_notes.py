@@ -103,7 +103,7 @@ def test_no_secret_reaches_a_note() -> None:
         fix=FixInput(f"Reset to {secret}", "", "applied_success", True),
     )
     for note in (compose_resolution_note(inputs), compose_escalation_package(inputs)):
-        assert secret not in note and "•••" in note
+        assert secret not in note and "[secret #1]" in note
 
 
 def test_inputs_follow_the_session_so_a_new_outcome_shows(engine) -> None:
@@ -121,7 +121,7 @@ def test_inputs_follow_the_session_so_a_new_outcome_shows(engine) -> None:
         before = db.run_sync(lambda s: gather_inputs(s, sid))
         assert "fix proposed: Clear the token" in compose_resolution_note(before)
 
-        async def nothing(_item):
+        async def nothing(_session_id, _item):
             return None
 
         service = TaskLaneService(db, nothing)

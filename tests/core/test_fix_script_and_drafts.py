@@ -105,7 +105,7 @@ def test_refusals(db, chat) -> None:
     sid, fix_id = _session(db)
     from flowpilot_desktop.task_lane_service import TaskLaneService
 
-    async def no_synthesis(_item):
+    async def no_synthesis(_session_id, _item):
         return None
 
     asyncio.run(TaskLaneService(db, no_synthesis).record_outcome(sid, fix_id, "applied_failed"))

@@ -101,7 +101,7 @@ class Rig:
         self.run(self.worker.send_due())
 
 
-async def _no_synthesis(_: dict[str, Any]) -> str | None:
+async def _no_synthesis(_session_id: str, _item: dict[str, Any]) -> str | None:
     return None
 
 
@@ -454,5 +454,5 @@ def test_a_secret_typed_into_the_note_never_reaches_connectwise(rig: Rig, db: Da
     )
     rig.send()
     (note,) = rig.cw.notes[5123]
-    assert "Sup3rSecret-Passw0rd" not in note["text"] and "•••" in note["text"]
+    assert "Sup3rSecret-Passw0rd" not in note["text"] and "[secret #1]" in note["text"]
     assert "Sup3rSecret" not in json.dumps([r.body for r in rig.cw.requests])

@@ -39,7 +39,7 @@ def session_id(db: Database) -> str:
 def _service(
     db: Database, synthesized: str | None = "Teams prompts for the password too."
 ) -> TaskLaneService:
-    async def synthesize(item):
+    async def synthesize(session_id, item):
         return synthesized
 
     return TaskLaneService(db, synthesize)

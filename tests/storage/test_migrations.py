@@ -110,3 +110,52 @@ def test_foreign_database_is_not_taken_over(tmp_path: Path) -> None:
     engine = create_database_engine(f"sqlite:///{path}")
     with pytest.raises(DatabaseNotRecognisedError):
         upgrade_database(engine, backup_dir=None)
+
+
+def test_0002_upgrades_a_0001_database_with_facts_and_messages(tmp_path: Path) -> None:
+    """Messages keep their text and are neither deleted nor unmasked; existing facts get their
+    duplicate key, so a re-promoted fact is still recognised after the upgrade."""
+    from storage.repositories import facts, messages
+
+    path = tmp_path / "old.sqlite3"
+    engine = create_database_engine(f"sqlite:///{path}")
+    upgrade_database(engine, backup_dir=None)
+    downgrade_database(engine, "0001_initial")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ai_sessions (id, user_id, title, status, state_version,"
+                " last_activity_at, created_at, updated_at) VALUES ('s1', 'u', 'VPN',"
+                " 'active', 3, '2026-01-01', '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO session_facts (id, session_id, text, source_type, created_at,"
+                " updated_at) VALUES ('f1', 's1', 'VPN client 5.2 installed', 'ai_promote',"
+                " '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, session_id, role, content, raw_content, stopped,"
+                " created_at, updated_at) VALUES ('m1', 's1', 'user', 'hello', 'hello', 0,"
+                " '2026-01-01', '2026-01-01')"
+            )
+        )
+    result = upgrade_database(engine, backup_dir=tmp_path / "backups")
+    assert (result.from_revision, result.to_revision) == ("0001_initial", HEAD_REVISION)
+
+    from storage.database import Database
+
+    database = Database(engine)
+    try:
+        (message,) = database.run_sync(lambda s: messages.list_messages(s, "s1"))
+        assert message.content == "hello" and not message.sent_unmasked
+        assert message.deleted_at is None
+        added = database.run_sync(
+            lambda s: facts.add_fact(s, "s1", "VPN  client 5.2 installed", "ai_promote")
+        )
+        assert added is None, "the migrated fact is found by its key"
+    finally:
+        database.close()

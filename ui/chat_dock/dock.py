@@ -14,13 +14,14 @@ from flowpilot_desktop.assistant.chat import (
     TurnControl,
     TurnResult,
 )
+from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import MissingApiKeyError
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import TaskLaneState
 from flowpilot_desktop.usage import UsageSummary
 from ui.chat_dock.composer import Composer
-from ui.chat_dock.message_view import MessageBubble, MessageView
+from ui.chat_dock.message_view import PENDING_ID, MessageBubble, MessageView
 from ui.chat_dock.outcome_banner import OutcomeBanner
 from ui.chat_dock.sync_strip import SyncStrip
 from ui.chat_dock.ticket_card import TicketCard
@@ -37,6 +38,10 @@ class ChatDock(QDockWidget):
     """The technician wants Settings (e.g. to add the API key)."""
     sig_streaming_changed = Signal(bool)
     """A reply started or stopped streaming (the task lane shows a "thinking" pip)."""
+    sig_changed = Signal(object)
+    """A write from this dock changed a session (a SessionChange) for the bus."""
+    sig_message_deleted = Signal(str, str, str)
+    """(session id, message id, its first words): a message left the conversation (undoable)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Chat", parent)
@@ -49,6 +54,7 @@ class ChatDock(QDockWidget):
         self._control: TurnControl | None = None
         self._turn_session: str | None = None
         self._usage_request = 0
+        self._draft_check = 0  # only the latest mask check counts
         # Bumped by every turn: a history load issued before a turn must not undo it.
         self._history_epoch: dict[str, int] = {}
 
@@ -81,11 +87,13 @@ class ChatDock(QDockWidget):
         self.setWidget(body)
 
         self.composer.sig_send.connect(self.send)
+        self.composer.sig_draft_changed.connect(self._check_draft)
         self.composer.sig_stop.connect(self.stop)
         self.composer.sig_regenerate.connect(self.regenerate)
         self.composer.sig_open_settings.connect(self.sig_open_settings)
         self.view.sig_retry.connect(self.regenerate)
-        self.view.sig_quick_reply.connect(lambda text: self.send(text, []))
+        self.view.sig_delete.connect(self.delete_message)
+        self.view.sig_quick_reply.connect(lambda text: self.send(text, [], False))
         self.show_session(None)
 
     # ---- Public API
@@ -140,20 +148,28 @@ class ChatDock(QDockWidget):
             title="Could not read the keyring",
         )
 
-    def send(self, text: str, attachments: list[Attachment]) -> None:
+    def send(self, text: str, attachments: list[Attachment], unmasked: bool = False) -> None:
+        """Send a message: masked by the service unless the technician chose ``unmasked``."""
         if not self._can_start_turn():
             return
         session_id = self._session.id
         self._stack.setCurrentWidget(self.view)
+        self._draft_check += 1  # a check still running is about the text just sent
+        self.composer.show_outgoing(None)
         pending = self.view.add_message(_pending_user_message(text, attachments))
         control = self._begin_turn(session_id)
         self._runner.run(
             self._chat.send(
-                session_id, text, attachments, on_text=self._on_text(session_id), control=control
+                session_id,
+                text,
+                attachments,
+                unmasked=unmasked,
+                on_text=self._on_text(session_id),
+                control=control,
             ),
-            on_success=lambda result: self._turn_done(session_id, result),
+            on_success=lambda result: self._turn_done(session_id, result, pending),
             on_failure=lambda error: self._turn_refused(
-                session_id, error, text, attachments, pending
+                session_id, error, text, attachments, pending, unmasked
             ),
         )
 
@@ -165,8 +181,38 @@ class ChatDock(QDockWidget):
         control = self._begin_turn(session_id)
         self._runner.run(
             self._chat.regenerate(session_id, on_text=self._on_text(session_id), control=control),
-            on_success=lambda result: self._turn_done(session_id, result),
-            on_failure=lambda error: self._turn_refused(session_id, error, "", [], None),
+            on_success=lambda result: self._turn_done(session_id, result, None),
+            on_failure=lambda error: self._turn_refused(session_id, error, "", [], None, False),
+        )
+
+    def delete_message(self, message_id: str) -> None:
+        """Take a message out of the conversation: it is never sent to the model again."""
+        if self._session is None or self._chat is None or self._runner is None:
+            return
+        if self.streaming:
+            self.composer.show_problem("Wait for the reply (or stop it) before deleting messages.")
+            return
+        session_id = self._session.id
+        self._runner.run(
+            self._chat.delete_message(session_id, message_id),
+            on_success=lambda change: self._message_deleted(session_id, message_id, change),
+            title="Could not delete the message",
+        )
+
+    def restore_message(self, session_id: str, message_id: str) -> None:
+        """Undo a delete: the message is back where it was, and sent again from now on."""
+        if self._chat is None or self._runner is None:
+            return
+
+        def restored(change: SessionChange) -> None:
+            self.sig_changed.emit(change)
+            self._history_epoch[session_id] = self._history_epoch.get(session_id, 0) + 1
+            self._load_history(session_id)
+
+        self._runner.run(
+            self._chat.delete_message(session_id, message_id, deleted=False),
+            on_success=restored,
+            title="Could not bring the message back",
         )
 
     def can_regenerate(self) -> bool:
@@ -217,8 +263,37 @@ class ChatDock(QDockWidget):
 
         return on_text
 
-    def _turn_done(self, session_id: str, result: TurnResult) -> None:
+    def _check_draft(self, text: str, attachments: list[Attachment]) -> None:
+        """Ask the service what Send would mask in the message being written."""
+        self._draft_check += 1
+        check = self._draft_check
+        if self._session is None or self._chat is None or self._runner is None:
+            return
+        if not text.strip() and not attachments:
+            self.composer.show_outgoing(None)
+            return
+
+        def shown(outgoing: object) -> None:
+            if check == self._draft_check:
+                self.composer.show_outgoing(outgoing)  # type: ignore[arg-type]
+
+        def refused(error: Exception) -> None:
+            if check == self._draft_check:
+                self.composer.show_outgoing(None)
+                self.composer.show_problem(describe_error(error))
+
+        self._runner.run(
+            self._chat.outgoing(self._session.id, text, attachments),
+            on_success=shown,
+            on_failure=refused,
+        )
+
+    def _turn_done(
+        self, session_id: str, result: TurnResult, pending: MessageBubble | None
+    ) -> None:
         self._end_turn()
+        if pending is not None and result.user_message is not None:
+            pending.show_message(result.user_message)  # as sent: masked
         history = self._history.setdefault(session_id, [])
         if history and history[-1].role == "assistant" and result.user_message is None:
             history.pop()  # regenerated: the old reply was replaced
@@ -239,6 +314,7 @@ class ChatDock(QDockWidget):
         text: str,
         attachments: list[Attachment],
         pending: MessageBubble | None,
+        unmasked: bool,
     ) -> None:
         """Nothing was sent (no key, bad input, a local failure): say why, keep the input."""
         self._end_turn()
@@ -246,13 +322,25 @@ class ChatDock(QDockWidget):
         if pending is not None:
             self.view.remove_bubble(pending)
         if self._session is not None and self._session.id == session_id:
-            self.composer.restore_message(text, attachments)
+            self.composer.restore_message(text, attachments, unmasked)
             if isinstance(error, MissingApiKeyError):
                 self.composer.set_api_key_missing(True)
                 self.sig_open_settings.emit()
             message = str(error) if isinstance(error, UserFacingError) else describe_error(error)
-            self.composer.chips.setText(message)
-            self.composer.chips.show()
+            self.composer.show_problem(message)
+
+    def _message_deleted(self, session_id: str, message_id: str, change: SessionChange) -> None:
+        history = self._history.get(session_id, [])
+        gone = next((m for m in history if m.id == message_id), None)
+        self._history[session_id] = [m for m in history if m.id != message_id]
+        if self._session is not None and self._session.id == session_id:
+            self.view.remove_message(message_id)
+            if not self._history[session_id]:
+                self._show_empty_conversation()
+            self._refresh_usage(session_id)
+        self.sig_changed.emit(change)
+        excerpt = " ".join((gone.content if gone else "").split())[:40]
+        self.sig_message_deleted.emit(session_id, message_id, excerpt)
 
     def _load_history(self, session_id: str) -> None:
         if self._chat is None or self._runner is None:
@@ -315,7 +403,7 @@ class ChatDock(QDockWidget):
 def _pending_user_message(text: str, attachments: list[Attachment]) -> ChatMessage:
     """What the technician just sent, shown at once while it is being stored."""
     return ChatMessage(
-        id="pending",
+        id=PENDING_ID,
         role="user",
         content=text.strip(),
         raw_content=text.strip(),

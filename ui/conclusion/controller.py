@@ -141,6 +141,7 @@ class ConclusionController(QObject):
         dialog.finished.connect(lambda _r: self._preview_closed(dialog))
         dialog.sig_refresh.connect(lambda forced: self._generate(dialog, refresh=forced))
         dialog.sig_confirm.connect(lambda text: self._confirm(dialog, text))
+        dialog.sig_text_settled.connect(lambda text: self._check_masking(dialog, text))
         dialog.open()
         self._generate(dialog, refresh=False)
 
@@ -164,6 +165,13 @@ class ConclusionController(QObject):
             self._services.previews.preview(dialog.kind, dialog.session_id, refresh=refresh),
             on_success=show,
             on_failure=failed,
+        )
+
+    def _check_masking(self, dialog: PreviewDialog, text: str) -> None:
+        self._runner.run(
+            self._services.conclusion.masked_in_note(dialog.session_id, text),
+            on_success=lambda count: shiboken6.isValid(dialog) and dialog.show_masking(text, count),
+            title="Could not check the note for credentials",
         )
 
     def _confirm(self, dialog: PreviewDialog, text: str) -> None:

@@ -4,6 +4,10 @@ The dialog only shows and collects; the conclusion controller generates the prev
 when it is stale and posts. While the dialog is open, a change to the session schedules an
 automatic refresh 500 ms after the last change — unless the technician has edited the text,
 which is never replaced without asking: the dialog says the session changed and offers Refresh.
+
+Masked values (``[password #1]``) are highlighted; a credential typed or pasted into the note
+is counted as the technician writes ("1 credential will be masked when posted"), because the
+outbound scrubber masks it before the note is queued.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.preview import Preview
 from ui.labels import error_label
+from ui.masking import mark_placeholders, placeholder_spans
 from ui.theme import set_style_property
 
 AUTO_REFRESH_DELAY_MS = 500
+MASK_CHECK_DELAY_MS = 300
 TITLES = {NoteKind.RESOLUTION: "Resolution note", NoteKind.ESCALATION: "Escalation package"}
 
 
@@ -35,6 +41,8 @@ class PreviewDialog(QDialog):
     automatic refresh (the cache answers when the session's state_version did not move)."""
     sig_confirm = Signal(str)
     """Confirm & post this text."""
+    sig_text_settled = Signal(str)
+    """The technician paused editing: check what posting would mask in this text."""
 
     def __init__(
         self, kind: NoteKind, title: str, destination: str, parent: QWidget | None = None
@@ -53,19 +61,28 @@ class PreviewDialog(QDialog):
         heading.setProperty("role", "header-title")
         self.destination_label = QLabel(destination, self)
         self.destination_label.setObjectName("previewDestination")
+        self.destination_label.setTextFormat(Qt.TextFormat.PlainText)  # ConnectWise status names
         self.destination_label.setWordWrap(True)
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("previewNotice")
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
         self.notice_label.setProperty("role", "header-meta")
         self.notice_label.setWordWrap(True)
         self.origin_chip = QLabel(self)
         self.origin_chip.setObjectName("previewOrigin")
+        self.origin_chip.setTextFormat(Qt.TextFormat.PlainText)
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("previewEditor")
         self.editor.setAccessibleName(f"{TITLES[kind]} text, editable")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText("Writing the note…")
         self.editor.textChanged.connect(self._text_changed)
+        self.mask_label = QLabel(self)
+        self.mask_label.setObjectName("previewMaskNotice")
+        self.mask_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.mask_label.setProperty("role", "warning")
+        self.mask_label.setWordWrap(True)
+        self.mask_label.hide()
         self.error_label = error_label(self, "previewError")
 
         self.refresh_button = QPushButton("&Refresh", self)
@@ -100,6 +117,7 @@ class PreviewDialog(QDialog):
         layout.addWidget(self.destination_label)
         layout.addWidget(self.notice_label)
         layout.addWidget(self.editor, 1)
+        layout.addWidget(self.mask_label)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
 
@@ -110,6 +128,12 @@ class PreviewDialog(QDialog):
         self._auto_refresh.setSingleShot(True)
         self._auto_refresh.setInterval(AUTO_REFRESH_DELAY_MS)
         self._auto_refresh.timeout.connect(self._auto_refresh_due)
+        self._mask_check = QTimer(self)
+        self._mask_check.setSingleShot(True)
+        self._mask_check.setInterval(MASK_CHECK_DELAY_MS)
+        self._mask_check.timeout.connect(
+            lambda: self.sig_text_settled.emit(self.editor.toPlainText())
+        )
         self.set_generating()
 
     # ---- What the controller tells it
@@ -144,6 +168,18 @@ class PreviewDialog(QDialog):
             else ""
         )
         self.notice_label.setVisible(bool(self.notice_label.text()))
+
+    def show_masking(self, text: str, newly_masked: int) -> None:
+        """How many credentials in ``text`` (the editor's text when checked) posting masks."""
+        if text != self.editor.toPlainText():
+            return  # the technician typed on since: a newer check follows
+        noun = "credential" if newly_masked == 1 else "credentials"
+        self.mask_label.setText(
+            f"🔒 {newly_masked} {noun} in the note will be masked when posted."
+            if newly_masked
+            else ""
+        )
+        self.mask_label.setVisible(bool(newly_masked))
 
     def show_error(self, message: str) -> None:
         self._generating = False
@@ -196,8 +232,11 @@ class PreviewDialog(QDialog):
         self.request_refresh(forced=False)
 
     def _text_changed(self) -> None:
+        text = self.editor.toPlainText()
+        mark_placeholders(self.editor, text, placeholder_spans(text))
         if not self._generating:
-            self.confirm_button.setEnabled(bool(self.editor.toPlainText().strip()))
+            self.confirm_button.setEnabled(bool(text.strip()))
+            self._mask_check.start()
 
     def keyPressEvent(self, event) -> None:  # noqa: ANN001 - Qt override
         # Enter in the editor is a new line, never "press the default button"
