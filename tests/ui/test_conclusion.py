@@ -210,7 +210,10 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(
 
     from flowpilot_desktop.changes import ChangeKind
 
-    window.runner.run(window.services.sessions.touched(sid, ChangeKind.ASSISTANT_TURN), on_success=window.bus.publish)
+    window.runner.run(
+        window.services.sessions.touched(sid, ChangeKind.ASSISTANT_TURN),
+        on_success=window.bus.publish,
+    )
     qloop.until(lambda: dialog.origin_chip.text().startswith("cached"), timeout=3)  # nothing moved
 
     window.runner.run(
@@ -379,3 +382,36 @@ def test_new_session_for_a_ticket_from_the_keyboard(qtbot, qloop, cw_window, cw)
     qloop.until(lambda: window.current_session() is not None)
     assert window.current_session().title == "Ticket #5123"
     qloop.until(lambda: "Outlook keeps asking" in window.chat_dock.ticket_card.title_label.text())
+
+
+def test_the_preview_marks_masked_values_and_counts_a_typed_credential(
+    qtbot, qloop, cw_window, api, cw
+) -> None:
+    """A pasted password reaches the note only as its placeholder, highlighted; a password
+    typed into the note is announced and masked in what ConnectWise receives."""
+    window = cw_window
+    _set_targets(qloop, window, cw)
+    _new_session_by_keyboard(qtbot, qloop, window, "CRM sync", "#5123")
+    _say(
+        qtbot,
+        qloop,
+        window,
+        api,
+        "Noted.",
+        text="log: Server=sql01;User Id=sa;Password=Pa55!Word9;",
+    )
+    api.enqueue(NOTE + "\n\nThe app used the sa login with [password #1].")
+    qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
+    dialog = _preview(qtbot, qloop, window)
+    assert "[password #1]" in dialog.editor.toPlainText()
+    assert len(dialog.editor.extraSelections()) == 1, "the placeholder is highlighted"
+
+    dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(dialog.editor, " New one: Password=Fresh!Pass77;")
+    qloop.until(lambda: dialog.mask_label.isVisible())
+    assert dialog.mask_label.text() == "1 credential in the note will be masked when posted."
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: len(cw.notes[5123]) == 1)
+    posted = cw.notes[5123][0]["text"]
+    assert "Fresh!Pass77" not in posted and "Pa55!Word9" not in posted
+    assert "[password #2]" in posted

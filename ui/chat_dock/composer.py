@@ -393,5 +393,5 @@ class MaskNotice(QWidget):
         if self.unmasked_check.isChecked():
             self.label.setText(f"{count} {noun} will be sent UNMASKED ({where}).")
         else:
-            self.label.setText(f"🔒 {count} {noun} will be masked ({where}).")
+            self.label.setText(f"{count} {noun} will be masked ({where}).")
         self.label.setAccessibleName(self.label.text())

@@ -198,6 +198,7 @@ class MessageBubble(QFrame):
             "brings it back)"
         )
         self.delete_button.setProperty("role", "subtle")
+        self.delete_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.delete_button.clicked.connect(self._delete_clicked)
         self.delete_button.hide()
         self.quick_replies = QWidget(self)
@@ -212,7 +213,8 @@ class MessageBubble(QFrame):
         footer = QHBoxLayout()
         footer.addWidget(self.status_label, 1)
         footer.addWidget(self.retry_button)
-        footer.addWidget(self.delete_button)
+        footer.addStretch(0)
+        footer.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.next_steps, 0, Qt.AlignmentFlag.AlignLeft)

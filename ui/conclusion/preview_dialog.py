@@ -175,7 +175,7 @@ class PreviewDialog(QDialog):
             return  # the technician typed on since: a newer check follows
         noun = "credential" if newly_masked == 1 else "credentials"
         self.mask_label.setText(
-            f"🔒 {newly_masked} {noun} in the note will be masked when posted."
+            f"{newly_masked} {noun} in the note will be masked when posted."
             if newly_masked
             else ""
         )
