@@ -167,6 +167,9 @@ class Message(Timestamped, Base):
     sent_unmasked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
     # Deleted from the conversation (undo restores it): never sent to the model again.
     deleted_at: Mapped[datetime | None]
+    # A reply still arriving: saved every few seconds while it streams. One found streaming
+    # at start-up was interrupted (the process died) and is shown as such, with Retry.
+    streaming: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
 
 
 class SessionFact(Timestamped, Base):
@@ -377,3 +380,7 @@ class PsaOutbox(Timestamped, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(64))
     next_attempt_at: Mapped[datetime | None]
+    # Who is sending the job (a worker id) and until when: exactly once across processes.
+    # A claim is a conditional UPDATE; recovery takes back only leases that have expired.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
