@@ -87,36 +87,49 @@ def validate(config: AppConfig) -> AppConfig:
 
 
 class ConfigStore:
-    """Loads and saves AppConfig at ``path``; never loses a file it could not read."""
+    """Loads and saves AppConfig at ``path``; never loses a file it could not read.
+
+    A problem reading the file is kept in ``load_warning`` until the technician acknowledges
+    it: the window says so at start, and later loads (which find no file any more, since the
+    unreadable one was kept aside) don't wipe the warning.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.load_warning: str | None = None
 
     def load(self) -> AppConfig:
-        self.load_warning = None
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return AppConfig()
         except OSError as error:
-            self.load_warning = (
-                f"Could not read the settings file ({error.strerror}); using defaults."
+            self._warn(
+                f"FlowPilot could not read its settings file {self.path} ({error.strerror}), "
+                "so default settings are in use."
             )
             return AppConfig()
         try:
-            data = json.loads(raw)
-            if not isinstance(data, dict):
+            parsed = json.loads(data.decode("utf-8"))
+            if not isinstance(parsed, dict):
                 raise ValueError("not a JSON object")
-        except ValueError:
+        except ValueError:  # not UTF-8, not JSON, or not an object
             kept = self._keep_aside()
-            self.load_warning = (
-                "The settings file could not be read, so default settings are in use. "
-                f"The old file was kept as {kept.name}."
+            self._warn(
+                f"The settings file {self.path} could not be read (it is damaged or not "
+                "FlowPilot's), so default settings are in use. The old file was kept as "
+                f"{kept.name} beside it; your keys in the keyring are untouched."
             )
             log.warning("unreadable settings file moved to %s", kept)
             return AppConfig()
-        return _from_mapping(data)
+        return _from_mapping(parsed)
+
+    def acknowledge_warning(self) -> None:
+        """The technician has read the warning."""
+        self.load_warning = None
+
+    def _warn(self, message: str) -> None:
+        self.load_warning = message
 
     def save(self, config: AppConfig) -> None:
         """Write atomically: a crash mid-save leaves the previous file intact."""

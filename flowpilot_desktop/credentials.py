@@ -8,6 +8,7 @@ keyring is imported lazily: its backend discovery stays off the start-up path.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -45,6 +46,25 @@ class CredentialError(UserFacingError):
     """A secret could not be stored or removed; the message never contains the secret."""
 
 
+class KeyringLockedError(CredentialError):
+    """The keyring exists but is locked (or its unlock prompt was dismissed): the secret is
+    there, FlowPilot just can't read it until the technician unlocks it."""
+
+    def __init__(self) -> None:
+        super().__init__(LOCKED_MESSAGE)
+
+
+LOCKED_MESSAGE = (
+    "The system keyring is locked, so FlowPilot can't read its keys. "
+    + (
+        "Unlock the login keychain (Keychain Access, or log in again), then try again."
+        if sys.platform == "darwin"
+        else "Unlock it (GNOME: the \u201cLogin\u201d keyring in Passwords and Keys; KeePassXC: "
+        "unlock the database with Secret Service integration on), then try again."
+    )
+)
+
+
 @dataclass(frozen=True)
 class KeyringStatus:
     available: bool
@@ -74,11 +94,16 @@ class CredentialStore:
         return KeyringStatus(True, name, f"Secrets are stored in {name}.")
 
     def get(self, name: SecretName) -> str | None:
+        """The secret, or None when it is not set or no keyring exists. A locked keyring raises
+        KeyringLockedError: "no key" would send the technician to re-enter a key they have."""
         if name in self._run_only:
             return self._run_only[name]
         try:
             value = self._keyring().get_password(self._service, name.value)
         except Exception as error:  # backends raise anything from D-Bus to ctypes
+            if _is_locked(error):
+                log.warning("the keyring is locked: %s not read", name.value)
+                raise KeyringLockedError() from None
             # No keyring at all is a known state (Settings explains it); anything else is odd.
             level = logging.DEBUG if type(error).__name__ == "NoKeyringError" else logging.WARNING
             log.log(
@@ -150,10 +175,12 @@ def _describe(backend: KeyringBackend) -> str:
     return friendly.get(name, name)
 
 
+def _is_locked(error: Exception) -> bool:
+    """KeyringLocked (Secret Service, macOS), or InitError from a dismissed unlock prompt."""
+    return type(error).__name__ in ("KeyringLocked", "InitError")
+
+
 def _keyring_failure_message(error: Exception) -> str:
-    if type(error).__name__ == "InitError":
-        return (
-            "The system keyring is locked or refused access (the unlock prompt was dismissed). "
-            "Unlock it and reopen Settings, or keep secrets for this run only."
-        )
+    if _is_locked(error):
+        return LOCKED_MESSAGE + " Or keep secrets for this run only."
     return NO_KEYRING_MESSAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 import threading
 from pathlib import Path
 
@@ -57,10 +58,13 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
         log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    for handler in (file_handler, console):
+    handlers: list[logging.Handler] = [file_handler]
+    if sys.stderr is not None:  # a windowed Windows build has no console at all
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(console)
+    for handler in handlers:
         handler.addFilter(SecretRedactor())
         handler._flowpilot = True  # type: ignore[attr-defined]
         root.addHandler(handler)

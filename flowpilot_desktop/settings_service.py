@@ -9,7 +9,12 @@ from typing import Any, Protocol
 
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore, validate
-from flowpilot_desktop.credentials import CredentialStore, KeyringStatus, SecretName
+from flowpilot_desktop.credentials import (
+    CredentialStore,
+    KeyringLockedError,
+    KeyringStatus,
+    SecretName,
+)
 from flowpilot_desktop.model_tiers import ModelTiers
 from flowpilot_desktop.scripts.drafts import TEMPLATIZE_PROMPT
 
@@ -93,9 +98,16 @@ class SettingsService:
         self,
     ) -> tuple[KeyringStatus, dict[SecretName, bool], dict[SecretName, bool]]:
         status = self.credentials.status()
-        present = {name: self.credentials.has(name) for name in SecretName}
+        # A locked keyring: the status says so; whether a key is there is unknown (shown unset).
+        present = {name: self._has(name) for name in SecretName}
         run_only = {name: self.credentials.is_run_only(name) for name in SecretName}
         return status, present, run_only
+
+    def _has(self, name: SecretName) -> bool:
+        try:
+            return self.credentials.has(name)
+        except KeyringLockedError:
+            return False
 
     def _write_secrets(self, secrets: dict[SecretName, str | None], run_only: bool) -> None:
         for name, value in secrets.items():

@@ -29,6 +29,28 @@ def test_corrupt_file_is_kept_aside_and_defaults_load(tmp_path: Path) -> None:
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe{\x00\x00garbage", "{\"cw_site\": \"caf\u00e9\"}".encode("latin-1"), b"[1, 2]"],
+)
+def test_a_non_utf8_or_garbage_file_is_kept_aside_and_the_warning_stays(
+    tmp_path: Path, content: bytes
+) -> None:
+    """Not UTF-8 used to stop the app with a message blaming the database; a second load (the
+    file is gone then) used to wipe the warning before anyone saw it."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    store = ConfigStore(path)
+    assert store.load() == AppConfig()
+    warning = store.load_warning
+    assert warning and str(path) in warning and "kept as settings.json.broken-" in warning
+    assert store.load() == AppConfig() and store.load_warning == warning, "until acknowledged"
+    store.acknowledge_warning()
+    assert store.load_warning is None
+    (kept,) = tmp_path.glob("settings.json.broken-*")
+    assert kept.read_bytes() == content
+
+
 def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(

@@ -88,3 +88,19 @@ def test_a_secret_never_reaches_the_log_file(tmp_path: Path) -> None:
             handler.close()
     assert SECRET not in text
     assert "request failed with key •••" in text and "Bearer •••" in text
+
+
+def test_a_locked_keyring_says_locked_and_how_to_unlock_not_no_key() -> None:
+    """Reading a secret from a locked keyring raises KeyringLockedError (the chat then says the
+    keyring is locked) instead of returning None (which read as "no API key set")."""
+    from keyring.errors import KeyringLocked
+
+    from flowpilot_desktop.credentials import KeyringLockedError
+
+    store = CredentialStore(FailingKeyring(KeyringLocked))
+    with pytest.raises(KeyringLockedError, match="locked") as raised:
+        store.get(SecretName.ANTHROPIC_API_KEY)
+    assert "Unlock" in str(raised.value)
+    status = store.status()
+    assert not status.available and "locked" in status.message and "Unlock" in status.message
+    assert "No system keyring" not in status.message

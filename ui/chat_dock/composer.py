@@ -33,6 +33,9 @@ from ui.masking import mark_placeholders
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 DRAFT_CHECK_DELAY_MS = 300  # the mask notice follows typing, not every keystroke
 PASTED_TEXT_NAME = "pasted-text.txt"
+MISSING_KEY_TEXT = (
+    "No Anthropic API key yet: the assistant can't answer until you add one. Everything else works."
+)
 
 
 class ComposerEdit(QPlainTextEdit):
@@ -106,11 +109,8 @@ class Composer(QWidget):
         self.missing_key.setObjectName("missingKeyBanner")
         missing_layout = QHBoxLayout(self.missing_key)
         missing_layout.setContentsMargins(0, 0, 0, 0)
-        self.missing_key_label = QLabel(
-            "No Anthropic API key yet: the assistant can't answer until you add one. "
-            "Everything else works.",
-            self.missing_key,
-        )
+        self.missing_key_label = QLabel(MISSING_KEY_TEXT, self.missing_key)
+        self.missing_key_label.setTextFormat(Qt.TextFormat.PlainText)
         self.missing_key_label.setWordWrap(True)
         self.missing_key_label.setProperty("role", "warning")
         self.settings_button = QPushButton("Open Settings", self.missing_key)
@@ -196,7 +196,9 @@ class Composer(QWidget):
         self._can_regenerate = possible
         self.regenerate_button.setEnabled(possible and not self._streaming)
 
-    def set_api_key_missing(self, missing: bool) -> None:
+    def set_api_key_missing(self, missing: bool, reason: str = "") -> None:
+        """Say the assistant can't answer: no key yet, or why the key can't be read."""
+        self.missing_key_label.setText(reason or MISSING_KEY_TEXT)
         self.missing_key.setVisible(missing)
 
     def add_attachment(self, attachment: Attachment, note: str = "") -> None:

@@ -145,7 +145,9 @@ class ChatDock(QDockWidget):
         self._runner.run(
             self._chat.has_api_key(),
             on_success=lambda present: self.composer.set_api_key_missing(not present),
-            title="Could not read the keyring",
+            on_failure=lambda error: self.composer.set_api_key_missing(
+                True, describe_error(error)
+            ),
         )
 
     def send(self, text: str, attachments: list[Attachment], unmasked: bool = False) -> None:
