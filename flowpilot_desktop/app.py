@@ -97,10 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     timings.mark("qt_ready")
+    from ui.single_instance import claim_data_folder
+
+    guard = claim_data_folder(
+        paths.data_dir,
+        sys.argv[1:] if argv is None else argv,
+        automated=bool(args.smoke or args.screenshot),
+    )
+    if isinstance(guard, int):  # another FlowPilot holds this data folder
+        return guard
 
     try:
         services = build_services(paths, demo=args.demo)
     except Exception as error:
+        guard.release()
         return _report_startup_failure(app, error, interactive=not (args.smoke or args.screenshot))
     timings.mark("database_ready")
 
@@ -116,11 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     install_asyncgen_hooks(loop)
     runner = TaskRunner(loop)
     window = MainWindow(services, runner)
+    guard.attach(window)  # a second start on this folder brings the window to the front
     try:
         with loop:
             code = loop.run_until_complete(_run(app, window, runner, args, timings))
     finally:
         services.close()
+        guard.release()
     _exit_now(app, code)
 
 
