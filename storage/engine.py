@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+# Re-exported: callers find the error texts and the health check next to the engine.
+from storage.health import check_integrity as check_integrity
+from storage.health import describe_database_error as describe_database_error
+from storage.health import is_malformed_error as is_malformed_error
 
 DATABASE_URL_ENV = "FLOWPILOT_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -30,7 +37,12 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def create_database_engine(url: str, **engine_options: Any) -> Engine:
-    """An engine with WAL, foreign keys and a busy timeout on SQLite; plain elsewhere."""
+    """An engine with WAL, foreign keys and a busy timeout on SQLite; plain elsewhere.
+
+    Parameters are hidden from error texts: a database error once showed a pasted password
+    in an error dialog.
+    """
+    engine_options.setdefault("hide_parameters", True)
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if is_sqlite:
         database_file = sqlite_file(url)
@@ -46,7 +58,47 @@ def create_database_engine(url: str, **engine_options: Any) -> Engine:
     return engine
 
 
+@contextmanager
+def transactional_ddl(engine: Engine) -> Iterator[Connection]:
+    """A connection whose whole block is ONE transaction, DDL included; it commits at the end.
+
+    The sqlite3 driver commits every CREATE/ALTER/DROP on its own, so a crash halfway through a
+    migration left half a schema. This follows SQLAlchemy's documented recipe ("Enabling
+    Non-Legacy SQLite Transactional Modes": ``isolation_level = None`` on the driver connection,
+    our own BEGIN in the ``begin`` event), on this one connection only: the app's units of work
+    keep the driver's behaviour, which takes the write lock only when they first write.
+    ``BEGIN IMMEDIATE`` takes the write lock at once, so a second FlowPilot starting at the same
+    moment waits (busy timeout) and then finds the schema already upgraded.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.driver != "pysqlite":
+            with connection.begin():
+                yield connection
+            return
+        driver_connection = connection.connection.driver_connection
+        previous_level = driver_connection.isolation_level
+        # Set before anything runs: no transaction is open yet, so nothing is committed by it.
+        driver_connection.isolation_level = None
+        event.listen(connection, "begin", _begin_immediate)
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            event.remove(connection, "begin", _begin_immediate)
+            try:
+                driver_connection.isolation_level = previous_level
+            except Exception:
+                # A connection we cannot put back as it was must not go back to the pool.
+                connection.invalidate()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # sqlite3 still emits COMMIT and ROLLBACK itself when SQLAlchemy ends the transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Runs on a fresh connection, outside any transaction: journal_mode cannot change inside one.
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")

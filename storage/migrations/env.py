@@ -10,6 +10,11 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through storage.migrate, which hands over a connection")
+# The whole upgrade, batch-mode table rebuilds and the version stamp included, must be the one
+# transaction storage.engine.transactional_ddl opened: Alembic then neither begins nor commits
+# one of its own (begin_transaction below is a no-op inside an external transaction).
+if not connection.in_transaction():
+    raise RuntimeError("storage.migrate hands over a connection inside its one transaction")
 
 context.configure(
     connection=connection,

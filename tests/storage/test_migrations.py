@@ -1,12 +1,15 @@
-"""Schema migrations: fresh upgrade, round trip, backup before upgrading, newer database refused."""
+"""Schema migrations: fresh upgrade, round trip, backup before upgrading, newer database refused,
+a half-created file from an older build rebuilt, anyone else's database left alone."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.engine import create_database_engine
 from storage.migrate import (
@@ -105,11 +108,109 @@ def test_database_from_a_newer_app_is_refused_untouched(engine, database_file: P
 
 def test_foreign_database_is_not_taken_over(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite3"
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute("CREATE TABLE invoices (id INTEGER)")
+        connection.commit()
     engine = create_database_engine(f"sqlite:///{path}")
-    with pytest.raises(DatabaseNotRecognisedError):
+    with pytest.raises(DatabaseNotRecognisedError) as refused:
         upgrade_database(engine, backup_dir=None)
+    engine.dispose()
+    assert str(path) in str(refused.value) and "invoices" in str(refused.value)
+    assert "not FlowPilot's" in str(refused.value)
+    assert path.exists() and not list(tmp_path.glob("*.broken-*"))
+
+
+def make_half_created_file(path: Path, tables: list[str]) -> None:
+    """What a crash during an older build's first start left: the version table (empty) and
+    some of FlowPilot's tables, each CREATE committed on its own."""
+    engine = create_database_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        Base.metadata.create_all(connection, tables=[Base.metadata.tables[t] for t in tables])
+    engine.dispose()
+
+
+def test_a_half_created_file_from_an_older_build_is_kept_aside_and_rebuilt(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flowpilot.sqlite3"
+    make_half_created_file(path, ["account_settings", "ai_sessions", "template_categories"])
+    engine = create_database_engine(f"sqlite:///{path}")
+    result = upgrade_database(engine, backup_dir=tmp_path / "backups")
+    assert (result.from_revision, result.to_revision) == (None, HEAD_REVISION)
+    assert current_revision(engine) == HEAD_REVISION
+    assert set(inspect(engine).get_table_names()) >= EXPECTED_TABLES
+    engine.dispose()
+
+    aside = result.set_aside_path
+    assert aside is not None and aside.parent == tmp_path
+    assert aside.name.startswith("flowpilot.sqlite3.broken-")
+    with closing(sqlite3.connect(aside)) as old:
+        kept = {row[0] for row in old.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert kept == {"alembic_version", "account_settings", "ai_sessions", "template_categories"}
+
+
+def test_a_half_created_file_with_rows_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "flowpilot.sqlite3"
+    make_half_created_file(path, ["account_settings", "ai_sessions"])
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute(
+            "INSERT INTO account_settings VALUES ('acme', '{}', '2026-01-01', '2026-01-01')"
+        )
+        connection.commit()
+    engine = create_database_engine(f"sqlite:///{path}")
+    with pytest.raises(DatabaseNotRecognisedError) as refused:
+        upgrade_database(engine, backup_dir=None)
+    engine.dispose()
+    assert str(path) in str(refused.value)
+    assert "with data (account_settings)" in str(refused.value)
+    assert not list(tmp_path.glob("*.broken-*"))
+    with closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT count(*) FROM account_settings").fetchone() == (1,)
+
+
+def test_a_half_created_file_with_a_foreign_table_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "flowpilot.sqlite3"
+    make_half_created_file(path, ["ai_sessions"])
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER)")
+        connection.commit()
+    engine = create_database_engine(f"sqlite:///{path}")
+    with pytest.raises(DatabaseNotRecognisedError, match="invoices") as refused:
+        upgrade_database(engine, backup_dir=None)
+    engine.dispose()
+    assert str(path) in str(refused.value)
+    assert not list(tmp_path.glob("*.broken-*"))
+
+
+def test_an_empty_batch_table_an_older_build_left_behind_does_not_block_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """An older build committed 0002's ``CREATE TABLE _alembic_tmp_messages`` on its own; killed
+    right after, every later upgrade failed with "table already exists"."""
+    path = tmp_path / "flowpilot.sqlite3"
+    engine = create_database_engine(f"sqlite:///{path}")
+    upgrade_database(engine, backup_dir=None)
+    downgrade_database(engine, "0001_initial")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE _alembic_tmp_messages (id VARCHAR(36))"))
+    result = upgrade_database(engine, backup_dir=tmp_path / "backups")
+    assert (result.from_revision, result.to_revision) == ("0001_initial", HEAD_REVISION)
+    assert "_alembic_tmp_messages" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_engine_errors_never_show_parameter_values(engine) -> None:
+    """A pasted password once reached an error dialog through the SQL error text."""
+    with pytest.raises(IntegrityError) as failed, engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account_settings (account_id, preferences, created_at, updated_at)"
+                " VALUES (:id, :prefs, NULL, NULL)"
+            ),
+            {"id": "acme", "prefs": "Sup3r$ecret!"},
+        )
+    assert "Sup3r$ecret!" not in str(failed.value)
 
 
 def test_0002_upgrades_a_0001_database_with_facts_and_messages(tmp_path: Path) -> None:
