@@ -62,6 +62,15 @@ class SettingsService:
         self.credentials = credentials
         self._preferences = preferences
 
+    @property
+    def settings_file_warning(self) -> str | None:
+        """Why the settings file could not be read at start (None: it was fine), until the
+        technician acknowledges it."""
+        return self._config_store.load_warning
+
+    def acknowledge_settings_file_warning(self) -> None:
+        self._config_store.acknowledge_warning()
+
     async def load(self) -> SettingsSnapshot:
         # Keyring calls can block (D-Bus, unlock prompts): keep them off the event loop.
         keyring_status, present, run_only = await asyncio.to_thread(self._secret_state)

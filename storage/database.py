@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -20,8 +21,9 @@ T = TypeVar("T")
 class Database:
     """Owns the engine and the worker thread that runs units of work."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, backup_dir: Path | None = None) -> None:
         self.engine = engine
+        self.backup_dir = backup_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowpilot-db")
 
@@ -38,6 +40,14 @@ class Database:
         """Same as :meth:`run`, on the calling thread (start-up, scripts, benchmarks)."""
         with self._sessions.begin() as session:
             return unit_of_work(session)
+
+    def describe_error(self, error: BaseException) -> str:
+        """A failed write in a technician's words: what happened and where (the file, the
+        newest backup), never SQL or the values it carried."""
+        from storage.engine import describe_database_error, sqlite_file
+
+        file = sqlite_file(self.engine.url.render_as_string(hide_password=False))
+        return describe_database_error(error, file, self.backup_dir)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from flowpilot_desktop.assistant.apply import AppliedReply, apply_reply
 from flowpilot_desktop.assistant.attachments import MAX_IMAGES, Attachment, PreparedAttachment
 from flowpilot_desktop.assistant.markers import ParsedReply, StreamingFilter, parse_reply
@@ -36,6 +38,7 @@ from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
 from flowpilot_desktop.settings_service import PreferencesGateway
 from flowpilot_desktop.usage import Usage, UsageSummary, summarize
 from storage.database import Database
+from storage.models import utcnow
 from storage.repositories import facts, fixes, messages, templates
 from storage.repositories import sessions as session_repository
 
@@ -47,6 +50,11 @@ CHAT_MAX_TOKENS = 4096
 NOTE_MAX_TOKENS = 1500
 EXTRACTION_MAX_TOKENS = 4000
 SYNTHESIS_MAX_TOKENS = 200
+AUTOSAVE_INTERVAL_S = 2.0  # a streaming reply is saved this often (and when it ends)
+INTERRUPTED = (
+    "Interrupted: FlowPilot closed before this reply finished. What arrived is kept; Retry "
+    "asks again."
+)
 MAX_TEMPLATES = 60  # the catalogue in the session context stays a few thousand tokens
 
 
@@ -97,10 +105,13 @@ class ChatService:
         attachments_dir: Path,
         client_factory: Callable[..., Any] = create_client,
         scrubber: Scrubber | None = None,
+        autosave_interval_s: float = AUTOSAVE_INTERVAL_S,
     ) -> None:
         self._database = database
         self._scrubber = scrubber or default_scrubber()
         self._seeded: set[str] = set()  # sessions whose placeholder numbering is known
+        self._autosave_interval_s = autosave_interval_s
+        self._live_replies: set[str] = set()  # reply rows this process is streaming into
         self._credentials = credentials
         self._config_store = config_store
         self._preferences = preferences
@@ -111,10 +122,22 @@ class ChatService:
     # ---- Public API
 
     async def history(self, session_id: str) -> list[ChatMessage]:
-        rows = await self._database.run(lambda s: messages.list_messages(s, session_id))
+        """The conversation; a reply found still "streaming" that this process is not streaming
+        was cut off by a crash: it is marked interrupted (what arrived is kept)."""
+        live = frozenset(self._live_replies)
+
+        def read(s: Any) -> list[Any]:
+            rows = messages.list_messages(s, session_id)
+            for row in rows:
+                if row.streaming and row.id not in live:
+                    messages.mark_interrupted(s, row, INTERRUPTED)
+            return rows
+
+        rows = await self._database.run(read)
         return [_to_chat_message(row) for row in rows]
 
     async def has_api_key(self) -> bool:
+        """Whether a key is set; KeyringLockedError when the keyring is locked."""
         # The keyring may block (D-Bus, an unlock prompt): never on the event loop.
         return await asyncio.to_thread(self._credentials.has, SecretName.ANTHROPIC_API_KEY)
 
@@ -323,7 +346,12 @@ class ChatService:
 
         request = await asyncio.to_thread(build)
         raw: list[str] = []
-        stream_task = asyncio.ensure_future(_stream(client, request, raw, on_text))
+        shown: list[str] = []
+        reply_id = await self._start_reply(session_id, request["model"])
+        autosave = (
+            asyncio.ensure_future(self._autosave(reply_id, shown)) if reply_id is not None else None
+        )
+        stream_task = asyncio.ensure_future(_stream(client, request, raw, shown, on_text))
         control._stream_task = stream_task
         failure: AssistantFailure | None = None
         final: Any = None
@@ -331,10 +359,15 @@ class ChatService:
             final = await stream_task
         except asyncio.CancelledError:
             if not control.stopped:
+                if autosave is not None:
+                    autosave.cancel()
                 raise
         except Exception as error:
             failure = describe_llm_error(error)
             log.warning("assistant turn failed: %s (%s)", failure.kind, type(error).__name__)
+        finally:
+            if autosave is not None and not autosave.done():
+                autosave.cancel()
         raw_text = "".join(raw)
         parsed = parse_reply(raw_text)
         synthesized = {}
@@ -342,19 +375,23 @@ class ChatService:
             synthesized = await self._synthesize(client, tiers, session_id, parsed)
         usage = Usage.from_sdk(final.usage) if final is not None else None
 
+        columns = {
+            "model": getattr(final, "model", None) or request["model"],
+            "stopped": control.stopped,
+            "error": failure.message if failure else None,
+            **(usage.as_columns() if usage else {}),
+        }
+
         def store(session: Any) -> tuple[Any, AppliedReply | None, int]:
             nonlocal raw_text, parsed
             raw_text, parsed = _without_drafted_secrets(session, raw_text, parsed)
-            reply = messages.add_message(
+            reply = messages.finish_reply(
                 session,
                 session_id,
-                "assistant",
+                reply_id,
                 content=parsed.visible_text,
                 raw_content=raw_text,
-                model=getattr(final, "model", None) or request["model"],
-                stopped=control.stopped,
-                error=failure.message if failure else None,
-                **(usage.as_columns() if usage else {}),
+                **columns,
             )
             applied = None
             if failure is None and not control.stopped:
@@ -362,8 +399,65 @@ class ChatService:
             version = session_repository.get_session_summary(session, session_id).state_version
             return reply, applied, version
 
-        reply, applied, version = await asyncio.shield(self._database.run(store))
+        try:
+            reply, applied, version = await asyncio.shield(self._database.run(store))
+        except SQLAlchemyError as error:  # the disk filled up, the file went read-only …
+            log.error("could not save the reply: %s", type(error).__name__)
+            unsaved = self._unsaved_reply(reply_id, parsed.visible_text, columns, error)
+            return TurnResult(unsaved, None, failure, None, None)
+        finally:
+            if reply_id is not None:
+                self._live_replies.discard(reply_id)
         return TurnResult(_to_chat_message(reply), None, failure, applied, version)
+
+    async def _start_reply(self, session_id: str, model: str) -> str | None:
+        """The reply's row, created before the first token so a crash keeps what arrived; None
+        when it can't be written (a full disk): the reply still streams, and saving it at the
+        end says what went wrong."""
+        try:
+            row = await self._database.run(
+                lambda s: messages.add_message(
+                    s, session_id, "assistant", model=model, streaming=True
+                )
+            )
+        except SQLAlchemyError as error:
+            log.warning("could not start saving the reply: %s", type(error).__name__)
+            return None
+        self._live_replies.add(row.id)
+        return row.id
+
+    async def _autosave(self, reply_id: str, shown: list[str]) -> None:
+        """Every few seconds, the visible text so far (markers are never saved half-way)."""
+        saved = 0
+        while True:
+            await asyncio.sleep(self._autosave_interval_s)
+            if len(shown) == saved:
+                continue
+            saved = len(shown)
+            text = "".join(shown)
+            try:
+                await self._database.run(lambda s, t=text: messages.save_partial(s, reply_id, t))
+            except SQLAlchemyError as error:  # keep streaming; the final save reports it
+                log.warning("could not save the reply so far: %s", type(error).__name__)
+
+    def _unsaved_reply(
+        self, reply_id: str | None, text: str, columns: dict[str, Any], error: Exception
+    ) -> ChatMessage:
+        """The reply as it stays on screen when it could not be saved, with why."""
+        why = self._database.describe_error(error)
+        failure = columns.get("error")
+        return ChatMessage(
+            id=reply_id or "unsaved",
+            role="assistant",
+            content=text,
+            raw_content=text,
+            model=columns.get("model"),
+            usage=None,
+            stopped=bool(columns.get("stopped")),
+            error=" ".join(part for part in (failure, f"This reply was not saved: {why}") if part),
+            attachments=(),
+            created_at=utcnow(),
+        )
 
     async def _synthesize(
         self, client: Any, tiers: ModelTiers, session_id: str, parsed: Any
@@ -479,6 +573,7 @@ async def _stream(
     client: Any,
     request: dict[str, Any],
     raw: list[str],
+    shown_so_far: list[str],
     on_text: Callable[[str], None] | None,
 ) -> _StreamedReply:
     """Consume the raw event stream. Lighter than the SDK's ``messages.stream()`` helper,
@@ -492,8 +587,10 @@ async def _stream(
             if event.type == "content_block_delta" and event.delta.type == "text_delta":
                 raw.append(event.delta.text)
                 shown = visible.feed(event.delta.text)
-                if shown and on_text is not None:
-                    on_text(shown)
+                if shown:
+                    shown_so_far.append(shown)
+                    if on_text is not None:
+                        on_text(shown)
             elif event.type == "message_start":
                 reply.model = event.message.model
                 usage.update(_usage_fields(event.message.usage))

@@ -42,7 +42,7 @@ def count_messages(
         Message.session_id == session_id, Message.role == role, Message.deleted_at.is_(None)
     )
     if answered:
-        query = query.where(Message.error.is_(None))
+        query = query.where(Message.error.is_(None), Message.streaming.is_(False))
     if after is not None:
         query = query.where(Message.created_at > after)
     return session.scalar(query) or 0
@@ -71,6 +71,37 @@ def set_message_deleted(
     bump_state_version(session, session_id)
     session.flush()
     return message
+
+
+def finish_reply(
+    session: Session, session_id: str, reply_id: str | None, **fields: Any
+) -> Message:
+    """The streamed reply, complete (or stopped, or failed): its row updated in place, or
+    added now when it could not be created at the start."""
+    message = session.get(Message, reply_id) if reply_id is not None else None
+    if message is None:
+        return add_message(session, session_id, "assistant", **fields)
+    for name, value in fields.items():
+        setattr(message, name, value)
+    message.streaming = False
+    session.flush()
+    return message
+
+
+def save_partial(session: Session, reply_id: str, visible_text: str) -> None:
+    """What a streaming reply has shown so far (markers never: they are not applied yet)."""
+    session.execute(
+        update(Message)
+        .where(Message.id == reply_id, Message.streaming.is_(True))
+        .values(content=visible_text, raw_content=visible_text)
+    )
+
+
+def mark_interrupted(session: Session, message: Message, error: str) -> None:
+    """A reply cut off by a crash: kept as it was last saved, no longer streaming."""
+    message.streaming = False
+    message.error = error
+    session.flush()
 
 
 def delete_message(session: Session, message_id: str) -> None:
