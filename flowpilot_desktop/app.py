@@ -11,7 +11,8 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 EXIT_DATABASE_ERROR = 2
+EXIT_DATA_FOLDER = 4
 SMOKE_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 5.0
 
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     timings = StartupTimings()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.version:
-        print(f"{APP_NAME} {__version__}")
+        _say(f"{APP_NAME} {__version__}")
         return 0
 
     _choose_qt_platform(args)
@@ -85,17 +87,25 @@ def main(argv: list[str] | None = None) -> int:
     paths = AppPaths.for_data_dir(args.data_dir) if args.data_dir else AppPaths.default()
     if args.demo:
         paths = AppPaths.for_data_dir(paths.data_dir / "demo")
-    paths.ensure()
-
-    from flowpilot_desktop.logging_setup import configure_logging
-
-    configure_logging(paths.log_file)
+    interactive = not (args.smoke or args.screenshot)
     from PySide6.QtWidgets import QApplication
+
+    try:
+        paths.ensure()
+        from flowpilot_desktop.logging_setup import configure_logging
+
+        configure_logging(paths.log_file)
+    except OSError as error:  # a read-only or full disk: say which folder, not a traceback
+        return _data_folder_unusable(QApplication(sys.argv[:1]), paths, error, interactive)
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    from ui.crash_reporter import CrashReporter
+
+    crash_reporter = CrashReporter(paths.log_file, app)
+    crash_reporter.install()
     timings.mark("qt_ready")
     from ui.single_instance import claim_data_folder
 
@@ -107,12 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(guard, int):  # another FlowPilot holds this data folder
         return guard
 
-    try:
-        services = build_services(paths, demo=args.demo)
-    except Exception as error:
+    notices: list[str] = []
+    opened = _open_services(paths, demo=args.demo, interactive=interactive, notices=notices)
+    if isinstance(opened, int):
         guard.release()
-        return _report_startup_failure(app, error, interactive=not (args.smoke or args.screenshot))
+        return opened
+    services = opened
     timings.mark("database_ready")
+    if services.settings.settings_file_warning:
+        notices.append(services.settings.settings_file_warning)
+    if crash_reporter.previous_native_crash():
+        notices.append(
+            "FlowPilot stopped unexpectedly the last time it ran. What it knew about the crash "
+            f"is in the log: {paths.log_file}"
+        )
 
     import qasync
 
@@ -129,11 +147,105 @@ def main(argv: list[str] | None = None) -> int:
     guard.attach(window)  # a second start on this folder brings the window to the front
     try:
         with loop:
-            code = loop.run_until_complete(_run(app, window, runner, args, timings))
+            code = loop.run_until_complete(_run(app, window, runner, args, timings, notices))
     finally:
         services.close()
         guard.release()
     _exit_now(app, code)
+
+
+def _open_services(
+    paths: AppPaths, *, demo: bool, interactive: bool, notices: list[str]
+) -> AppServices | int:
+    """The services over an opened (and upgraded) database, or the exit code after saying why
+    it could not be opened. A copy chosen in Settings is restored first; a damaged file gets
+    the offer to restore the newest copy (once)."""
+    from flowpilot_desktop.database_care import (
+        describe_startup_failure,
+        restore_now,
+        take_pending_restore,
+    )
+    from flowpilot_desktop.errors import UserFacingError
+
+    chosen = take_pending_restore(paths)
+    if chosen is not None:
+        try:
+            notices.append(restore_now(paths, chosen))
+        except UserFacingError as error:
+            notices.append(str(error))
+    offered = False
+    while True:
+        try:
+            return build_services(paths, demo=demo, notices=notices)
+        except Exception as error:
+            log.error("start-up failed: %s", type(error).__name__, exc_info=error)
+            failure = describe_startup_failure(error, paths)
+        if failure.restorable and interactive and not offered:
+            offered = True
+            if _ask_to_restore(failure.message, failure.restorable.path, failure.restorable.when):
+                try:
+                    notices.append(restore_now(paths, failure.restorable.path))
+                    continue
+                except UserFacingError as restore_error:
+                    failure = replace(failure, message=f"{failure.message}\n\n{restore_error}")
+        _say(f"{APP_NAME} could not open its database:\n{failure.message}", error=True)
+        if interactive:
+            from PySide6.QtCore import Qt
+            from PySide6.QtWidgets import QMessageBox
+
+            box = QMessageBox(
+                QMessageBox.Icon.Critical, f"{APP_NAME} cannot start", failure.message
+            )
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.exec()  # no event loop runs yet
+        return EXIT_DATABASE_ERROR
+
+
+def _ask_to_restore(message: str, backup: Path, when: datetime) -> bool:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        f"{APP_NAME}: the database is damaged",
+        f"{message}\n\nRestore the copy from {when:%Y-%m-%d %H:%M} ({backup.name})? The damaged "
+        "file is kept beside it; work since that copy is not in it.",
+    )
+    box.setObjectName("restoreBackupBox")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    restore = box.addButton("Restore the copy", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()  # no event loop runs yet
+    return box.clickedButton() is restore
+
+
+def _data_folder_unusable(
+    app: QApplication, paths: AppPaths, error: OSError, interactive: bool
+) -> int:
+    folder = Path(error.filename) if error.filename else paths.data_dir
+    message = (
+        f"FlowPilot can't write to {folder} ({error.strerror or error}). Free some space on that "
+        "disk or fix the folder's permissions, or start FlowPilot with another data folder "
+        "(--data-dir)."
+    )
+    _say(message, error=True)
+    if interactive:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME} cannot start", message)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()  # no event loop runs yet
+    del app
+    return EXIT_DATA_FOLDER
+
+
+def _say(text: str, *, error: bool = False) -> None:
+    """Print when there is a console (a windowed Windows build has no stdout or stderr)."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is not None:
+        print(text, file=stream)
 
 
 def _exit_now(app: QApplication, code: int) -> NoReturn:
@@ -154,12 +266,15 @@ def _exit_now(app: QApplication, code: int) -> NoReturn:
     if instance is not None:
         shiboken6.delete(instance)
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
     os._exit(code)
 
 
-def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
+def build_services(
+    paths: AppPaths, *, demo: bool = False, notices: list[str] | None = None
+) -> AppServices:
     """Open (and upgrade) the database and build every service the window needs."""
     from flowpilot_desktop.assistant.chat import ChatService
     from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
@@ -167,6 +282,7 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     from flowpilot_desktop.conclusion.preview import PreviewService
     from flowpilot_desktop.config import ConfigStore
     from flowpilot_desktop.credentials import CredentialStore
+    from flowpilot_desktop.database_care import DatabaseCare
     from flowpilot_desktop.preferences import DatabasePreferences
     from flowpilot_desktop.psa_access import PsaAccess
     from flowpilot_desktop.scripts.drafts import DraftService
@@ -185,7 +301,16 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
     config = config_store.load()
     url = resolve_database_url(paths.database_file, config.database_url)
     engine = create_database_engine(url)
-    result = upgrade_database(engine, paths.backup_dir)
+    try:
+        result = upgrade_database(engine, paths.backup_dir)
+    except BaseException:
+        engine.dispose()  # nothing keeps the file open: a restore can replace it
+        raise
+    if result.set_aside_path is not None and notices is not None:
+        notices.append(
+            "An earlier FlowPilot left an unfinished database; it was kept as "
+            f"{result.set_aside_path.name} and a fresh one was made."
+        )
     if result.upgraded:
         log.info(
             "database upgraded %s -> %s (backup: %s)",
@@ -193,7 +318,7 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
             result.to_revision,
             result.backup_path,
         )
-    database = Database(engine)
+    database = Database(engine, paths.backup_dir)
     user_id = local_user_id()
     if demo:
         from flowpilot_desktop.demo import seed_demo_sessions
@@ -223,6 +348,7 @@ def build_services(paths: AppPaths, *, demo: bool = False) -> AppServices:
         templates=TemplateLibrary(database),
         fix_scripts=FixScriptService(database, chat.ask_template_extraction),
         drafts=DraftService(database, preferences, user_id),
+        database_care=DatabaseCare(paths),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 
@@ -241,6 +367,7 @@ async def _run(
     runner: TaskRunner,
     args: argparse.Namespace,
     timings: StartupTimings,
+    notices: list[str] | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
@@ -261,12 +388,18 @@ async def _run(
     window.load_sessions()
     window.show()
     timings.mark("window_shown")
+    if notices and not (args.smoke or args.screenshot):
+        window.show_notice(
+            "FlowPilot started, with something to know",
+            "\n\n".join(notices),
+            on_closed=window.services.settings.acknowledge_settings_file_warning,
+        )
 
     if args.smoke or args.screenshot:
         try:
             count = await asyncio.wait_for(loaded, SMOKE_TIMEOUT_S)
         except (TimeoutError, RuntimeError) as error:
-            print(f"the session list did not load: {error or 'timed out'}", file=sys.stderr)
+            _say(f"the session list did not load: {error or 'timed out'}", error=True)
             window.close()
             await runner.shutdown()
             return 1
@@ -280,11 +413,11 @@ async def _run(
         if args.screenshot:
             args.screenshot.parent.mkdir(parents=True, exist_ok=True)
             if not window.grab().save(str(args.screenshot)):
-                print(f"could not write {args.screenshot}", file=sys.stderr)
+                _say(f"could not write {args.screenshot}", error=True)
                 return 1
-            print(f"screenshot written to {args.screenshot}")
+            _say(f"screenshot written to {args.screenshot}")
         if args.smoke:
-            print(json.dumps({"sessions": count, **timings.marks}))
+            _say(json.dumps({"sessions": count, **timings.marks}))
         window.close()
     await closed
     await runner.shutdown()
@@ -302,19 +435,6 @@ def _choose_qt_platform(args: argparse.Namespace) -> None:
     )
     if args.screenshot or (args.smoke and no_display):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-
-
-def _report_startup_failure(app: QApplication, error: Exception, *, interactive: bool) -> int:
-    from flowpilot_desktop.logging_setup import redact
-
-    message = redact(str(error))
-    log.error("start-up failed", exc_info=error)
-    print(f"{APP_NAME} could not open its database:\n{message}", file=sys.stderr)
-    if interactive:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, f"{APP_NAME} cannot start", message)  # no loop runs yet
-    return EXIT_DATABASE_ERROR
 
 
 def _process_start_time() -> float:

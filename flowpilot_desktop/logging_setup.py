@@ -45,6 +45,17 @@ class SecretRedactor(logging.Filter):
         return True
 
 
+class _OneLineFormatter(logging.Formatter):
+    """The console gets one line per record; tracebacks go to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = saved
+
+
 def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     """Log to ``log_file`` (1 MB × 3) and warnings to stderr, both through the redactor."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +73,7 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     if sys.stderr is not None:  # a windowed Windows build has no console at all
         console = logging.StreamHandler()
         console.setLevel(logging.WARNING)
-        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        console.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
         handlers.append(console)
     for handler in handlers:
         handler.addFilter(SecretRedactor())

@@ -8,6 +8,7 @@ from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
 from flowpilot_desktop.conclusion.posting import ConclusionService
 from flowpilot_desktop.conclusion.preview import PreviewService
+from flowpilot_desktop.database_care import DatabaseCare
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.psa_access import PsaAccess
 from flowpilot_desktop.scripts.drafts import DraftService
@@ -36,6 +37,7 @@ class AppServices:
     templates: TemplateLibrary
     fix_scripts: FixScriptService
     drafts: DraftService
+    database_care: DatabaseCare  # daily copies, restore at the next start
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 

@@ -40,6 +40,7 @@ STATUS_MESSAGE_MS = 8000
 NARROW_WINDOW_WIDTH = 1200  # below this the task lane docks at the bottom (SPEC §6)
 BOTTOM_LANE_HEIGHT = 260
 SDK_WARMUP_DELAY_MS = 1500
+DAILY_BACKUP_DELAY_MS = 10_000  # after start-up settles: the copy is not start-up work
 
 
 class MainWindow(QMainWindow):
@@ -145,6 +146,20 @@ class MainWindow(QMainWindow):
         box.setObjectName("errorBox")
         box.setTextFormat(Qt.TextFormat.PlainText)  # error texts quote ConnectWise and the model
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_notice(
+        self, title: str, message: str, on_closed: Callable[[], None] | None = None
+    ) -> None:
+        """Something the technician should know (e.g. at start), until they close it."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("noticeBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if on_closed is not None:
+            box.finished.connect(lambda _result: on_closed())
         box.open()
 
     def focus_chat(self) -> None:
@@ -624,6 +639,7 @@ class MainWindow(QMainWindow):
         self.sig_sessions_loaded.emit(len(sessions))
         # queued ConnectWise posts go out in the background, once the list is on screen
         self.services.outbox.start()
+        QTimer.singleShot(DAILY_BACKUP_DELAY_MS, self, self._make_daily_backup)
         self.scripts.start()
         # Warm the assistant's SDK up once the window is on screen and idle.
         # With the window as context, the timer dies with it (tests close windows quickly).
@@ -944,6 +960,12 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def _make_daily_backup(self) -> None:
+        """Today's copy of the database (off the GUI thread; a failure is only logged)."""
+        self.runner.run(
+            self.services.database_care.make_daily_backup(), title="Could not back up the database"
+        )
+
     def _warm_up_assistant(self) -> None:
         self.runner.run(self.services.chat.prepare(), title="Could not load the assistant's SDK")
 
@@ -992,7 +1014,40 @@ class MainWindow(QMainWindow):
 
         dialog.sig_save_requested.connect(save_requested)
         self._connect_settings_psa(dialog)
+        self._connect_settings_backups(dialog)
         dialog.open()
+
+    def _connect_settings_backups(self, dialog: SettingsDialog) -> None:
+        care = self.services.database_care
+
+        def restore(path: str) -> None:
+            def chosen(_none: None) -> None:
+                message = (
+                    "The copy will be restored the next time FlowPilot starts (the current "
+                    "database is kept beside it). Quit and start FlowPilot again to do it now."
+                )
+                if shiboken6.isValid(dialog):
+                    dialog.show_restore_result(True, message)
+                self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
+
+            self.runner.run(
+                care.restore_at_next_start(Path(path)),
+                on_success=chosen,
+                on_failure=lambda error: (
+                    shiboken6.isValid(dialog) and dialog.show_restore_result(False, _message(error))
+                ),
+            )
+
+        dialog.sig_backups_requested.connect(
+            lambda: self.runner.run(
+                care.backups(),
+                on_success=lambda backups: (
+                    shiboken6.isValid(dialog) and dialog.set_backups(backups)
+                ),
+                title="Could not list the database copies",
+            )
+        )
+        dialog.sig_restore_requested.connect(restore)
 
     def _connect_settings_psa(self, dialog: SettingsDialog) -> None:
         """Test connection and the live board/status lists, with what is typed in Settings."""

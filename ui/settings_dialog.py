@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigError, validate
 from flowpilot_desktop.credentials import SECRET_LABELS, SecretName
+from flowpilot_desktop.database_care import BackupInfo
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
@@ -121,10 +122,15 @@ class SettingsDialog(QDialog):
     """Load the service boards (PsaOverrides); answer with set_boards or show_test_result."""
     sig_statuses_requested = Signal(int, object)
     """Load a board's statuses (board id, PsaOverrides); answer with set_statuses."""
+    sig_backups_requested = Signal()
+    """List the database's copies; answer with set_backups."""
+    sig_restore_requested = Signal(str)
+    """Restore this copy (its path) at the next start; answer with show_restore_result."""
 
     def __init__(self, snapshot: SettingsSnapshot, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._snapshot = snapshot
+        self._backups_asked = False
         self.setObjectName("settingsDialog")
         self.setAccessibleName("Settings")
         self.setWindowTitle("Settings")
@@ -205,6 +211,7 @@ class SettingsDialog(QDialog):
         scripts.addRow(self.templatize_check)
         storage = self._group("Storage", "settingsStorageGroup")
         self._add_config(storage, *_CONFIG_FIELDS[5])
+        self._build_backups(storage)
         for group in (anthropic, connectwise, statuses, tiers_form, scripts, storage):
             layout.addWidget(group.parentWidget())
         layout.addStretch(1)
@@ -285,6 +292,23 @@ class SettingsDialog(QDialog):
             "to the status of the same name there."
         )
 
+    def set_backups(self, backups: list[BackupInfo]) -> None:
+        """The copies of the local database, newest first."""
+        self.backup_combo.clear()
+        for backup in backups:
+            kind = "daily copy" if backup.kind == "daily" else "before an upgrade"
+            label = f"{backup.when:%Y-%m-%d %H:%M} · {kind} · {backup.size / 1_048_576:.1f} MB"
+            self.backup_combo.addItem(label, str(backup.path))
+        self.backup_combo.setEnabled(bool(backups))
+        self.restore_button.setEnabled(bool(backups))
+        if not backups:
+            self.backup_combo.addItem("No copies yet (the first is made today)")
+
+    def show_restore_result(self, ok: bool, message: str) -> None:
+        self.restore_label.setText(message)
+        set_style_property(self.restore_label, "role", "success" if ok else "error")
+        self.restore_label.show()
+
     def overrides(self) -> PsaOverrides:
         """The ConnectWise values as typed (secrets left empty: the stored ones)."""
         config = AppConfig(**{name: edit.text() for name, edit in self.config_edits.items()})
@@ -304,6 +328,9 @@ class SettingsDialog(QDialog):
         )
 
     def showEvent(self, event: QShowEvent) -> None:
+        if not self._backups_asked:
+            self._backups_asked = True
+            self.sig_backups_requested.emit()
         super().showEvent(event)
         self.activateWindow()
         self.secret_fields[SecretName.ANTHROPIC_API_KEY].edit.setFocus()
@@ -358,6 +385,42 @@ class SettingsDialog(QDialog):
         buddy.setBuddy(combo)
         form.addRow(buddy, combo)
         return combo
+
+    def _build_backups(self, form: QFormLayout) -> None:
+        self.backup_combo = QComboBox(self)
+        self.backup_combo.setObjectName("settingsBackups")
+        self.backup_combo.setAccessibleName("Copies of the database")
+        self.backup_combo.addItem("Loading…")
+        self.backup_combo.setEnabled(False)
+        self.restore_button = QPushButton("Restore at next start…", self)
+        self.restore_button.setObjectName("settingsRestoreBackup")
+        self.restore_button.setAccessibleName("Restore the chosen copy when FlowPilot next starts")
+        self.restore_button.setEnabled(False)
+        self.restore_button.clicked.connect(self._restore)
+        self.restore_label = QLabel(self)
+        self.restore_label.setObjectName("settingsRestoreResult")
+        self.restore_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.restore_label.setWordWrap(True)
+        self.restore_label.hide()
+        note = QLabel(
+            "FlowPilot copies the local database once a day and keeps the last 7 (and a copy "
+            "before every upgrade).",
+            self,
+        )
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        note.setWordWrap(True)
+        note.setProperty("role", "header-meta")
+        row = QHBoxLayout()
+        row.addWidget(self.backup_combo, 1)
+        row.addWidget(self.restore_button)
+        form.addRow("&Backups", row)
+        form.addRow("", note)
+        form.addRow("", self.restore_label)
+
+    def _restore(self) -> None:
+        path = self.backup_combo.currentData()
+        if path:
+            self.sig_restore_requested.emit(str(path))
 
     def _test(self) -> None:
         self.test_button.setEnabled(False)

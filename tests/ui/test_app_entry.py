@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from flowpilot_desktop import __version__
-from flowpilot_desktop.app import EXIT_DATABASE_ERROR
+from flowpilot_desktop.app import EXIT_DATABASE_ERROR, local_user_id
 
 
 def _run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -68,3 +68,81 @@ def test_database_from_a_newer_app_is_refused_with_a_message(tmp_path: Path) -> 
     assert "newer FlowPilot Desktop" in done.stderr
     with sqlite3.connect(tmp_path / "flowpilot.sqlite3") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999_future",)
+
+
+def test_a_damaged_database_is_named_with_its_newest_backup(tmp_path: Path) -> None:
+    """No traceback and no SQL: the file, what is wrong, and the copy that can be restored."""
+    assert _run_app("--smoke", "--data-dir", str(tmp_path)).returncode == 0
+    from storage.backups import make_daily_backup
+
+    assert make_daily_backup(tmp_path / "flowpilot.sqlite3", tmp_path / "backups") is not None
+    (tmp_path / "flowpilot.sqlite3").write_bytes(b"this is not a database " * 400)
+    done = _run_app("--smoke", "--data-dir", str(tmp_path))
+    assert done.returncode == EXIT_DATABASE_ERROR
+    assert "flowpilot.sqlite3 is damaged" in done.stderr
+    assert "daily" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_copy_chosen_in_settings_is_restored_at_the_next_start(tmp_path: Path) -> None:
+    assert _run_app("--smoke", "--data-dir", str(tmp_path)).returncode == 0
+    database = tmp_path / "flowpilot.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO ai_sessions (id, user_id, title, status, state_version,"
+            " last_activity_at, created_at, updated_at) VALUES ('s1', ?, 'Kept in the copy',"
+            " 'active', 0, '2026-01-01', '2026-01-01', '2026-01-01')",
+            (local_user_id(),),
+        )
+    from storage.backups import make_daily_backup
+
+    backup = make_daily_backup(database, tmp_path / "backups")
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM ai_sessions")
+    (tmp_path / "restore-on-next-start.json").write_text(json.dumps({"backup": str(backup)}))
+    done = _run_app("--smoke", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["sessions"] == 1
+    assert not (tmp_path / "restore-on-next-start.json").exists(), "restored once"
+    assert list(tmp_path.glob("flowpilot.sqlite3.replaced-*")), "the replaced file is kept"
+
+
+def test_an_unusable_data_folder_is_named_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    done = _run_app("--smoke", "--data-dir", str(blocker / "data"))
+    assert done.returncode == 4
+    assert "FlowPilot can't write to" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_garbage_settings_file_does_not_stop_the_app(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.json").write_bytes(b"\xff\xfe\x00garbage")
+    done = _run_app("--smoke", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "config").glob("settings.json.broken-*"))
+
+
+def test_a_damaged_database_can_be_restored_from_the_start_dialog(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The interactive path: the offer to restore the newest copy, accepted."""
+    from flowpilot_desktop import app as entry
+    from flowpilot_desktop.paths import AppPaths
+    from storage.backups import make_daily_backup
+
+    paths = AppPaths.for_data_dir(tmp_path)
+    paths.ensure()
+    services = entry.build_services(paths)
+    services.close()
+    make_daily_backup(paths.database_file, paths.backup_dir)
+    paths.database_file.write_bytes(b"garbage " * 1000)
+    asked: list[str] = []
+    monkeypatch.setattr(
+        entry, "_ask_to_restore", lambda message, backup, when: asked.append(message) or True
+    )
+    notices: list[str] = []
+    opened = entry._open_services(paths, demo=False, interactive=True, notices=notices)
+    assert not isinstance(opened, int)
+    opened.close()
+    assert asked and "is damaged" in asked[0]
+    assert notices and notices[0].startswith("Restored the copy flowpilot-daily-")
