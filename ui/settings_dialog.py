@@ -413,7 +413,9 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.backup_combo, 1)
         row.addWidget(self.restore_button)
-        form.addRow("&Backups", row)
+        label = QLabel("&Backups", self)
+        label.setBuddy(self.backup_combo)
+        form.addRow(label, row)
         form.addRow("", note)
         form.addRow("", self.restore_label)
 

@@ -140,3 +140,26 @@ def test_window_settings_flow_stores_the_key_in_the_keyring(
     assert window.statusBar().currentMessage() == "Settings saved."
     database = window.services.paths.database_file.read_bytes()
     assert SECRET.encode() not in database
+
+
+def test_a_backup_is_chosen_for_the_next_start_from_settings(qtbot, qloop, make_window) -> None:
+    """Settings lists the database's copies; Restore at next start remembers the choice."""
+    import json
+
+    from storage.backups import make_daily_backup
+
+    window = make_window()
+    paths = window.services.paths
+    make_daily_backup(paths.database_file, paths.backup_dir)
+    window.open_settings()
+    qloop.until(lambda: window._settings_dialog is not None)
+    dialog = window._settings_dialog
+    qloop.until(lambda: dialog.backup_combo.isEnabled())
+    assert "daily copy" in dialog.backup_combo.currentText()
+    dialog.restore_button.setFocus()
+    qtbot.keyClick(dialog.restore_button, Qt.Key.Key_Space)
+    qloop.until(lambda: dialog.restore_label.isVisible())
+    assert "next time FlowPilot starts" in dialog.restore_label.text()
+    marker = json.loads((paths.data_dir / "restore-on-next-start.json").read_text())
+    assert marker["backup"].endswith(".sqlite3")
+    dialog.reject()
