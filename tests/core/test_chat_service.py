@@ -30,14 +30,21 @@ PNG_1X1 = base64.b64decode(
 
 
 def _service(
-    db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = KEY
+    db: Database,
+    api: AnthropicEmulator,
+    tmp_path: Path,
+    key: str | None = KEY,
+    client_factory=None,
 ) -> ChatService:
     credentials = CredentialStore(MemoryKeyring())
     if key:
         credentials.set(SecretName.ANTHROPIC_API_KEY, key)
     store = ConfigStore(tmp_path / "settings.json")
     store.save(AppConfig(anthropic_base_url=api.base_url))
-    return ChatService(db, credentials, store, DatabasePreferences(db), tmp_path / "attachments")
+    extra = {"client_factory": client_factory} if client_factory else {}
+    return ChatService(
+        db, credentials, store, DatabasePreferences(db), tmp_path / "attachments", **extra
+    )
 
 
 @pytest.fixture
@@ -141,8 +148,7 @@ def test_failures_are_described_and_the_partial_reply_is_kept(
 def test_rate_limit_message_says_how_long_to_wait(db, api, tmp_path, session_id) -> None:
     for _ in range(3):
         api.enqueue(ScriptedReply(status=429, retry_after_ms=4000))
-    service = _service(db, api, tmp_path)
-    service._client_factory = _no_retry_factory
+    service = _service(db, api, tmp_path, client_factory=_no_retry_factory)
     result = asyncio.run(service.send(session_id, "hello"))
     assert result.failure.retry_after_s == pytest.approx(4.0)
     assert "4 s" in result.failure.message
@@ -164,8 +170,7 @@ def test_offline_is_explained(db, tmp_path, session_id) -> None:
     api = AnthropicEmulator()
     base_url = api.base_url
     api._server.server_close()  # nothing listens there any more
-    service = _service(db, api, tmp_path)
-    service._client_factory = _no_retry_factory
+    service = _service(db, api, tmp_path, client_factory=_no_retry_factory)
     assert base_url
     result = asyncio.run(service.send(session_id, "hello"))
     assert result.failure.kind == "offline"

@@ -1,0 +1,68 @@
+"""Single requests beside the chat: a fact synthesized from an answered item, a resolution
+note or escalation package, a template extraction. Every prompt passes the scrubber."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX_TOKENS = 1500
+EXTRACTION_MAX_TOKENS = 4000
+SYNTHESIS_MAX_TOKENS = 200
+
+Scrub = Callable[[str], str]
+
+
+async def synthesize_fact(
+    client: Any, model: str, item: dict[str, Any], scrub: Scrub
+) -> str | None:
+    """One confirmed fact from a question or check and its answer; None when nothing usable
+    (also when the call fails: the technician then writes it)."""
+    subject = item.get("text") or item.get("label") or ""
+    answer = item.get("answer") or item.get("result") or ""
+    if not answer:
+        return None
+    prompt = (
+        "Write one short sentence stating the confirmed fact from this troubleshooting item and "
+        "its answer. Reply with the sentence only, or with NONE if the answer confirms nothing.\n"
+        f"Item: {subject}\nAnswer: {answer}"
+    )
+    try:
+        text = await ask(client, model, SYNTHESIS_MAX_TOKENS, scrub(prompt))
+    except Exception as error:
+        log.warning("fact synthesis failed: %s", type(error).__name__)
+        return None
+    return None if not text or text.upper().startswith("NONE") else text
+
+
+async def write_note(
+    client: Any, model: str, kind: str, inputs: Any, draft: str, scrub: Scrub
+) -> str | None:
+    """Ask the model to write the note; the caller checks the headings and falls back."""
+    what = "resolution note" if kind == "resolution" else "escalation package"
+    prompt = (
+        f"Write the {what} for this ConnectWise ticket as markdown. Keep exactly the headings of "
+        "the draft, in the same order. Use only the facts given; do not invent steps, names or "
+        "values; never include passwords or keys (masked values stay masked as they are). Keep "
+        "the Resolution paragraph's meaning: it reflects the fix outcome. Reply with the note "
+        f"only.\n\nSession data (JSON):\n{_inputs_json(inputs)}\n\nDraft:\n{draft}"
+    )
+    return await ask(client, model, NOTE_MAX_TOKENS, scrub(prompt))
+
+
+async def ask(client: Any, model: str, max_tokens: int, prompt: str) -> str | None:
+    """One user message, the text of the answer (None when empty)."""
+    message = await client.messages.create(
+        model=model, max_tokens=max_tokens, messages=[{"role": "user", "content": prompt}]
+    )
+    text = "".join(block.text for block in message.content if getattr(block, "text", None))
+    return text.strip() or None
+
+
+def _inputs_json(inputs: Any) -> str:
+    return json.dumps(dataclasses.asdict(inputs), default=str, ensure_ascii=False, indent=1)
