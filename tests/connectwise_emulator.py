@@ -405,6 +405,9 @@ class ConnectWiseEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # answer at once (TCP_NODELAY, as real servers do): otherwise each answer waits
+            # ~40 ms for a delayed ACK
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass

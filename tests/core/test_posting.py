@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.markers import parse_reply
-from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
+from flowpilot_desktop.conclusion.outbox_worker import LEASE_S, OutboxWorker
 from flowpilot_desktop.conclusion.posting import ConclusionService, SyncState
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
@@ -288,16 +289,115 @@ def test_restart_after_a_crash_mid_send_checks_before_posting(rig: Rig, db: Data
     sid = make_session(db)
     rig.run(rig.service.conclude(sid, NoteKind.RESOLUTION, NOTE))
     job = db.run_sync(lambda s: outbox.session_jobs(s, sid))[0]
-    db.run_sync(lambda s: outbox.claim(s, job.id))  # in flight when the app died...
+    lease = timedelta(seconds=LEASE_S)
+    db.run_sync(  # in flight when the app died...
+        lambda s: outbox.claim(s, job.id, owner="dead-run", now=rig.clock.now, lease=lease)
+    )
     rig.run(rig.psa.test_connection())
     rig.cw.notes[5123].append(
         {"id": 77, "ticketId": 5123, "text": NOTE.replace("\n", " ")}
     )  # ...after it landed
     restarted = rig.new_worker()
+    rig.run(restarted.recover())  # within the lease: it may be another live FlowPilot's
+    rig.run(restarted.send_due())
+    assert db.run_sync(lambda s: outbox.session_jobs(s, sid))[0].state == "in_flight"
+    rig.clock.advance(LEASE_S + 1)  # nobody renewed it: its sender is gone
     rig.run(restarted.recover())
     rig.run(restarted.send_due())
     assert rig.cw.api_requests("POST", "notes") == []
     assert rig.views(sid)[0].note_id == "77"
+
+
+def test_a_job_left_in_flight_by_a_version_without_leases_is_recovered(
+    rig: Rig, db: Database
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import PsaOutbox
+
+    sid = make_session(db)
+    rig.run(rig.service.conclude(sid, NoteKind.RESOLUTION, NOTE))
+    db.run_sync(lambda s: s.execute(update(PsaOutbox).values(state="in_flight", attempts=1)))
+    restarted = rig.new_worker()
+    rig.run(restarted.recover())
+    rig.run(restarted.send_due())
+    assert len(rig.cw.notes[5123]) == 1
+    assert len(rig.cw.api_requests("GET", "/notes")) == 1, "it looked before posting"
+    assert rig.views(sid)[0].state is SyncState.POSTED
+
+
+def test_stopping_mid_send_gives_the_job_back_for_the_next_start(rig: Rig, db: Database) -> None:
+    from storage.repositories import outbox
+
+    sid = make_session(db)
+    rig.cw.delay_s = 0.5
+
+    async def main() -> None:
+        worker = rig.new_worker()
+        await rig.service.conclude(sid, NoteKind.RESOLUTION, NOTE)
+        worker.start()
+        for _ in range(200):
+            if rig.cw.api_requests("POST", "notes"):
+                break
+            await asyncio.sleep(0.01)
+        await worker.stop()  # the app quits while the note is on its way
+
+    rig.run(main())
+    (job,) = db.run_sync(lambda s: outbox.session_jobs(s, sid))
+    assert (job.state, job.lease_owner, job.attempts) == ("pending", None, 1)
+    rig.cw.delay_s = 0
+    time.sleep(0.6)  # the emulator stores the note the client gave up on
+    restarted = rig.new_worker()  # no need to wait for the lease to run out
+    rig.run(restarted.recover())
+    rig.run(restarted.send_due())
+    assert len(rig.cw.notes[5123]) == 1, "the next start found it on the ticket"
+    assert rig.views(sid)[0].state is SyncState.POSTED
+
+
+# ---- A session deleted while its note was queued
+
+
+@pytest.mark.parametrize("deletion", ["soft", "hard"])
+def test_a_note_for_a_deleted_session_is_finished_not_failed(
+    rig: Rig, db: Database, caplog: pytest.LogCaptureFixture, deletion: str
+) -> None:
+    from sqlalchemy import text
+
+    from storage.repositories import outbox
+    from storage.repositories.sessions import restore_session, soft_delete_session
+
+    rig.set_targets()
+    sid = make_session(db)
+    rig.run(rig.service.conclude(sid, NoteKind.RESOLUTION, NOTE))
+    if deletion == "soft":
+        db.run_sync(lambda s: soft_delete_session(s, sid))
+    else:  # the session row is gone, the outbox rows stay (no cascade)
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.execute(text("DELETE FROM ai_sessions WHERE id = :id"), {"id": sid})
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+    with caplog.at_level("WARNING"):
+        rig.send()
+    (note,) = rig.cw.notes[5123]
+    jobs = db.run_sync(lambda s: outbox.session_jobs(s, sid))
+    assert (jobs[0].kind, jobs[0].state, jobs[0].last_error) == ("resolution_note", "done", None)
+    assert jobs[0].external_id == str(note["id"])
+    if deletion == "soft":  # it can be restored: the ticket is resolved as asked
+        assert [(j.kind, j.state, j.last_error) for j in jobs[1:]] == [
+            ("status_transition", "done", None)
+        ]
+        assert rig.cw.tickets[5123]["status"]["name"] == "Resolved"
+    else:  # gone for good: no status job can reference it
+        assert len(jobs) == 1
+    assert "SessionNotFoundError" not in caplog.text
+    rig.send()
+    assert len(rig.cw.notes[5123]) == 1
+    if deletion == "soft":  # restored, it shows the post as done
+        db.run_sync(lambda s: restore_session(s, sid))
+        (view,) = rig.views(sid)
+        assert view.state is SyncState.POSTED and view.error is None
+        assert view.note_id == str(note["id"])
 
 
 def test_worker_task_sends_when_woken(rig: Rig, db: Database) -> None:
