@@ -1,12 +1,21 @@
-"""A chat turn in its own process, for the kill drill: ``python -m tests.core.stream_child
-DB BASE_URL SESSION_ID``. Prints "streaming" once the first text arrives, then streams on
-until the parent kills it."""
+"""The kill drill's worker: ``python -m tests.core.stream_child SEED BASE_URL DB:SESSION ...``.
+
+Imports everything once, then for each database forks a process that runs one chat turn
+against the emulator at BASE_URL, waits until the reply is streaming, and SIGKILLs it at a
+random moment. Prints "done" when every run was killed (or finished)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import random
+import signal
 import sys
+import time
 from pathlib import Path
+
+import anthropic  # noqa: F401 - imported once here, not in every forked run
+import httpx2  # noqa: F401
 
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.config import AppConfig, ConfigStore
@@ -17,8 +26,8 @@ from storage.engine import create_database_engine
 from tests.fakes_keyring import MemoryKeyring
 
 
-def main() -> None:
-    database_file, base_url, session_id = sys.argv[1:4]
+def run_turn(database_file: str, base_url: str, session_id: str, ready: int) -> None:
+    """In the forked child: one turn, telling the parent (through ``ready``) once it streams."""
     folder = Path(database_file).parent
     database = Database(create_database_engine(f"sqlite:///{database_file}"))
     credentials = CredentialStore(MemoryKeyring())
@@ -33,16 +42,39 @@ def main() -> None:
         folder / "attachments",
         autosave_interval_s=0.05,
     )
-    announced = False
+    told = False
 
     def on_text(_text: str) -> None:
-        nonlocal announced
-        if not announced:
-            announced = True
-            print("streaming", flush=True)
+        nonlocal told
+        if not told:
+            told = True
+            os.write(ready, b"s")
 
     asyncio.run(chat.send(session_id, "Outlook keeps prompting", on_text=on_text))
-    print("finished", flush=True)
+    os.write(ready, b"f")
+
+
+def main() -> None:
+    rng = random.Random(int(sys.argv[1]))
+    base_url = sys.argv[2]
+    for target in sys.argv[3:]:
+        database_file, session_id = target.rsplit(":", 1)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            try:
+                run_turn(database_file, base_url, session_id, write_end)
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        started = os.read(read_end, 1)
+        if started == b"s":
+            time.sleep(rng.uniform(0.0, 0.4))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read_end)
+    print("done", flush=True)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def test_corrupt_file_is_kept_aside_and_defaults_load(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\xff\xfe{\x00\x00garbage", "{\"cw_site\": \"caf\u00e9\"}".encode("latin-1"), b"[1, 2]"],
+    [b"\xff\xfe{\x00\x00garbage", '{"cw_site": "caf\u00e9"}'.encode("latin-1"), b"[1, 2]"],
 )
 def test_a_non_utf8_or_garbage_file_is_kept_aside_and_the_warning_stays(
     tmp_path: Path, content: bytes
