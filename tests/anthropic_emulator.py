@@ -16,8 +16,10 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.emulator_server import EmulatorServer
 
 BAD_KEY = "sk-ant-bad-key"
 NO_PERMISSION_KEY = "sk-ant-no-permission"
@@ -72,8 +74,7 @@ class AnthropicEmulator:
         self.default_reply = ScriptedReply()
         self._cached_prefixes: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = EmulatorServer(self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

@@ -23,9 +23,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.emulator_server import EmulatorServer
 
 COMPANY = "acme"
 PUBLIC_KEY = "pubKey1234567890"
@@ -78,8 +80,7 @@ class ConnectWiseEmulator:
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._next_id = 1000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = EmulatorServer(self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

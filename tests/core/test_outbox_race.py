@@ -12,6 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import random
+import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -353,6 +357,39 @@ def test_two_processes_race_without_a_double_post(folder: Folder, tmp_path: Path
     print(f"race (processes): {figures}, claims {claims}, {time.monotonic() - began:.1f} s")
 
 
+def test_senders_killed_at_random_points_never_double_post(folder: Folder, tmp_path: Path) -> None:
+    """The kill drill: 20 sender processes, each SIGKILLed at a random moment of its work
+    (mid-claim, mid-post, mid-renewal, mid-completion), one after the other on one database;
+    then a last one finishes. Every ticket has exactly one note; the database is intact."""
+    if not hasattr(os, "fork"):
+        pytest.skip("the drill forks a process per kill")
+    tickets = add_tickets(folder.cw, 24)
+    folder.queue_notes(tickets)
+    for i, ticket in enumerate(tickets):
+        folder.cw.post_delays[ticket] = (SLOW_S, LATE_S, 0.0)[i % 3]
+    drill = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.core.test_outbox_race",
+            "drill",
+            str(folder.database_file),
+            str(folder.config.path),
+            "20",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert drill.returncode == 0, drill.stderr
+    assert json.loads(drill.stdout.splitlines()[-1])["killed"] == 20
+    with sqlite3.connect(folder.database_file) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    figures = assert_exactly_once(folder, tickets)
+    print(f"kill drill (20 kills): {figures}")
+
+
 # ---- A sender that dies or hangs
 
 
@@ -556,5 +593,41 @@ def _child(database_file: str, config_file: str, owner: str, ready: str, go: str
     print(json.dumps({"owner": owner, "claimed": len(claimed)}))
 
 
+def _drill(database_file: str, config_file: str, kills: str) -> None:
+    """Fork a sender, SIGKILL it at a random moment, again and again; then one that finishes.
+    Imports happen once, here; each sender opens its own database (as a new process would)."""
+    rng = random.Random(20261129)
+    drill_lease = 0.4
+
+    def sender(deadline: float) -> None:
+        database = Database(create_database_engine(f"sqlite:///{database_file}"))
+        worker = OutboxWorker(
+            database,
+            PsaAccess(ConfigStore(Path(config_file)), credentials(), quick_provider),
+            lease_s=drill_lease,
+            renew_every_s=0.1,
+            retry_delays_s=RETRY_DELAYS_S,
+        )
+        asyncio.run(drive(worker, database, deadline))
+        database.close()
+
+    for _ in range(int(kills)):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sender(time.monotonic() + 30)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.05, 0.6))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    time.sleep(drill_lease)  # the last victim's lease runs out
+    sender(time.monotonic() + 60)
+    print(json.dumps({"killed": int(kills)}))
+
+
 if __name__ == "__main__":
-    _child(*sys.argv[1:6])
+    if sys.argv[1] == "drill":
+        _drill(*sys.argv[2:5])
+    else:
+        _child(*sys.argv[1:6])
