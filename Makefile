@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint demo screenshot bench bundle setup clean distclean
+.PHONY: run test lint types demo screenshot bench bundle setup clean distclean
 
 setup: $(STAMP)
 
@@ -28,9 +28,13 @@ screenshot: $(STAMP)
 	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m flowpilot_desktop --demo --screenshot flowpilot.png
 	@echo "Open flowpilot.png to see the window."
 
-lint: $(STAMP)
+lint: $(STAMP) types
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# mypy, strict on the Qt-free core (flowpilot_desktop, storage, psa): see [tool.mypy].
+types: $(STAMP)
+	$(BIN)/mypy
 
 test: lint
 	QT_QPA_PLATFORM=offscreen scripts/run-tests.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -43,7 +47,7 @@ bundle: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
 
 clean:
-	rm -rf build dist .pytest_cache .ruff_cache .hypothesis flowpilot.png
+	rm -rf build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis flowpilot.png
 	find . -name __pycache__ -type d -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean

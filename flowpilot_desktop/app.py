@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return guard
 
     notices: list[str] = []
-    opened = _open_services(paths, demo=args.demo, interactive=interactive, notices=notices)
+    opened = open_services(paths, demo=args.demo, interactive=interactive, notices=notices)
     if isinstance(opened, int):
         guard.release()
         return opened
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     _exit_now(app, code)
 
 
-def _open_services(
+def open_services(
     paths: AppPaths, *, demo: bool, interactive: bool, notices: list[str]
 ) -> AppServices | int:
     """The services over an opened (and upgraded) database, or the exit code after saying why
@@ -277,6 +277,7 @@ def build_services(
 ) -> AppServices:
     """Open (and upgrade) the database and build every service the window needs."""
     from flowpilot_desktop.assistant.chat import ChatService
+    from flowpilot_desktop.changes import ChangeFeed
     from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
     from flowpilot_desktop.conclusion.posting import ConclusionService
     from flowpilot_desktop.conclusion.preview import PreviewService
@@ -332,7 +333,8 @@ def build_services(
     )
     task_lane = TaskLaneService(database, chat.synthesize)
     psa = PsaAccess(config_store, credentials)
-    outbox = OutboxWorker(database, psa)
+    changes = ChangeFeed(database)
+    outbox = OutboxWorker(database, psa, changes.sync_moved)
     return AppServices(
         paths=paths,
         database=database,
@@ -345,6 +347,7 @@ def build_services(
         previews=PreviewService(database, chat.write_note),
         conclusion=ConclusionService(database, task_lane, preferences, outbox.wake),
         outbox=outbox,
+        changes=changes,
         templates=TemplateLibrary(database),
         fix_scripts=FixScriptService(database, chat.ask_template_extraction),
         drafts=DraftService(database, preferences, user_id),
@@ -379,12 +382,16 @@ async def _run(
 
     window.sig_closed.connect(finish)
     app.aboutToQuit.connect(finish)
-    window.sig_sessions_loaded.connect(lambda n: loaded.done() or loaded.set_result(n))
-    runner.sig_error.connect(
-        lambda title, message: (
-            loaded.done() or loaded.set_exception(RuntimeError(f"{title}: {message}"))
-        )
-    )
+    def sessions_loaded(count: int) -> None:
+        if not loaded.done():
+            loaded.set_result(count)
+
+    def failed(title: str, message: str) -> None:
+        if not loaded.done():
+            loaded.set_exception(RuntimeError(f"{title}: {message}"))
+
+    window.sig_sessions_loaded.connect(sessions_loaded)
+    runner.sig_error.connect(failed)
     window.load_sessions()
     window.show()
     timings.mark("window_shown")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ def _seed(session: Session, user_id: str) -> int:
 
 
 def _seed_templates(
-    session: Session, entries: list[dict], sessions: dict[str, AiSession], user_id: str
+    session: Session, entries: list[dict[str, Any]], sessions: dict[str, AiSession], user_id: str
 ) -> None:
     """The library, unless the team already has one; one template promoted from a session."""
     if session.scalar(select(func.count()).select_from(ScriptTemplate)):

@@ -13,43 +13,50 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flowpilot_desktop.errors import UserFacingError
+from storage.models import FixStatus as FixStatus  # defined with the column that stores it
 
-TERMINAL = frozenset({"applied_success", "applied_failed", "dismissed"})
-PARKED = frozenset({"applied_partial", "applied_pending"})
+TERMINAL = frozenset({FixStatus.APPLIED_SUCCESS, FixStatus.APPLIED_FAILED, FixStatus.DISMISSED})
+PARKED = frozenset({FixStatus.APPLIED_PARTIAL, FixStatus.APPLIED_PENDING})
 OUTCOMES = frozenset({*TERMINAL, *PARKED})
-LABELS = {
-    "proposed": "proposed",
-    "applied_success": "worked",
-    "applied_failed": "didn't work",
-    "applied_partial": "partly applied",
-    "applied_pending": "still being checked",
-    "dismissed": "dismissed",
+LABELS: dict[str, str] = {
+    FixStatus.PROPOSED: "proposed",
+    FixStatus.APPLIED_SUCCESS: "worked",
+    FixStatus.APPLIED_FAILED: "didn't work",
+    FixStatus.APPLIED_PARTIAL: "partly applied",
+    FixStatus.APPLIED_PENDING: "still being checked",
+    FixStatus.DISMISSED: "dismissed",
 }
 
 
-def allowed_outcomes(current: str) -> frozenset[str]:
-    """The outcomes that may be recorded from ``current``."""
-    if current == "proposed":
+def allowed_outcomes(current: str) -> frozenset[FixStatus]:
+    """The outcomes that may be recorded from ``current`` (a FixStatus, or its text)."""
+    if current == FixStatus.PROPOSED:
         return OUTCOMES
     if current in PARKED:
-        return TERMINAL | {current}  # conclude it, or update the notes / reason
+        return TERMINAL | {FixStatus(current)}  # conclude it, or update the notes / reason
     return frozenset()
+
+
+def parse_outcome(outcome: str) -> FixStatus:
+    """The outcome a screen asked for, as a FixStatus; refused when it is not an outcome."""
+    if outcome not in OUTCOMES:
+        raise UserFacingError(f"“{outcome}” is not an outcome FlowPilot knows.")
+    return FixStatus(outcome)
 
 
 def check_transition(current: str, outcome: str, notes: str | None) -> str | None:
     """Validate a requested outcome; return the cleaned notes (None when not needed)."""
-    if outcome not in OUTCOMES:
-        raise UserFacingError(f"“{outcome}” is not an outcome FlowPilot knows.")
-    if outcome not in allowed_outcomes(current):
+    wanted = parse_outcome(outcome)
+    if wanted not in allowed_outcomes(current):
         raise UserFacingError(
             f"This fix is already marked “{LABELS.get(current, current)}”, so it can't be "
-            f"marked “{LABELS[outcome]}”."
+            f"marked “{LABELS[wanted]}”."
             + (" That outcome is final." if current in TERMINAL else "")
         )
     cleaned = (notes or "").strip() or None
-    if outcome == "applied_partial" and cleaned is None:
+    if wanted == FixStatus.APPLIED_PARTIAL and cleaned is None:
         raise UserFacingError("Say what was applied and what was not: partial needs notes.")
-    if outcome == "applied_pending" and cleaned is None:
+    if wanted == FixStatus.APPLIED_PENDING and cleaned is None:
         raise UserFacingError(
             "Say what you are still waiting for: “still checking” needs a reason."
         )
@@ -79,9 +86,9 @@ def banner_mode(
         return BannerMode.HIDDEN
     if has_proposal:
         return BannerMode.AI_CONFIRMING
-    if status == "applied_partial":
+    if status == FixStatus.APPLIED_PARTIAL:
         return BannerMode.PARTIAL
-    if status == "applied_pending":
+    if status == FixStatus.APPLIED_PENDING:
         return BannerMode.PENDING
     if not applied:
         return BannerMode.PROPOSED

@@ -21,6 +21,12 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def forget_secret(value: str) -> None:
+    """Stop masking ``value`` (a secret that was removed; tests clean up with it)."""
+    with _lock:
+        _secrets.discard(value)
+
+
 def redact(text: str) -> str:
     """``text`` with every registered secret replaced by a mask (longest first)."""
     with _lock:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from storage.database import Database
 from storage.repositories.account_settings import get_preferences, merge_preferences
 
 # A desktop install is one account; a shared (PostgreSQL) database is one team.
 DEFAULT_ACCOUNT_ID = "default"
+
+
+class PreferencesGateway(Protocol):
+    """The team's preferences (account_settings), read and merged key by key."""
+
+    async def get_preferences(self) -> dict[str, Any]: ...
+
+    async def merge_preferences(self, patch: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class DatabasePreferences:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowpilot_desktop.assistant.chat import ChatService
+from flowpilot_desktop.changes import ChangeFeed
 from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
 from flowpilot_desktop.conclusion.posting import ConclusionService
 from flowpilot_desktop.conclusion.preview import PreviewService
@@ -34,6 +35,7 @@ class AppServices:
     previews: PreviewService
     conclusion: ConclusionService
     outbox: OutboxWorker  # started by the window once the event loop runs
+    changes: ChangeFeed  # background writes (the outbox worker), for the window to show
     templates: TemplateLibrary
     fix_scripts: FixScriptService
     drafts: DraftService

@@ -62,10 +62,6 @@ class SessionService:
     async def get(self, session_id: str) -> SessionSummary:
         return await self._database.run(lambda s: repository.get_session_summary(s, session_id))
 
-    async def touched(self, session_id: str, *kinds: ChangeKind) -> SessionChange:
-        """A change record for writes made elsewhere (e.g. a chat turn), with a fresh summary."""
-        return SessionChange.of(await self.get(session_id), *kinds)
-
     async def create(self, title: str, ticket: str = "") -> SessionChange:
         ticket_ref = parse_ticket_ref(ticket)
         cleaned = clean_title(title, ticket_ref)

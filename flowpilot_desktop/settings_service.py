@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore, validate
@@ -16,15 +15,8 @@ from flowpilot_desktop.credentials import (
     SecretName,
 )
 from flowpilot_desktop.model_tiers import ModelTiers
+from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scripts.drafts import TEMPLATIZE_PROMPT
-
-
-class PreferencesGateway(Protocol):
-    """The team's preferences (account_settings), read and merged key by key."""
-
-    async def get_preferences(self) -> dict[str, Any]: ...
-
-    async def merge_preferences(self, patch: dict[str, Any]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from flowpilot_desktop import fix_outcome
-from flowpilot_desktop.assistant.task_lane import find_item
+from flowpilot_desktop.assistant.task_lane import (
+    LaneCheck,
+    LaneItem,
+    LaneQuestion,
+    TaskLane,
+    find_item,
+    stored_task_lane,
+)
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.fix_outcome import FixStatus
 from storage.database import Database
+from storage.models import SessionSuggestedFix
 from storage.repositories import facts, fixes, messages
 from storage.repositories import sessions as session_repository
+from storage.repositories.sessions import SessionSummary
 
 # (session id, the answered question or check) -> one fact, or None
-Synthesizer = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+Synthesizer = Callable[[str, LaneItem], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,7 @@ class FactView:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FixView:
     id: str
     session_id: str
@@ -46,7 +58,7 @@ class FixView:
     language: str | None
     parameters: dict[str, Any]
     decision: str | None
-    status: str
+    status: FixStatus
     applied_at: datetime | None
     verified_at: datetime | None
     partial_notes: str | None
@@ -61,8 +73,8 @@ class TaskLaneState:
     session_id: str
     state_version: int
     facts: tuple[FactView, ...]
-    questions: tuple[dict[str, Any], ...]
-    checks: tuple[dict[str, Any], ...]
+    questions: tuple[LaneQuestion, ...]
+    checks: tuple[LaneCheck, ...]
     active_fix: FixView | None
     fix_history: tuple[FixView, ...]  # superseded fixes, newest first
     messages_since_applied: int  # technician messages after the active fix was applied
@@ -96,7 +108,7 @@ class TaskLaneService:
     async def add_note(self, session_id: str, text: str) -> SessionChange:
         cleaned = _required(text, "Write the note first.")
 
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             if facts.add_fact(s, session_id, cleaned, "engineer_note") is None:
                 raise UserFacingError("That fact is already in “What we know”.")
 
@@ -105,7 +117,7 @@ class TaskLaneService:
     async def edit_fact(self, session_id: str, fact_id: str, text: str) -> SessionChange:
         cleaned = _required(text, "A fact can't be empty; delete it instead.")
 
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             fact = facts.get_fact(s, session_id, fact_id)
             if fact.source_type not in facts.EDITABLE_SOURCES:
                 raise UserFacingError(
@@ -138,13 +150,16 @@ class TaskLaneService:
         """The end user's answer to a question, or what a check showed (marks the check done)."""
         cleaned = _required(answer, "Type the answer or the result first.")
 
-        def write(s: Any) -> None:
-            lane = session_repository.get_task_lane(s, session_id) or {}
+        def write(s: Session) -> None:
+            lane = stored_task_lane(session_repository.get_task_lane(s, session_id)) or {}
             item = find_item(lane, item_id)
             if item is None:
                 raise UserFacingError("That question or check is no longer in the task lane.")
-            key = "answer" if "text" in item else "result"
-            updated = {**item, key: cleaned, **({"done": True} if key == "result" else {})}
+            updated: LaneItem
+            if "text" in item:  # a question: the end user's answer
+                updated = {**item, "answer": cleaned}
+            else:  # a check: what it showed, and it is done
+                updated = {**item, "result": cleaned, "done": True}
             session_repository.set_task_lane(s, session_id, _replace_item(lane, updated))
 
         return await self._write(session_id, write, ChangeKind.TASK_LANE)
@@ -154,7 +169,9 @@ class TaskLaneService:
     ) -> SessionChange:
         """Turn an answered question or a check's result into a fact: the technician's own words,
         or one sentence synthesized by the fast model tier from the item and its answer."""
-        lane = await self._database.run(lambda s: session_repository.get_task_lane(s, session_id))
+        lane = stored_task_lane(
+            await self._database.run(lambda s: session_repository.get_task_lane(s, session_id))
+        )
         item = find_item(lane, item_id)
         if item is None:
             raise UserFacingError("That question or check is no longer in the task lane.")
@@ -170,7 +187,7 @@ class TaskLaneService:
                 )
         source_type = "question" if "text" in item else "diagnostic_check"
 
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             if facts.add_fact(s, session_id, fact_text, source_type, item_id) is None:
                 raise UserFacingError("That fact is already in “What we know”.")
 
@@ -179,14 +196,14 @@ class TaskLaneService:
     # ---- Suggested fix
 
     async def dismiss_fix(self, session_id: str, fix_id: str) -> SessionChange:
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             fix = fixes.get_fix(s, session_id, fix_id)
             if fix.superseded_at is not None:
                 raise UserFacingError(
                     "This fix was already replaced or dismissed; only the current suggestion "
                     "can be dismissed."
                 )
-            fix_outcome.check_transition(fix.status, "dismissed", None)
+            fix_outcome.check_transition(fix.status, FixStatus.DISMISSED, None)
             fixes.dismiss_fix(s, session_id, fix)
 
         return await self._write(session_id, write, ChangeKind.FIX)
@@ -198,7 +215,7 @@ class TaskLaneService:
         drafted script run as it is, the decision is ``one_off``.
         """
 
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             fix = fixes.get_fix(s, session_id, fix_id)
             if fix.superseded_at is not None:
                 raise UserFacingError("This fix was replaced; run the current suggestion instead.")
@@ -219,12 +236,13 @@ class TaskLaneService:
     async def record_outcome(
         self, session_id: str, fix_id: str, outcome: str, notes: str | None = None
     ) -> SessionChange:
-        """Record whether the fix worked (SPEC §8); refused with a reason when not allowed."""
+        """Record whether the fix worked (SPEC §8); refused with a reason when not allowed.
+        ``outcome`` is a FixStatus (or its text, as a screen may pass it)."""
 
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             fix = fixes.get_fix(s, session_id, fix_id)
             cleaned = fix_outcome.check_transition(fix.status, outcome, notes)
-            fixes.record_outcome(s, session_id, fix, outcome, cleaned)
+            fixes.record_outcome(s, session_id, fix, FixStatus(outcome), cleaned)
 
         return await self._write(session_id, write, ChangeKind.FIX)
 
@@ -233,8 +251,8 @@ class TaskLaneService:
         fix = state.active_fix
         if fix is None or fix.id != fix_id or not fix.outcome_proposal:
             raise UserFacingError("There is no proposed outcome to confirm for this fix.")
-        outcome = {"success": "applied_success", "failure": "applied_failed"}.get(
-            fix.outcome_proposal.get("outcome", ""), "applied_partial"
+        outcome = {"success": FixStatus.APPLIED_SUCCESS, "failure": FixStatus.APPLIED_FAILED}.get(
+            fix.outcome_proposal.get("outcome", ""), FixStatus.APPLIED_PARTIAL
         )
         return await self.record_outcome(
             session_id, fix_id, outcome, fix.outcome_proposal.get("reason") or None
@@ -252,9 +270,9 @@ class TaskLaneService:
     # ---- Private
 
     async def _write(
-        self, session_id: str, write: Callable[[Any], None], kind: ChangeKind = ChangeKind.FACTS
+        self, session_id: str, write: Callable[[Session], None], kind: ChangeKind = ChangeKind.FACTS
     ) -> SessionChange:
-        def unit(s: Any) -> Any:
+        def unit(s: Session) -> SessionSummary:
             try:
                 write(s)
             except LookupError:
@@ -271,16 +289,20 @@ def _required(text: str, message: str) -> str:
     return cleaned
 
 
-def _replace_item(lane: dict[str, Any], updated: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: [updated if item.get("id") == updated["id"] else item for item in lane.get(key, [])]
-        for key in ("questions", "actions")
-    }
+def _replace_item(lane: TaskLane, updated: LaneItem) -> TaskLane:
+    """The lane with the item of ``updated``'s id replaced (a new dict; ``lane`` untouched)."""
+    questions = list(lane.get("questions", []))
+    actions = list(lane.get("actions", []))
+    if "text" in updated:
+        questions = [updated if q.get("id") == updated["id"] else q for q in questions]
+    else:
+        actions = [updated if a.get("id") == updated["id"] else a for a in actions]
+    return {"questions": questions, "actions": actions}
 
 
-def _state(s: Any, session_id: str) -> TaskLaneState:
+def _state(s: Session, session_id: str) -> TaskLaneState:
     summary = session_repository.get_session_summary(s, session_id)
-    lane = session_repository.get_task_lane(s, session_id) or {}
+    lane = stored_task_lane(session_repository.get_task_lane(s, session_id)) or {}
     history = fixes.fix_history(s, session_id)
     active = next((fix for fix in history if fix.superseded_at is None), None)
     since = active.applied_at if active is not None else None
@@ -310,24 +332,25 @@ def _state(s: Any, session_id: str) -> TaskLaneState:
     )
 
 
-def _fix_view(fix: Any) -> FixView:
+def _fix_view(fix: SessionSuggestedFix) -> FixView:
     return FixView(
-        fix.id,
-        fix.session_id,
-        fix.title,
-        fix.description,
-        fix.confidence,
-        fix.template_id,
-        fix.edited_script or fix.ai_drafted_script,  # what would run: the edit, else the draft
-        fix.script_language,
-        dict(fix.ai_drafted_parameters or {}),
-        fix.user_decision,
-        fix.status,
-        fix.applied_at,
-        fix.verified_at,
-        fix.partial_notes,
-        fix.failure_reason,
-        fix.pending_reason,
-        fix.ai_outcome_proposal,
-        fix.superseded_at,
+        id=fix.id,
+        session_id=fix.session_id,
+        title=fix.title,
+        description=fix.description,
+        confidence=fix.confidence,
+        template_id=fix.template_id,
+        # what would run: the edit, else the draft
+        script=fix.edited_script or fix.ai_drafted_script,
+        language=fix.script_language,
+        parameters=dict(fix.ai_drafted_parameters or {}),
+        decision=fix.user_decision,
+        status=fix.status,
+        applied_at=fix.applied_at,
+        verified_at=fix.verified_at,
+        partial_notes=fix.partial_notes,
+        failure_reason=fix.failure_reason,
+        pending_reason=fix.pending_reason,
+        outcome_proposal=fix.ai_outcome_proposal,
+        superseded_at=fix.superseded_at,
     )

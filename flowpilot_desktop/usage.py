@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.models import Message
 
 # USD per million tokens (input, output) by model family. Published list prices for the 4.x
 # families; the 5.x families are assumed to price the same until Anthropic says otherwise.
@@ -22,7 +25,8 @@ class Usage:
     cache_read_input_tokens: int = 0
 
     @classmethod
-    def from_sdk(cls, usage: Any) -> Usage:
+    def from_sdk(cls, usage: object) -> Usage:
+        """From the SDK's usage (or any object with its fields; missing ones count 0)."""
         return cls(
             int(getattr(usage, "input_tokens", 0) or 0),
             int(getattr(usage, "output_tokens", 0) or 0),
@@ -31,7 +35,7 @@ class Usage:
         )
 
     @classmethod
-    def from_columns(cls, row: Any) -> Usage | None:
+    def from_columns(cls, row: Message) -> Usage | None:
         values = [
             row.input_tokens,
             row.output_tokens,

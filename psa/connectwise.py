@@ -14,7 +14,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 
@@ -195,19 +195,19 @@ class ConnectWiseClient:
         response = await self._api(
             "POST", f"service/tickets/{int(ticket_id)}/notes", json=body, idempotent=False
         )
-        return _json(response)
+        return _json_object(response)
 
     async def patch_status(self, ticket_id: int, status_id: int) -> dict[str, Any]:
         body = [{"op": "replace", "path": "status", "value": {"id": int(status_id)}}]
         response = await self._api(
             "PATCH", f"service/tickets/{int(ticket_id)}", json=body, idempotent=True
         )
-        return _json(response)
+        return _json_object(response)
 
     # ---- Transport
 
-    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return _json(await self._api("GET", path, params=params, idempotent=True))
+    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return _json_object(await self._api("GET", path, params=params, idempotent=True))
 
     async def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
         """Every page of a list, following the Link header's rel="next"."""
@@ -277,16 +277,16 @@ class ConnectWiseClient:
                 if response.status_code < 400:
                     self._succeeded = self._succeeded or authenticated
                     return response
-                error = self._error_for(response)
+                failure = self._error_for(response)
                 retry_after = _retry_after(response) if response.status_code == 429 else None
-                if not error.retryable:
-                    raise error
+                if not failure.retryable:
+                    raise failure
                 if not idempotent and response.status_code != 429:
-                    raise PsaAmbiguousError(f"{error} It may or may not have been stored.")
-                last = error
+                    raise PsaAmbiguousError(f"{failure} It may or may not have been stored.")
+                last = failure
                 if retry_after is not None:
                     if retry_after > self._retry.max_retry_after_s:
-                        raise error
+                        raise failure
                     if attempt + 1 < self._retry.attempts:
                         await self._sleep(retry_after)
                     continue
@@ -453,6 +453,12 @@ def _json(response: httpx2.Response) -> Any:
         raise PsaError(
             f"ConnectWise sent an answer FlowPilot can't read (HTTP {response.status_code})."
         ) from None
+
+
+def _json_object(response: httpx2.Response) -> dict[str, Any]:
+    """The answer where ConnectWise sends one object (a ticket, a note, system info). Its
+    shape is not checked here: callers read it with ``.get``."""
+    return cast("dict[str, Any]", _json(response))
 
 
 def _cw_message(response: httpx2.Response) -> str:

@@ -6,7 +6,8 @@ implementing this protocol. Everything is async and handed plain values: no stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -16,23 +17,30 @@ class NoteKind(StrEnum):
     ESCALATION = "escalation"  # internal analysis, no notifications
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TicketSnapshot:
-    """What the assistant and the technician see of the ticket."""
+    """What the assistant and the technician see of the ticket: as the PSA returns it, and as
+    a session keeps it (JSON, through ``to_dict`` and ``from_dict``).
 
-    ticket_id: int
-    summary: str
-    description: str
-    company: str
-    contact: str
-    board_id: int | None
-    board: str
-    status_id: int | None
-    status: str
+    Every field has a default: a kept snapshot may come from an older row, or from demo data,
+    that has only some of the keys.
+    """
+
+    ticket_id: int | None = None  # always set when fetched from the PSA
+    summary: str = ""
+    description: str = ""
+    company: str = ""
+    contact: str = ""
+    board_id: int | None = None
+    board: str = ""
+    status_id: int | None = None
+    status: str = ""
     closed: bool = False
+    fetched_at: str | None = None  # when FlowPilot fetched it (ISO 8601, UTC), when known
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON kept on the session (``fetched_at`` only when known)."""
+        data: dict[str, Any] = {
             "ticket_id": self.ticket_id,
             "summary": self.summary,
             "description": self.description,
@@ -44,6 +52,52 @@ class TicketSnapshot:
             "status": self.status,
             "closed": self.closed,
         }
+        if self.fetched_at is not None:
+            data["fetched_at"] = self.fetched_at
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TicketSnapshot:
+        """A kept snapshot: missing keys take their defaults, unknown keys are ignored."""
+
+        def text(key: str) -> str:
+            value = data.get(key)
+            return "" if value is None else str(value)
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            try:
+                return None if value is None or value == "" else int(value)
+            except (TypeError, ValueError):
+                return None
+
+        fetched_at = data.get("fetched_at")
+        return cls(
+            ticket_id=number("ticket_id"),
+            summary=text("summary"),
+            description=text("description"),
+            company=text("company"),
+            contact=text("contact"),
+            board_id=number("board_id"),
+            board=text("board"),
+            status_id=number("status_id"),
+            status=text("status"),
+            closed=bool(data.get("closed", False)),
+            fetched_at=None if fetched_at is None else str(fetched_at),
+        )
+
+    def map_text(self, change: Callable[[str], str]) -> TicketSnapshot:
+        """The same snapshot with ``change`` applied to every text field (e.g. a scrubber)."""
+        return replace(
+            self,
+            summary=change(self.summary),
+            description=change(self.description),
+            company=change(self.company),
+            contact=change(self.contact),
+            board=change(self.board),
+            status=change(self.status),
+            fetched_at=None if self.fetched_at is None else change(self.fetched_at),
+        )
 
 
 @dataclass(frozen=True)

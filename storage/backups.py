@@ -189,7 +189,8 @@ def quick_check_file(path: Path) -> bool:
     except sqlite3.Error:
         return False
     try:
-        return connection.execute("PRAGMA quick_check(1)").fetchone() == ("ok",)
+        row: object = connection.execute("PRAGMA quick_check(1)").fetchone()
+        return row == ("ok",)
     except sqlite3.DatabaseError:
         return False
     finally:

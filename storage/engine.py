@@ -76,6 +76,7 @@ def transactional_ddl(engine: Engine) -> Iterator[Connection]:
                 yield connection
             return
         driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # a checked-out pysqlite connection has one
         previous_level = driver_connection.isolation_level
         # Set before anything runs: no transaction is open yet, so nothing is committed by it.
         driver_connection.isolation_level = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -42,14 +43,21 @@ SESSION_STATUSES = (
 MESSAGE_ROLES = ("user", "assistant")
 FACT_SOURCE_TYPES = ("ai_promote", "engineer_note", "question", "diagnostic_check")
 FIX_DECISIONS = ("one_off", "draft_template", "build_template", "dismissed")
-FIX_STATUSES = (
-    "proposed",
-    "applied_success",
-    "applied_failed",
-    "applied_partial",
-    "applied_pending",
-    "dismissed",
-)
+
+
+class FixStatus(StrEnum):
+    """Where a suggested fix stands (SPEC §8); the transitions are in
+    flowpilot_desktop.fix_outcome, which re-exports this. Equal to its text, as stored."""
+
+    PROPOSED = "proposed"
+    APPLIED_SUCCESS = "applied_success"
+    APPLIED_FAILED = "applied_failed"
+    APPLIED_PARTIAL = "applied_partial"
+    APPLIED_PENDING = "applied_pending"
+    DISMISSED = "dismissed"
+
+
+FIX_STATUSES = tuple(status.value for status in FixStatus)
 SCRIPT_LANGUAGES = ("powershell", "bash", "batch", "python")
 DRAFT_TEMPLATE_STATUSES = ("pending", "accepted", "rejected")
 SCRIPT_BUILDER_ORIGINS = ("standalone", "pilot_inline")
@@ -98,6 +106,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class FixStatusText(TypeDecorator[FixStatus]):
+    """A FixStatus stored as its text (the column stays VARCHAR with a CHECK, as migrated)."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        # Plain text to the driver; an unknown value is left for the CHECK constraint to refuse.
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> FixStatus | None:
+        return None if value is None else FixStatus(value)
 
 
 class Base(DeclarativeBase):
@@ -234,7 +256,9 @@ class SessionSuggestedFix(Timestamped, Base):
     edited_script: Mapped[str | None] = mapped_column(Text)
     user_decision: Mapped[str | None] = mapped_column(String(20))
     superseded_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="proposed", server_default="proposed")
+    status: Mapped[FixStatus] = mapped_column(
+        FixStatusText(), default=FixStatus.PROPOSED, server_default=FixStatus.PROPOSED.value
+    )
     applied_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     partial_notes: Mapped[str | None] = mapped_column(Text)

@@ -95,6 +95,11 @@ class AnthropicEmulator:
         self._thread.start()
         return self
 
+    def close_unstarted(self) -> None:
+        """Free the port of an emulator that never served: nothing listens there any more
+        (how an unreachable API looks)."""
+        self._server.server_close()
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

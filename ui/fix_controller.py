@@ -1,7 +1,7 @@
 """Everything done to the suggested fix's outcome, whichever surface asked: the task lane's
 card, the outcome banner or the command palette (its script path is ui.scripts.controller).
-Writes go through the TaskLaneService and are announced on the session bus; refusals come
-back as plain messages."""
+Writes go through the TaskLaneService (the TaskRunner announces what they change); refusals
+come back as plain messages."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ui.ops import TaskRunner, describe_error
 class FixController(QObject):
     sig_failed = Signal(str)
     """A fix write was refused or failed: the message to show."""
-    sig_recorded = Signal(str)
+    sig_message = Signal(str)
     """A fix write succeeded: a short confirmation for the status bar."""
 
     def __init__(
@@ -28,13 +28,11 @@ class FixController(QObject):
         window: QWidget,
         service: TaskLaneService,
         runner: TaskRunner,
-        publish: Callable[[SessionChange], None],
     ) -> None:
         super().__init__(window)
         self._window = window
         self._service = service
         self._runner = runner
-        self._publish = publish
 
     def dismiss(self, fix: FixView) -> None:
         self._write(self._service.dismiss_fix(fix.session_id, fix.id), "Fix dismissed.")
@@ -69,9 +67,8 @@ class FixController(QObject):
         confirmation: str,
         on_success: Callable[[], None] | None = None,
     ) -> None:
-        def succeeded(change: SessionChange) -> None:
-            self._publish(change)
-            self.sig_recorded.emit(confirmation)
+        def succeeded(_change: SessionChange) -> None:
+            self.sig_message.emit(confirmation)
             if on_success is not None:
                 on_success()
 
@@ -79,4 +76,5 @@ class FixController(QObject):
             coro,
             on_success=succeeded,
             on_failure=lambda error: self.sig_failed.emit(describe_error(error)),
+            owner=self,
         )

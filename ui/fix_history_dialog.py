@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.task_lane_service import FixView
 from ui.safe_text import SAFE_RICH_TEXT, connect_safe_links, markdown_to_safe_html
-from ui.task_lane.fix_card import status_text
+from ui.widgets.status_text import fix_status_text
 
 
 class FixHistoryDialog(QDialog):
@@ -39,7 +39,7 @@ class FixHistoryDialog(QDialog):
             when = fix.superseded_at.strftime("%Y-%m-%d %H:%M") if fix.superseded_at else ""
             parts.append(
                 f"### {fix.title} · {fix.confidence}%\n\n"
-                f"*{status_text(fix)} — replaced {when} UTC*\n\n{fix.description}\n"
+                f"*{fix_status_text(fix)} — replaced {when} UTC*\n\n{fix.description}\n"
             )
         self.browser.setHtml(
             markdown_to_safe_html("\n\n---\n\n".join(parts) or "No earlier suggestions.")

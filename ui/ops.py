@@ -1,6 +1,11 @@
 """The one way widgets run async work: start a coroutine on the qasync loop, keep it alive,
 and send its result or its error to the right place (Anki's CollectionOp, smaller).
 
+Whatever a service write returns as its change (a SessionChange, or a result carrying one in
+``.change``) is published before the caller hears back, so no caller can forget to; callbacks
+whose owner widget is gone are dropped; and a ``latest`` key keeps only the newest result of a
+kind of request (a slower, older answer never overwrites a newer one).
+
 Widgets never call ``asyncio.create_task`` themselves.
 """
 
@@ -12,8 +17,10 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,12 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._loop = loop
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._latest: dict[str, int] = {}
+        self._publish: Callable[[SessionChange], None] = lambda _change: None
+
+    def publish_changes_to(self, publish: Callable[[SessionChange], None]) -> None:
+        """Where the changes that writes return are announced (the window's session state)."""
+        self._publish = publish
 
     def run(
         self,
@@ -53,8 +66,12 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[Exception], None] | None = None,
         title: str = "Something went wrong",
+        owner: QObject | None = None,
+        latest: str | None = None,
     ) -> asyncio.Task[T]:
-        """Start ``coro``; call ``on_success(result)`` or ``on_failure(error)`` on the GUI thread.
+        """Start ``coro``; publish the change it returns; then call ``on_success(result)`` or
+        ``on_failure(error)`` on the GUI thread — unless ``owner`` was deleted meanwhile, or a
+        newer run with the same ``latest`` key started since.
 
         Without ``on_failure`` the error goes to ``sig_error`` (shown by the window) and the log.
         """
@@ -62,6 +79,14 @@ class TaskRunner(QObject):
         self._tasks.add(task)
         if len(self._tasks) == 1:
             self.sig_busy_changed.emit(True)
+        ticket = 0
+        if latest is not None:
+            ticket = self._latest[latest] = self._latest.get(latest, 0) + 1
+
+        def wanted() -> bool:
+            if owner is not None and not shiboken6.isValid(owner):
+                return False
+            return latest is None or self._latest.get(latest) == ticket
 
         def finished(done: asyncio.Task[T]) -> None:
             self._tasks.discard(done)
@@ -71,15 +96,20 @@ class TaskRunner(QObject):
                 return
             error = done.exception()
             if error is None:
-                if on_success is not None:
-                    on_success(done.result())
+                result = done.result()
+                change = change_of(result)
+                if change is not None:
+                    self._publish(change)
+                if on_success is not None and wanted():
+                    on_success(result)
                 return
             if not isinstance(error, Exception):
                 raise error
             if not isinstance(error, UserFacingError):
                 log.error("%s", title, exc_info=error)
             if on_failure is not None:
-                on_failure(error)
+                if wanted():
+                    on_failure(error)
             else:
                 self.sig_error.emit(title, describe_error(error))
 
@@ -97,6 +127,14 @@ class TaskRunner(QObject):
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
+
+
+def change_of(result: object) -> SessionChange | None:
+    """The change a write returned: the result itself, or its ``change`` (a turn, a decision)."""
+    if isinstance(result, SessionChange):
+        return result
+    change = getattr(result, "change", None)
+    return change if isinstance(change, SessionChange) else None
 
 
 def describe_error(error: Exception) -> str:

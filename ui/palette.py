@@ -6,7 +6,7 @@ selection are forwarded from the line edit so the text keeps focus.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -89,9 +89,6 @@ class _ActionRowDelegate(QStyledItemDelegate):
 
 class CommandPalette(QDialog):
     """A popup over the main window listing every enabled action of the registry."""
-
-    sig_action_chosen = Signal(str)
-    """The technician picked an action (its id); the palette has already closed."""
 
     def __init__(self, registry: ActionRegistry, parent: QWidget) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
@@ -206,5 +203,4 @@ class CommandPalette(QDialog):
             return
         action_id = item.data(Qt.ItemDataRole.UserRole)
         self.close()
-        self.sig_action_chosen.emit(action_id)
         self._registry.trigger(action_id)

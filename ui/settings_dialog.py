@@ -33,8 +33,8 @@ from flowpilot_desktop.database_care import BackupInfo
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
-from ui.labels import error_label
 from ui.theme import set_style_property
+from ui.widgets.labels import error_label
 
 NO_STATUS = "(leave the status as it is)"
 

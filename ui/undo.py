@@ -25,10 +25,6 @@ class UndoStack(QObject):
     def can_undo(self) -> bool:
         return bool(self._entries)
 
-    @property
-    def top_label(self) -> str:
-        return self._entries[-1].label if self._entries else ""
-
     def push(self, label: str, undo: Callable[[], None]) -> None:
         self._entries.append(UndoEntry(label, undo))
         self.sig_changed.emit()

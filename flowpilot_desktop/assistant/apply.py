@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from flowpilot_desktop.assistant.markers import ParsedReply, PromoteMarker
-from flowpilot_desktop.assistant.task_lane import merge_task_lane
+from flowpilot_desktop.assistant.task_lane import merge_task_lane, stored_task_lane
 from storage.repositories import facts, fixes
 from storage.repositories import sessions as session_repository
 
@@ -34,7 +34,7 @@ def apply_reply(
     synthesized: Mapping[str, str] | None = None,
 ) -> AppliedReply:
     synthesized = synthesized or {}
-    previous_lane = session_repository.get_task_lane(session, session_id)
+    previous_lane = stored_task_lane(session_repository.get_task_lane(session, session_id))
     lane = merge_task_lane(previous_lane, parsed)
     lane_changed = lane != (previous_lane or {"questions": [], "actions": []})
     if lane_changed:

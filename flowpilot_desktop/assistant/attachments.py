@@ -363,7 +363,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     for _ in range(_JPEG_MAX_SEGMENTS):
         if index + 2 > end or data[index] != 0xFF:
             return None
-        index = _JPEG_FILL.match(data, index).end()  # 0xFF fill bytes before the marker
+        fill = _JPEG_FILL.match(data, index)  # 0xFF fill bytes before the marker
+        assert fill is not None  # data[index] is 0xFF: the pattern matches there
+        index = fill.end()
         if index >= end:
             return None
         marker = data[index]

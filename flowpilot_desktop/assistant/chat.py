@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -25,23 +25,29 @@ from flowpilot_desktop.assistant.one_shot import EXTRACTION_MAX_TOKENS, ask
 from flowpilot_desktop.assistant.one_shot import synthesize_fact as _synthesize_fact
 from flowpilot_desktop.assistant.one_shot import write_note as _write_note
 from flowpilot_desktop.assistant.outgoing import Outgoing, prepare_outgoing
+from flowpilot_desktop.assistant.task_lane import LaneItem
 from flowpilot_desktop.assistant.turn import (
     AUTOSAVE_INTERVAL_S,
     ReplyStreamer,
+    Synthesizer,
     TurnControl,
     TurnResult,
 )
 from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.conclusion.inputs import NoteInputs
 from flowpilot_desktop.config import ConfigStore
 from flowpilot_desktop.credentials import CredentialStore
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import create_client
+from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
-from flowpilot_desktop.settings_service import PreferencesGateway
 from flowpilot_desktop.usage import UsageSummary, summarize
 from storage.database import Database
 from storage.repositories import messages
 from storage.repositories import sessions as session_repository
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
 
 __all__ = [
     "INTERRUPTED",
@@ -195,7 +201,7 @@ class ChatService:
 
     # ---- Single requests beside the chat
 
-    async def synthesize(self, session_id: str, item: dict[str, Any]) -> str | None:
+    async def synthesize(self, session_id: str, item: LaneItem) -> str | None:
         """One fact from a question or check and its answer, by the fast tier (None: nothing
         usable, including no key or a failed call: the technician then writes it)."""
         try:
@@ -208,7 +214,7 @@ class ChatService:
             client, tiers.fact_synthesis, item, self._scrub_for(session_id)
         )
 
-    async def write_note(self, kind: str, inputs: Any, draft: str) -> str | None:
+    async def write_note(self, kind: str, inputs: NoteInputs, draft: str) -> str | None:
         """The resolution note or escalation package by the notes tier, from the gathered
         (already scrubbed) inputs and FlowPilot's own draft; None without a key."""
         try:
@@ -235,7 +241,7 @@ class ChatService:
 
     async def _answer(
         self,
-        client: Any,
+        client: AsyncAnthropic,
         session_id: str,
         on_text: Callable[[str], None] | None,
         control: TurnControl | None,
@@ -246,8 +252,8 @@ class ChatService:
             client, tiers, session_id, self._synthesize_with(client), on_text, control
         )
 
-    def _synthesize_with(self, client: Any) -> Callable[[str, dict[str, Any]], Any]:
-        async def synthesize(session_id: str, item: dict[str, Any]) -> str | None:
+    def _synthesize_with(self, client: AsyncAnthropic) -> Synthesizer:
+        async def synthesize(session_id: str, item: LaneItem) -> str | None:
             tiers = await self._client.tiers()
             return await _synthesize_fact(
                 client, tiers.fact_synthesis, item, self._scrub_for(session_id)

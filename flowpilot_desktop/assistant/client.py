@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from flowpilot_desktop.config import ConfigStore
+from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.llm import create_client
 from flowpilot_desktop.model_tiers import ModelTiers
-from flowpilot_desktop.settings_service import PreferencesGateway
+from flowpilot_desktop.preferences import PreferencesGateway
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+# builds the client for the stored key and the configured base URL (tests pass their own)
+ClientFactory = Callable[[CredentialStore, AppConfig], "AsyncAnthropic"]
 
 
 class AssistantClient:
@@ -20,15 +26,15 @@ class AssistantClient:
         credentials: CredentialStore,
         config_store: ConfigStore,
         preferences: PreferencesGateway,
-        client_factory: Callable[..., Any] = create_client,
+        client_factory: ClientFactory = create_client,
     ) -> None:
         self._credentials = credentials
         self._config_store = config_store
         self._preferences = preferences
         self.client_factory = client_factory
-        self._cached: tuple[tuple[str | None, str | None, int], Any] | None = None
+        self._cached: tuple[tuple[str | None, str | None, int], AsyncAnthropic] | None = None
 
-    async def get(self) -> Any:
+    async def get(self) -> AsyncAnthropic:
         """One client while the key and the base URL stay the same. Raises MissingApiKeyError
         (no key) or KeyringLockedError before anything is sent."""
         config = self._config_store.load()

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from flowpilot_desktop.assistant.prompts import SessionContext
-from storage.models import Message
+from flowpilot_desktop.assistant.task_lane import stored_task_lane
+from flowpilot_desktop.tickets import kept_snapshot
+from storage.models import Message, SessionSuggestedFix
 from storage.repositories import facts, fixes, messages, templates
 from storage.repositories import sessions as session_repository
+from storage.repositories.templates import TemplateRecord
 
 MAX_TEMPLATES = 60  # the catalogue in the session context stays a few thousand tokens
 
@@ -22,9 +25,9 @@ def request_inputs(session: Session, session_id: str) -> tuple[SessionContext, l
     context = SessionContext(
         title=summary.title,
         ticket_ref=summary.ticket_ref,
-        ticket_snapshot=session_repository.get_ticket_snapshot(session, session_id),
+        ticket_snapshot=kept_snapshot(session_repository.get_ticket_snapshot(session, session_id)),
         facts=tuple(f.text for f in facts.live_facts(session, session_id)),
-        task_lane=session_repository.get_task_lane(session, session_id),
+        task_lane=stored_task_lane(session_repository.get_task_lane(session, session_id)),
         active_fix=_fix_context(fix) if fix is not None else None,
         templates=tuple(
             _template_line(t) for t in templates.list_templates(session, limit=MAX_TEMPLATES)
@@ -33,13 +36,13 @@ def request_inputs(session: Session, session_id: str) -> tuple[SessionContext, l
     return context, messages.list_messages(session, session_id)
 
 
-def _template_line(template: Any) -> str:
+def _template_line(template: TemplateRecord) -> str:
     names = ", ".join(p.get("name", "") for p in template.parameters_schema) or "none"
     about = f" — {template.description[:160]}" if template.description else ""
     return f"- id {template.id}: {template.name} ({template.language}; parameters: {names}){about}"
 
 
-def _fix_context(fix: Any) -> dict[str, Any]:
+def _fix_context(fix: SessionSuggestedFix) -> dict[str, Any]:
     return {
         "id": fix.id,
         "title": fix.title,

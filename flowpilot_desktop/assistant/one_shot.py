@@ -7,7 +7,13 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+from flowpilot_desktop.assistant.task_lane import LaneItem
+from flowpilot_desktop.conclusion.inputs import NoteInputs
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +25,7 @@ Scrub = Callable[[str], str]
 
 
 async def synthesize_fact(
-    client: Any, model: str, item: dict[str, Any], scrub: Scrub
+    client: AsyncAnthropic, model: str, item: LaneItem, scrub: Scrub
 ) -> str | None:
     """One confirmed fact from a question or check and its answer; None when nothing usable
     (also when the call fails: the technician then writes it)."""
@@ -41,7 +47,7 @@ async def synthesize_fact(
 
 
 async def write_note(
-    client: Any, model: str, kind: str, inputs: Any, draft: str, scrub: Scrub
+    client: AsyncAnthropic, model: str, kind: str, inputs: NoteInputs, draft: str, scrub: Scrub
 ) -> str | None:
     """Ask the model to write the note; the caller checks the headings and falls back."""
     what = "resolution note" if kind == "resolution" else "escalation package"
@@ -55,14 +61,16 @@ async def write_note(
     return await ask(client, model, NOTE_MAX_TOKENS, scrub(prompt))
 
 
-async def ask(client: Any, model: str, max_tokens: int, prompt: str) -> str | None:
+async def ask(client: AsyncAnthropic, model: str, max_tokens: int, prompt: str) -> str | None:
     """One user message, the text of the answer (None when empty)."""
     message = await client.messages.create(
         model=model, max_tokens=max_tokens, messages=[{"role": "user", "content": prompt}]
     )
-    text = "".join(block.text for block in message.content if getattr(block, "text", None))
+    text = "".join(block.text for block in message.content if block.type == "text" and block.text)
     return text.strip() or None
 
 
-def _inputs_json(inputs: Any) -> str:
-    return json.dumps(dataclasses.asdict(inputs), default=str, ensure_ascii=False, indent=1)
+def _inputs_json(inputs: NoteInputs) -> str:
+    data = dataclasses.asdict(inputs)
+    data["ticket"] = inputs.ticket.to_dict() if inputs.ticket is not None else {}  # as kept
+    return json.dumps(data, default=str, ensure_ascii=False, indent=1)

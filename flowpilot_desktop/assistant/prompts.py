@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from flowpilot_desktop.assistant.task_lane import TaskLane
+from psa.provider import TicketSnapshot
 from resources import resource_path
 
 PROMPT_FILES = ("system.md",)
@@ -29,9 +31,9 @@ class SessionContext:
 
     title: str
     ticket_ref: str | None
-    ticket_snapshot: dict[str, Any] | None
+    ticket_snapshot: TicketSnapshot | None
     facts: tuple[str, ...]
-    task_lane: dict[str, Any] | None
+    task_lane: TaskLane | None
     active_fix: dict[str, Any] | None
     templates: tuple[str, ...] = ()  # the team's script templates, one line each
 
@@ -51,10 +53,18 @@ def render_context(context: SessionContext) -> str:
     lines = ["# Session context", f"Session title: {context.title}"]
     if context.ticket_ref:
         lines.append(f"ConnectWise ticket: #{context.ticket_ref}")
-    snapshot = context.ticket_snapshot or {}
-    for key in ("summary", "description", "company", "contact", "board", "status"):
-        if snapshot.get(key):
-            lines.append(f"Ticket {key}: {snapshot[key]}")
+    ticket = context.ticket_snapshot
+    if ticket is not None:
+        for key, value in (
+            ("summary", ticket.summary),
+            ("description", ticket.description),
+            ("company", ticket.company),
+            ("contact", ticket.contact),
+            ("board", ticket.board),
+            ("status", ticket.status),
+        ):
+            if value:
+                lines.append(f"Ticket {key}: {value}")
     lane = context.task_lane or {}
     _section(
         lines, "What we know", [f"- {fact}" for fact in context.facts], "Nothing confirmed yet."

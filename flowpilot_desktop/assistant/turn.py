@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from flowpilot_desktop.assistant.conversation import ChatMessage, to_chat_messag
 from flowpilot_desktop.assistant.markers import ParsedReply, StreamingFilter, parse_reply
 from flowpilot_desktop.assistant.prompts import system_blocks
 from flowpilot_desktop.assistant.request import api_messages
-from flowpilot_desktop.assistant.task_lane import find_item
+from flowpilot_desktop.assistant.task_lane import LaneItem, find_item, stored_task_lane
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.llm import AssistantFailure, describe_llm_error
 from flowpilot_desktop.logging_setup import MASK, register_secret
@@ -38,13 +38,16 @@ from storage.models import utcnow
 from storage.repositories import messages, templates
 from storage.repositories import sessions as session_repository
 
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
 log = logging.getLogger(__name__)
 
 CHAT_MAX_TOKENS = 4096
 AUTOSAVE_INTERVAL_S = 2.0  # a streaming reply is saved this often (and when it ends)
 
 # (session id, the answered question or check) -> one fact, or None
-Synthesizer = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+Synthesizer = Callable[[str, LaneItem], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class ReplyStreamer:
 
     async def answer(
         self,
-        client: Any,
+        client: AsyncAnthropic,
         tiers: ModelTiers,
         session_id: str,
         synthesize: Synthesizer,
@@ -198,8 +201,12 @@ class ReplyStreamer:
                 continue
             saved = len(shown)
             text = "".join(shown)
+
+            def save(s: Session, visible_text: str = text) -> None:
+                messages.save_partial(s, reply_id, visible_text)
+
             try:
-                await self._database.run(lambda s, t=text: messages.save_partial(s, reply_id, t))
+                await self._database.run(save)
             except SQLAlchemyError as error:  # keep streaming; the final save reports it
                 log.warning("could not save the reply so far: %s", type(error).__name__)
 
@@ -229,7 +236,9 @@ class ReplyStreamer:
         wanted = [p.source_ref for p in parsed.promotions if not p.text and p.source_ref]
         if not wanted:
             return {}
-        lane = await self._database.run(lambda s: session_repository.get_task_lane(s, session_id))
+        lane = stored_task_lane(
+            await self._database.run(lambda s: session_repository.get_task_lane(s, session_id))
+        )
         synthesized: dict[str, str] = {}
         for ref in wanted:
             item = find_item(lane, ref)
@@ -246,12 +255,12 @@ class _StreamedReply:
     """What a finished stream reports: the model and the usage (cumulative, as sent)."""
 
     model: str | None = None
-    usage: Any = None
+    usage: SimpleNamespace | None = None
     stop_reason: str | None = None
 
 
 async def _stream(
-    client: Any,
+    client: AsyncAnthropic,
     request: dict[str, Any],
     raw: list[str],
     shown_so_far: list[str],
@@ -282,7 +291,7 @@ async def _stream(
     return reply
 
 
-def _usage_fields(usage: Any) -> dict[str, int]:
+def _usage_fields(usage: object) -> dict[str, int]:
     names = (
         "input_tokens",
         "output_tokens",

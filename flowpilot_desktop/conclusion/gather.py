@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.orm import Session
 
 from flowpilot_desktop.conclusion.inputs import CheckInput, FixInput, NoteInputs, ScriptRun
+from flowpilot_desktop.tickets import kept_snapshot
 from storage.repositories import facts, fixes, script_generations
 from storage.repositories import sessions as session_repository
 
 
-def gather_inputs(s: Any, session_id: str) -> NoteInputs:
+def gather_inputs(s: Session, session_id: str) -> NoteInputs:
     summary = session_repository.get_session_summary(s, session_id)
     lane = session_repository.get_task_lane(s, session_id) or {}
     fix = fixes.active_fix(s, session_id)
@@ -17,7 +18,7 @@ def gather_inputs(s: Any, session_id: str) -> NoteInputs:
         session_id=session_id,
         state_version=summary.state_version,
         title=summary.title,
-        ticket=dict(session_repository.get_ticket_snapshot(s, session_id) or {}),
+        ticket=kept_snapshot(session_repository.get_ticket_snapshot(s, session_id)),
         facts=tuple((f.text, f.source_type) for f in facts.live_facts(s, session_id)),
         checks=tuple(
             CheckInput(str(a.get("label") or ""), str(a["result"]))

@@ -5,17 +5,18 @@ previews kept calling an applied fix "proposed" because the outcome was not in t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from flowpilot_desktop.fix_outcome import FixStatus
 from flowpilot_desktop.scrubbing import default_scrubber
+from psa.provider import TicketSnapshot
 
 
 @dataclass(frozen=True)
 class FixInput:
     title: str
     description: str
-    status: str  # proposed | applied_* | dismissed
+    status: FixStatus
     applied: bool
     decision: str | None = None
     partial_notes: str | None = None
@@ -42,7 +43,7 @@ class NoteInputs:
     session_id: str
     state_version: int
     title: str
-    ticket: dict[str, Any] = field(default_factory=dict)
+    ticket: TicketSnapshot | None = None  # as last fetched; None before the first fetch
     facts: tuple[tuple[str, str], ...] = ()  # (text, source_type)
     checks: tuple[CheckInput, ...] = ()  # checks that have a result
     fix: FixInput | None = None
@@ -50,8 +51,9 @@ class NoteInputs:
 
     @property
     def problem(self) -> str:
-        summary = str(self.ticket.get("summary") or "").strip() or self.title
-        description = str(self.ticket.get("description") or "").strip()
+        ticket = self.ticket or TicketSnapshot()
+        summary = ticket.summary.strip() or self.title
+        description = ticket.description.strip()
         return f"{summary}. {description}".strip() if description else summary
 
     def redacted(self) -> NoteInputs:
@@ -65,12 +67,15 @@ class NoteInputs:
         def clean(text: str | None) -> str | None:
             return redact(text) if text else text
 
+        def redact_text(text: str) -> str:
+            return redact(text) if text else text
+
         fix = self.fix
         return NoteInputs(
             session_id=self.session_id,
             state_version=self.state_version,
             title=redact(self.title),
-            ticket={k: clean(v) if isinstance(v, str) else v for k, v in self.ticket.items()},
+            ticket=None if self.ticket is None else self.ticket.map_text(redact_text),
             facts=tuple((redact(text), source) for text, source in self.facts),
             checks=tuple(CheckInput(redact(c.label), redact(c.result)) for c in self.checks),
             fix=None

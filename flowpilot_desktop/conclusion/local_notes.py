@@ -8,6 +8,7 @@ the SPEC's.
 from __future__ import annotations
 
 from flowpilot_desktop.conclusion.inputs import FixInput, NoteInputs
+from flowpilot_desktop.fix_outcome import FixStatus
 
 NOTHING_CONFIRMED = "Nothing confirmed yet."
 NO_ACTIONS = "No diagnostic actions run yet."
@@ -16,17 +17,17 @@ ROOT_CAUSE_UNKNOWN = "Root cause not definitively isolated."
 
 def resolution_paragraph(fix: FixInput | None) -> str:
     """What was done, in the tense the outcome allows."""
-    if fix is None or fix.status == "dismissed":
+    if fix is None or fix.status == FixStatus.DISMISSED:
         return "Resolution not yet applied — no fix has been agreed."
-    if fix.status == "applied_success":
+    if fix.status == FixStatus.APPLIED_SUCCESS:
         return f"Applied {fix.title}; confirmed working."
-    if fix.status == "applied_failed":
+    if fix.status == FixStatus.APPLIED_FAILED:
         reason = f" ({fix.failure_reason})" if fix.failure_reason else ""
         return f"Applied {fix.title}, but it did not resolve the issue{reason}."
-    if fix.status == "applied_partial":
+    if fix.status == FixStatus.APPLIED_PARTIAL:
         notes = f": {fix.partial_notes}" if fix.partial_notes else ""
         return f"Applied {fix.title} in part{notes}."
-    if fix.status == "applied_pending":
+    if fix.status == FixStatus.APPLIED_PENDING:
         reason = f" ({fix.pending_reason})" if fix.pending_reason else ""
         return f"Applied {fix.title}; provisional — awaiting verification{reason}."
     if fix.applied:
@@ -36,9 +37,9 @@ def resolution_paragraph(fix: FixInput | None) -> str:
 
 def root_cause(inputs: NoteInputs) -> str:
     fix = inputs.fix
-    if fix is not None and fix.status == "applied_success":
+    if fix is not None and fix.status == FixStatus.APPLIED_SUCCESS:
         return f"Addressed by {fix.title}." + (f" {fix.description}" if fix.description else "")
-    suspected = fix.title if fix is not None and fix.status != "dismissed" else ""
+    suspected = fix.title if fix is not None and fix.status != FixStatus.DISMISSED else ""
     return ROOT_CAUSE_UNKNOWN + (f" Suspected: {suspected}." if suspected else "")
 
 
@@ -63,7 +64,7 @@ def compose_escalation_package(inputs: NoteInputs) -> str:
     tried = [f"{check.label} — {check.result}" for check in inputs.checks]
     tried += [f"Ran script: {script.name}" for script in inputs.scripts]
     fix = inputs.fix
-    if fix is not None and fix.applied and fix.status != "dismissed":
+    if fix is not None and fix.applied and fix.status != FixStatus.DISMISSED:
         tried.append(f"Applied fix: {fix.title} — {resolution_paragraph(fix)}")
     return "\n\n".join(
         [
@@ -82,21 +83,21 @@ def compose_escalation_package(inputs: NoteInputs) -> str:
 
 
 def _hypothesis(fix: FixInput | None) -> str:
-    if fix is None or fix.status == "dismissed":
+    if fix is None or fix.status == FixStatus.DISMISSED:
         return "No leading hypothesis yet."
-    if fix.status == "applied_pending":
+    if fix.status == FixStatus.APPLIED_PENDING:
         return f"Leading hypothesis (fix applied, awaiting verification): {fix.title}."
-    if fix.status == "applied_failed":
+    if fix.status == FixStatus.APPLIED_FAILED:
         return f"{fix.title} was tried and did not resolve it; the cause lies elsewhere."
-    if fix.status == "applied_partial":
+    if fix.status == FixStatus.APPLIED_PARTIAL:
         return f"{fix.title} helped in part; the remaining symptoms need another look."
     return f"{fix.title}." + (f" {fix.description}" if fix.description else "")
 
 
 def _next_steps(fix: FixInput | None) -> str:
-    if fix is not None and fix.status == "applied_pending":
+    if fix is not None and fix.status == FixStatus.APPLIED_PENDING:
         return f"Confirm whether {fix.title} resolved it ({fix.pending_reason or 'pending'})."
-    if fix is not None and fix.status == "proposed" and not fix.applied:
+    if fix is not None and fix.status == FixStatus.PROPOSED and not fix.applied:
         return f"Apply the proposed fix: {fix.title}, and confirm the result."
     return "Review the confirmed facts above and continue diagnosis from there."
 

@@ -24,9 +24,8 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +34,7 @@ from flowpilot_desktop.conclusion.targets import StatusTarget
 from flowpilot_desktop.logging_setup import redact
 from flowpilot_desktop.psa_access import PsaAccess
 from psa.errors import PsaError, PsaRejectedError
-from psa.provider import NoteKind, PsaProvider
+from psa.provider import NoteKind, PsaProvider, StatusOption
 from storage.database import Database
 from storage.models import utcnow
 from storage.repositories import outbox
@@ -89,7 +88,8 @@ class OutboxWorker:
     ) -> None:
         self._database = database
         self._psa = psa
-        self.on_change = on_change  # the window sets it: a session's sync state moved
+        # injected at build time: a session's sync state moved (the app's ChangeFeed)
+        self._on_change = on_change
         self._clock = clock
         self.owner = owner or uuid.uuid4().hex  # this worker, in psa_outbox.lease_owner
         self._lease = timedelta(seconds=lease_s)
@@ -137,7 +137,7 @@ class OutboxWorker:
         checked on the ticket before sending; a live lease of another FlowPilot is left."""
         now = self._clock()
         for session_id in await self._database.run(lambda s: outbox.recover_interrupted(s, now)):
-            self.on_change(session_id)
+            self._on_change(session_id)
 
     async def send_due(self) -> datetime | None:
         """Send every due job, one at a time; return when the next one will be due."""
@@ -150,7 +150,7 @@ class OutboxWorker:
         job = await self._claim(job_id)
         if job is None:  # another worker has it, or it is no longer due
             return
-        self.on_change(job.session_id)
+        self._on_change(job.session_id)
         async with self._holding(job):
             try:
                 async with self._psa.open() as provider:
@@ -167,7 +167,7 @@ class OutboxWorker:
                 await self._failed(
                     job, f"Unexpected error ({type(error).__name__}).", retryable=False
                 )
-        self.on_change(job.session_id)
+        self._on_change(job.session_id)
 
     async def _post_note(self, provider: PsaProvider, job: outbox.OutboxJob) -> None:
         ticket_id = int(job.payload["ticket_id"])
@@ -225,7 +225,7 @@ class OutboxWorker:
             if status_job is not None and status_job.state == "pending":
                 claimed = await self._claim(status_job.id)
                 if claimed is not None:
-                    self.on_change(job.session_id)
+                    self._on_change(job.session_id)
                     async with self._holding(claimed):
                         await self._move_status(provider, claimed)
 
@@ -267,13 +267,13 @@ class OutboxWorker:
                 return False
             if _session_live(s, job.session_id):
                 # the ticket card shows the status ConnectWise really has now
-                snapshot = {
-                    **ticket.as_dict(),
-                    "status_id": verified.status_id,
-                    "status": verified.status,
-                }
-                snapshot["closed"] = verified.closed
-                session_repository.set_ticket_snapshot(s, job.session_id, snapshot)
+                snapshot = replace(
+                    ticket,
+                    status_id=verified.status_id,
+                    status=verified.status,
+                    closed=verified.closed,
+                )
+                session_repository.set_ticket_snapshot(s, job.session_id, snapshot.to_dict())
             return True
 
         await self._finish(job, write)
@@ -396,7 +396,9 @@ def _session_exists(s: Session, session_id: str) -> bool:
     return True
 
 
-def _same_status_on(options: list[Any], target: StatusTarget, ticket_id: int, board: str) -> int:
+def _same_status_on(
+    options: list[StatusOption], target: StatusTarget, ticket_id: int, board: str
+) -> int:
     for option in options:
         if option.name.casefold() == target.status.casefold() and not option.inactive:
             return int(option.id)

@@ -17,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+
+from sqlalchemy.orm import Session
 
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion.targets import StatusTarget, kind_label, target_for
 from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.fix_outcome import FixStatus
+from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import default_scrubber
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService
 from psa.provider import NoteKind
@@ -30,6 +33,7 @@ from storage.database import Database
 from storage.models import utcnow
 from storage.repositories import outbox
 from storage.repositories import sessions as session_repository
+from storage.repositories.sessions import SessionSummary
 
 NOTE_JOB_KIND = {NoteKind.RESOLUTION: "resolution_note", NoteKind.ESCALATION: "escalation_package"}
 STATUS_JOB_KIND = "status_transition"
@@ -99,12 +103,18 @@ class Preparation:
     """What must happen before a preview can be shown."""
 
     kind: NoteKind
-    recorded: str | None = None  # an outcome recorded implicitly (Resolve while verifying)
-    intercept: tuple[str, ...] = ()  # Escalate: the outcomes to choose from first
+    recorded: FixStatus | None = None  # an outcome recorded implicitly (Resolve while verifying)
+    intercept: tuple[FixStatus, ...] = ()  # Escalate: the outcomes to choose from first
     fix: FixView | None = None
+    change: SessionChange | None = None  # what recording that outcome changed
 
 
-INTERCEPT_CHOICES = ("applied_success", "applied_failed", "dismissed", "applied_partial")
+INTERCEPT_CHOICES = (
+    FixStatus.APPLIED_SUCCESS,
+    FixStatus.APPLIED_FAILED,
+    FixStatus.DISMISSED,
+    FixStatus.APPLIED_PARTIAL,
+)
 
 
 class ConclusionService:
@@ -112,7 +122,7 @@ class ConclusionService:
         self,
         database: Database,
         task_lane: TaskLaneService,
-        preferences: Any,
+        preferences: PreferencesGateway,
         wake_sender: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -136,10 +146,11 @@ class ConclusionService:
         fix = state.active_fix
         if fix is None:
             return Preparation(kind)
-        verifying = fix.status == "proposed" and fix.applied_at is not None
-        if kind is NoteKind.RESOLUTION and (verifying or fix.status == "applied_pending"):
-            await self._task_lane.record_outcome(session_id, fix.id, "applied_success")
-            return Preparation(kind, recorded="applied_success", fix=fix)
+        verifying = fix.status == FixStatus.PROPOSED and fix.applied_at is not None
+        if kind is NoteKind.RESOLUTION and (verifying or fix.status == FixStatus.APPLIED_PENDING):
+            worked = FixStatus.APPLIED_SUCCESS
+            change = await self._task_lane.record_outcome(session_id, fix.id, worked)
+            return Preparation(kind, recorded=worked, fix=fix, change=change)
         if kind is NoteKind.ESCALATION and (verifying or fix.status in fix_outcome.PARKED):
             allowed = fix_outcome.allowed_outcomes(fix.status)
             choices = tuple(c for c in INTERCEPT_CHOICES if c in allowed)
@@ -166,7 +177,7 @@ class ConclusionService:
         target = await self.target(kind)
         now = self._clock()
 
-        def write(s: Any) -> Any:
+        def write(s: Session) -> SessionSummary:
             conclusion = session_repository.get_conclusion(s, session_id)
             _refuse_repeat(conclusion, kind)
             ticket = conclusion.ticket_ref
@@ -195,7 +206,7 @@ class ConclusionService:
         return SessionChange.of(summary, ChangeKind.SYNC)
 
     async def sync_views(self, session_id: str) -> list[SyncView]:
-        def read(s: Any) -> list[SyncView]:
+        def read(s: Session) -> list[SyncView]:
             conclusion = session_repository.get_conclusion(s, session_id)
             jobs = {job.idempotency_key: job for job in outbox.session_jobs(s, session_id)}
             views = []
@@ -220,7 +231,7 @@ class ConclusionService:
     async def retry(self, session_id: str, job_id: str) -> SessionChange:
         now = self._clock()
 
-        def write(s: Any) -> Any:
+        def write(s: Session) -> SessionSummary:
             outbox.retry(s, job_id, now)
             return session_repository.get_session_summary(s, session_id)
 

@@ -7,10 +7,14 @@ ask again for this team" is the ``templatize_prompt_enabled`` preference (defaul
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from sqlalchemy.orm import Session
 
 from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scripts.library import TemplateDraft, save_template_in
 from flowpilot_desktop.scripts.templates import PLACEHOLDER, parse_schema
 from storage.database import Database
@@ -33,7 +37,7 @@ class DraftEdits:
 
 
 class DraftService:
-    def __init__(self, database: Database, preferences: Any, user_id: str) -> None:
+    def __init__(self, database: Database, preferences: PreferencesGateway, user_id: str) -> None:
         self._database = database
         self._preferences = preferences
         self._user_id = user_id
@@ -49,7 +53,7 @@ class DraftService:
         """The new template's id; refused for a closed draft, an unknown category or an
         invalid result (every problem listed)."""
 
-        def write(s: Any) -> str:
+        def write(s: Session) -> str:
             draft = _open_draft(s, draft_id)
             parameters = parse_schema(draft.parameters_schema)
             names = {p.name for p in parameters}
@@ -57,9 +61,7 @@ class DraftService:
             for name, text in edits.removed.items():
                 if name not in names:
                     raise UserFacingError(f"“{name}” is not a parameter of this draft.")
-                body = PLACEHOLDER.sub(
-                    lambda m, n=name, t=text: t if m.group(1) == n else m.group(0), body
-                )
+                body = PLACEHOLDER.sub(_replace_placeholder(name, text), body)
             kept = [p for p in parameters if p.name not in edits.removed]
             summary = session_repository.get_session_summary(s, draft.session_id)
             template_id = save_template_in(
@@ -82,7 +84,7 @@ class DraftService:
         return await self._database.run(write)
 
     async def reject(self, draft_id: str) -> None:
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             _open_draft(s, draft_id)
             repository.close_draft(s, draft_id, "rejected")
 
@@ -95,7 +97,12 @@ class DraftService:
         await self._preferences.merge_preferences({TEMPLATIZE_PROMPT: enabled})
 
 
-def _open_draft(s: Any, draft_id: str) -> DraftRecord:
+def _replace_placeholder(name: str, text: str) -> Callable[[re.Match[str]], str]:
+    """For ``PLACEHOLDER.sub``: ``{{name}}`` becomes ``text``, other placeholders stay."""
+    return lambda match: text if match.group(1) == name else match.group(0)
+
+
+def _open_draft(s: Session, draft_id: str) -> DraftRecord:
     draft = repository.get_draft(s, draft_id)
     if draft is None:
         raise UserFacingError("That draft no longer exists.")

@@ -11,17 +11,21 @@ separate calls so the decision is saved, and the dialog closes, before the model
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from sqlalchemy.orm import Session
 
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.fix_outcome import FixStatus
 from flowpilot_desktop.scripts.extraction import Ask, Extraction, extract_template
 from flowpilot_desktop.scripts.templates import LANGUAGES
 from flowpilot_desktop.scrubbing import default_scrubber
 from storage.database import Database
+from storage.models import SessionSuggestedFix
 from storage.repositories import drafts, fixes
 from storage.repositories import sessions as session_repository
+from storage.repositories.sessions import SessionSummary
 
 DECISIONS = ("one_off", "draft_template", "build_template")
 
@@ -49,7 +53,7 @@ class FixScriptService:
         if decision not in DECISIONS:
             raise UserFacingError(f"“{decision}” is not a choice for the fix's script.")
 
-        def write(s: Any) -> tuple[Any, str]:
+        def write(s: Session) -> tuple[SessionSummary, str]:
             fix = _usable_fix(s, session_id, fix_id)
             current = fix.edited_script or fix.ai_drafted_script or ""
             final = current if script is None else script
@@ -69,7 +73,7 @@ class FixScriptService:
     async def propose_draft(self, session_id: str, fix_id: str) -> ProposedDraft:
         """A pending draft template from the script the fix ran (``draft_template``)."""
 
-        def read(s: Any) -> tuple[str, str, str]:
+        def read(s: Session) -> tuple[str, str, str]:
             fix = _existing_fix(s, session_id, fix_id)
             language = fix.script_language if fix.script_language in LANGUAGES else "powershell"
             return fix.edited_script or fix.ai_drafted_script or "", language, fix.title
@@ -97,16 +101,16 @@ class FixScriptService:
         return ProposedDraft(draft_id, extraction)
 
 
-def _existing_fix(s: Any, session_id: str, fix_id: str) -> Any:
+def _existing_fix(s: Session, session_id: str, fix_id: str) -> SessionSuggestedFix:
     try:
         return fixes.get_fix(s, session_id, fix_id)
     except LookupError:
         raise UserFacingError("That fix no longer exists in this session.") from None
 
 
-def _usable_fix(s: Any, session_id: str, fix_id: str) -> Any:
+def _usable_fix(s: Session, session_id: str, fix_id: str) -> SessionSuggestedFix:
     fix = _existing_fix(s, session_id, fix_id)
-    if fix.superseded_at is not None and fix.status != "dismissed":
+    if fix.superseded_at is not None and fix.status != FixStatus.DISMISSED:
         raise UserFacingError("A newer suggestion replaced this fix; use that one.")
     if fix.status in fix_outcome.TERMINAL:
         raise UserFacingError("This fix is no longer open: its outcome is final.")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.logging_setup import register_secret
@@ -63,7 +65,7 @@ class TemplateLibrary:
         if not name:
             raise UserFacingError("Give the category a name.")
 
-        def write(s: Any) -> str:
+        def write(s: Session) -> str:
             if repository.find_category(s, name) is not None:
                 raise UserFacingError(f"There is already a category “{name}”.")
             return repository.create_category(s, name)
@@ -83,7 +85,7 @@ class TemplateLibrary:
         return await self._database.run(lambda s: save_template_in(s, draft, template_id))
 
     async def delete(self, template_id: str) -> None:
-        def write(s: Any) -> None:
+        def write(s: Session) -> None:
             try:
                 repository.delete_template(s, template_id)
             except LookupError:
@@ -107,7 +109,7 @@ class TemplateLibrary:
         stored_values = masked_values(parameters, clean)
         stored_script = render(template.body, stored_values)
 
-        def write(s: Any) -> tuple[str, SessionChange | None]:
+        def write(s: Session) -> tuple[str, SessionChange | None]:
             generation_id = repository.record_generation(
                 s,
                 template_id=template_id,
@@ -124,7 +126,7 @@ class TemplateLibrary:
         return Rendered(script, generation_id, change)
 
 
-def save_template_in(s: Any, draft: TemplateDraft, template_id: str | None = None) -> str:
+def save_template_in(s: Session, draft: TemplateDraft, template_id: str | None = None) -> str:
     """Validate and write a template inside the caller's unit of work (Templatize accepts a
     draft and closes it in the same transaction)."""
     name = " ".join(draft.name.split())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import AiSession, DraftTemplate, utcnow
@@ -38,6 +38,9 @@ def _record(row: DraftTemplate) -> DraftRecord:
     )
 
 
+_Select = TypeVar("_Select", bound="Select[Any]")
+
+
 def add_draft(session: Session, **fields: Any) -> str:
     draft = DraftTemplate(status="pending", **fields)
     session.add(draft)
@@ -63,7 +66,7 @@ def pending_count(session: Session) -> int:
     return int(session.scalar(_pending(select(func.count()).select_from(DraftTemplate))) or 0)
 
 
-def _pending(query: Any) -> Any:
+def _pending(query: _Select) -> _Select:
     """Pending drafts of sessions that are not deleted (a deleted session's wait for Undo)."""
     return query.join(AiSession, AiSession.id == DraftTemplate.session_id).where(
         DraftTemplate.status == "pending", AiSession.deleted_at.is_(None)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ScriptTemplate, SessionSuggestedFix, utcnow
+from storage.models import FixStatus, ScriptTemplate, SessionSuggestedFix, utcnow
 from storage.state_version import bump_state_version
 
 _SAME_FIX_FIELDS = (
@@ -93,7 +93,7 @@ def dismiss_fix(session: Session, session_id: str, fix: SessionSuggestedFix) -> 
     """Dismiss the active fix: decision and status dismissed, superseded; bumps state_version."""
     now = utcnow()
     fix.user_decision = "dismissed"
-    fix.status = "dismissed"
+    fix.status = FixStatus.DISMISSED
     fix.superseded_at = now
     bump_state_version(session, session_id)
 
@@ -125,24 +125,24 @@ def record_outcome(
     session: Session,
     session_id: str,
     fix: SessionSuggestedFix,
-    outcome: str,
+    outcome: FixStatus,
     notes: str | None,
 ) -> None:
     """Write an already validated outcome with its stamps; bumps state_version."""
     now = utcnow()
     fix.status = outcome
-    if outcome == "dismissed":
+    if outcome == FixStatus.DISMISSED:
         fix.user_decision = "dismissed"
         fix.superseded_at = fix.superseded_at or now
     elif fix.applied_at is None:
         fix.applied_at = now
-    if outcome in ("applied_success", "applied_failed"):
+    if outcome in (FixStatus.APPLIED_SUCCESS, FixStatus.APPLIED_FAILED):
         fix.verified_at = now
-    if outcome == "applied_partial":
+    if outcome == FixStatus.APPLIED_PARTIAL:
         fix.partial_notes = notes
-    elif outcome == "applied_pending":
+    elif outcome == FixStatus.APPLIED_PENDING:
         fix.pending_reason = notes
-    elif outcome == "applied_failed" and notes:
+    elif outcome == FixStatus.APPLIED_FAILED and notes:
         fix.failure_reason = notes
     fix.ai_outcome_proposal = None
     bump_state_version(session, session_id)

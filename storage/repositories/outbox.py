@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import PsaOutbox
@@ -139,11 +139,15 @@ _NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
 
 def _update(session: Session, job_id: str, where: ColumnElement[bool], **values: Any) -> bool:
     """One conditional UPDATE of one job; True when it matched (the condition held)."""
-    result = session.execute(
-        update(PsaOutbox)
-        .where(PsaOutbox.id == job_id, where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (SQLAlchemy types Session.execute's as Result).
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(PsaOutbox)
+            .where(PsaOutbox.id == job_id, where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return bool(result.rowcount)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,12 @@ def get_session_summary(session: Session, session_id: str) -> SessionSummary:
     return SessionSummary(*row)
 
 
+def find_session_summary(session: Session, session_id: str) -> SessionSummary | None:
+    """The summary, or None when the session is gone (no error: callers expect that)."""
+    row = session.execute(select(*_SUMMARY_COLUMNS).where(AiSession.id == session_id)).first()
+    return SessionSummary(*row) if row is not None else None
+
+
 def create_session(
     session: Session, *, user_id: str, title: str, ticket_ref: str | None = None
 ) -> SessionSummary:
@@ -97,13 +104,13 @@ def get_task_lane(session: Session, session_id: str) -> dict[str, Any] | None:
     return ai_session.pending_task_lane
 
 
-def set_task_lane(session: Session, session_id: str, task_lane: dict[str, Any]) -> None:
+def set_task_lane(session: Session, session_id: str, task_lane: Mapping[str, Any]) -> None:
     """Store the open questions and checks (with answers and results); bumps state_version,
     since a check's result is part of what a resolution or escalation note reports."""
     ai_session = session.get(AiSession, session_id)
     if ai_session is None:
         raise SessionNotFoundError(session_id)
-    ai_session.pending_task_lane = task_lane
+    ai_session.pending_task_lane = dict(task_lane)
     bump_state_version(session, session_id)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import ScriptGeneration, ScriptTemplate, TemplateCategory
@@ -83,9 +83,10 @@ def save_template(session: Session, template_id: str | None, **fields: Any) -> s
         template = ScriptTemplate(**fields)
         session.add(template)
     else:
-        template = session.get(ScriptTemplate, template_id)
-        if template is None:
+        found = session.get(ScriptTemplate, template_id)
+        if found is None:
             raise LookupError(template_id)
+        template = found
         for key, value in fields.items():
             setattr(template, key, value)
     session.flush()
@@ -122,7 +123,7 @@ def record_generation(
     return generation.id
 
 
-def _records() -> Any:
+def _records() -> Select[*tuple[Any, ...]]:
     uses = (
         select(func.count(ScriptGeneration.id))
         .where(ScriptGeneration.template_id == ScriptTemplate.id)

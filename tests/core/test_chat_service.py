@@ -169,7 +169,7 @@ def test_key_problems_are_explained(db, api, tmp_path, session_id, key, kind) ->
 def test_offline_is_explained(db, tmp_path, session_id) -> None:
     api = AnthropicEmulator()
     base_url = api.base_url
-    api._server.server_close()  # nothing listens there any more
+    api.close_unstarted()
     service = _service(db, api, tmp_path, client_factory=_no_retry_factory)
     assert base_url
     result = asyncio.run(service.send(session_id, "hello"))

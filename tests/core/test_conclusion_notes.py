@@ -19,6 +19,7 @@ from flowpilot_desktop.conclusion.local_notes import (
 )
 from flowpilot_desktop.logging_setup import register_secret
 from flowpilot_desktop.task_lane_service import TaskLaneService
+from flowpilot_desktop.tickets import TicketSnapshot
 from storage.database import Database
 from storage.models import ScriptGeneration
 from storage.repositories.sessions import create_session
@@ -29,7 +30,7 @@ def _inputs(**overrides) -> NoteInputs:
         session_id="s",
         state_version=1,
         title="Outlook prompts",
-        ticket={"summary": "Outlook asks for the password"},
+        ticket=TicketSnapshot(summary="Outlook asks for the password"),
     )
     return NoteInputs(**{**base, **overrides})
 

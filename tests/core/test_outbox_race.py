@@ -280,9 +280,9 @@ def test_two_workers_race_over_many_jobs_without_a_double_post(folder: Folder) -
     folder.queue_notes(tickets)
     inject_faults(folder.cw, tickets)
     claimed: dict[str, set[str]] = {"a": set(), "b": set()}
-    workers = {name: folder.worker(f"worker-{name}") for name in claimed}
-    for name, worker in workers.items():
-        worker.on_change = claimed[name].add
+    workers = {
+        name: folder.worker(f"worker-{name}", on_change=claimed[name].add) for name in claimed
+    }
     errors: list[BaseException] = []
     deadline = time.monotonic() + 20
 
@@ -544,10 +544,11 @@ def test_renewal_keeps_a_slow_send_from_being_taken(folder: Folder) -> None:
             lambda st: ConnectWiseProvider(ConnectWiseClient(st)),
             lease_s=0.3,
             renew_every_s=0.05,
+            on_change=lambda _sid: claimed.set(),
         )
-        worker_a.on_change = lambda _sid: claimed.set()
-        worker_b = folder.worker("worker-b", lease_s=0.3, renew_every_s=0.05)
-        worker_b.on_change = claims.append
+        worker_b = folder.worker(
+            "worker-b", lease_s=0.3, renew_every_s=0.05, on_change=claims.append
+        )
         sending = asyncio.create_task(worker_a.send_due())
         await claimed.wait()
         await worker_b.recover()  # B starts while A sends: A's live lease is left alone
@@ -572,16 +573,16 @@ def test_renewal_keeps_a_slow_send_from_being_taken(folder: Folder) -> None:
 def _child(database_file: str, config_file: str, owner: str, ready: str, go: str) -> None:
     store = ConfigStore(Path(config_file))
     database = Database(create_database_engine(f"sqlite:///{database_file}"))
+    claimed: set[str] = set()
     worker = OutboxWorker(
         database,
         PsaAccess(store, credentials(), quick_provider),
+        claimed.add,
         owner=owner,
         lease_s=LEASE_S,
         renew_every_s=RENEW_EVERY_S,
         retry_delays_s=RETRY_DELAYS_S,
     )
-    claimed: set[str] = set()
-    worker.on_change = claimed.add
     Path(ready).touch()
     deadline = time.monotonic() + 15
     while not Path(go).exists():

@@ -12,6 +12,7 @@ from flowpilot_desktop.assistant.prompts import (
     prompt_text,
     system_blocks,
 )
+from flowpilot_desktop.tickets import TicketSnapshot
 from resources import resource_path
 
 # Tokens the web version saw recited on unrelated tickets, and other literal giveaways.
@@ -68,7 +69,7 @@ def test_marker_blocks_hold_placeholders_only(name: str) -> None:
 
 def test_the_stable_system_block_has_no_session_data() -> None:
     context = SessionContext(
-        "Printer offline", "48190", {"company": "Calder"}, ("Fact one",), None, None
+        "Printer offline", "48190", TicketSnapshot(company="Calder"), ("Fact one",), None, None
     )
     stable, session = system_blocks(context)
     assert stable["cache_control"] == {"type": "ephemeral"}

@@ -38,8 +38,7 @@ def registered() -> Iterator[str]:
     value = f"Reg1stered-{uuid.uuid4().hex}"
     logging_setup.register_secret(value)
     yield value
-    with logging_setup._lock:
-        logging_setup._secrets.discard(value)
+    logging_setup.forget_secret(value)
 
 
 # --- corpus ---------------------------------------------------------------------------------

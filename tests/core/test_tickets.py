@@ -49,8 +49,9 @@ def test_fetch_stores_the_snapshot_for_the_assistant(db, cw, tmp_path) -> None:
     change = asyncio.run(tickets.fetch(sid))
     assert change.state_version == before + 1
     snapshot = asyncio.run(tickets.snapshot(sid))
-    assert snapshot["summary"] == "Outlook keeps asking for the password"
-    assert (snapshot["company"], snapshot["contact"], snapshot["board"], snapshot["status"]) == (
+    assert snapshot is not None
+    assert snapshot.summary == "Outlook keeps asking for the password"
+    assert (snapshot.company, snapshot.contact, snapshot.board, snapshot.status) == (
         "Contoso Ltd",
         "Pat Smith",
         "Help Desk",

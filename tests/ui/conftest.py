@@ -126,12 +126,10 @@ def session_window(qtbot, qloop: LoopDriver, make_window, app_paths: AppPaths, m
         ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
         memory_keyring.set_password("FlowPilot Desktop", "anthropic_api_key", ASSISTANT_KEY)
         window = make_window()
-        window.runner.run(
-            window.services.sessions.create(title, ticket), on_success=window.bus.publish
-        )
+        window.runner.run(window.services.sessions.create(title, ticket))
         qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
         window.sessions_panel.select_first()
-        qloop.until(lambda: window.task_lane_dock.state is not None)
+        qloop.until(lambda: window.session_state.lane is not None)
         activate(qtbot, window)
         return window
 

@@ -141,7 +141,7 @@ def test_a_damaged_database_can_be_restored_from_the_start_dialog(
         entry, "_ask_to_restore", lambda message, backup, when: asked.append(message) or True
     )
     notices: list[str] = []
-    opened = entry._open_services(paths, demo=False, interactive=True, notices=notices)
+    opened = entry.open_services(paths, demo=False, interactive=True, notices=notices)
     assert not isinstance(opened, int)
     opened.close()
     assert asked and "is damaged" in asked[0]

@@ -31,7 +31,9 @@ def _type_and_send(qtbot, window, text: str) -> None:
     qtbot.keyClick(edit, Qt.Key.Key_Return)
 
 
-def test_a_reply_streams_in_with_markers_hidden_and_quick_replies(qtbot, qloop, chat_window, api) -> None:
+def test_a_reply_streams_in_with_markers_hidden_and_quick_replies(
+    qtbot, qloop, chat_window, api
+) -> None:
     reply = "It looks like a **stale token**.\n" + _block(
         "QUESTIONS", [{"text": "Does Teams prompt too?", "options": ["Yes", "No"]}]
     )
@@ -52,7 +54,9 @@ def test_a_reply_streams_in_with_markers_hidden_and_quick_replies(qtbot, qloop, 
     assert "tokens" in chat_window.usage_label.text()
 
     api.enqueue("Then it is the account token.")
-    qtbot.mouseClick(bubbles[1].findChildren(QPushButton, "quickReply")[0], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        bubbles[1].findChildren(QPushButton, "quickReply")[0], Qt.MouseButton.LeftButton
+    )
     qloop.until(lambda: len(dock.view.bubbles()) == 4 and not dock.streaming)
     sent = api.message_requests[-1].body["messages"][-1]["content"][-1]["text"]
     assert sent == "Does Teams prompt too? — Yes"
@@ -71,7 +75,9 @@ def test_escape_stops_and_keeps_the_partial_reply(qtbot, qloop, chat_window, api
     assert not last.retry_button.isVisible()
 
 
-def test_a_failed_reply_shows_the_error_inline_and_retry_recovers(qtbot, qloop, chat_window, api) -> None:
+def test_a_failed_reply_shows_the_error_inline_and_retry_recovers(
+    qtbot, qloop, chat_window, api
+) -> None:
     api.enqueue(ScriptedReply(chunks=["Partial ", "answer"], error_event_after=1), "Full answer.")
     dock = chat_window.chat_dock
     _type_and_send(qtbot, chat_window, "hello")
@@ -86,7 +92,9 @@ def test_a_failed_reply_shows_the_error_inline_and_retry_recovers(qtbot, qloop, 
 
 
 def test_code_blocks_have_copy_with_feedback(qtbot, qloop, chat_window, api) -> None:
-    api.enqueue("Run this:\n```powershell\nGet-Service Spooler\n```\n" + _block("ACTIONS", [{"label": "x"}]))
+    api.enqueue(
+        "Run this:\n```powershell\nGet-Service Spooler\n```\n" + _block("ACTIONS", [{"label": "x"}])
+    )
     dock = chat_window.chat_dock
     _type_and_send(qtbot, chat_window, "printer")
     qloop.until(lambda: not dock.streaming)
@@ -96,18 +104,22 @@ def test_code_blocks_have_copy_with_feedback(qtbot, qloop, chat_window, api) -> 
     assert block.copy_button.text() == "Copied"
 
 
-def test_conversation_survives_switching_and_restart(qtbot, qloop, chat_window, make_window, api) -> None:
+def test_conversation_survives_switching_and_restart(
+    qtbot, qloop, chat_window, make_window, api
+) -> None:
     api.enqueue("First answer.")
     dock = chat_window.chat_dock
     _type_and_send(qtbot, chat_window, "first question")
     qloop.until(lambda: not dock.streaming)
-    chat_window.runner.run(chat_window.services.sessions.create("Other"), on_success=chat_window.bus.publish)
+    chat_window.runner.run(chat_window.services.sessions.create("Other"))
     qloop.until(lambda: chat_window.sessions_panel.model.rowCount() == 2)
     chat_window.sessions_panel.select_session(chat_window.sessions_panel.model.summary_at(0).id)
     qloop.settle()
     assert dock.view.bubbles() == [] or not dock.view.isVisible()
     chat_window.sessions_panel.select_relative(1)
-    assert [b.text for b in dock.view.bubbles()] == ["first question", "First answer."], "instant, from cache"
+    assert [b.text for b in dock.view.bubbles()] == ["first question", "First answer."], (
+        "instant, from cache"
+    )
     chat_window.close()
 
     again = make_window()
@@ -115,9 +127,11 @@ def test_conversation_survives_switching_and_restart(qtbot, qloop, chat_window, 
     qloop.until(lambda: len(again.chat_dock.view.bubbles()) == 2)
 
 
-def test_without_a_key_the_composer_says_so_and_opens_settings(qtbot, qloop, make_window, api) -> None:
+def test_without_a_key_the_composer_says_so_and_opens_settings(
+    qtbot, qloop, make_window, api
+) -> None:
     window = make_window()
-    window.runner.run(window.services.sessions.create("No key yet"), on_success=window.bus.publish)
+    window.runner.run(window.services.sessions.create("No key yet"))
     qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
     window.sessions_panel.select_first()
     qloop.until(lambda: window.chat_dock.composer.missing_key.isVisible())
@@ -138,7 +152,9 @@ def test_ctrl_enter_sends_and_shift_enter_breaks_the_line(qtbot, qloop, chat_win
     assert edit.toPlainText() == "line one\nline two"
     qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qloop.until(lambda: not dock.streaming and len(dock.view.bubbles()) == 2)
-    assert api.message_requests[0].body["messages"][0]["content"][-1]["text"] == "line one\nline two"
+    assert (
+        api.message_requests[0].body["messages"][0]["content"][-1]["text"] == "line one\nline two"
+    )
 
 
 def test_regenerate_never_sits_where_stop_is(qtbot, chat_window) -> None:
@@ -151,7 +167,9 @@ def test_regenerate_never_sits_where_stop_is(qtbot, chat_window) -> None:
     composer.set_streaming(False)
 
 
-def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(qtbot, qloop, chat_window, api) -> None:
+def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(
+    qtbot, qloop, chat_window, api
+) -> None:
     from PySide6.QtCore import QMimeData
     from PySide6.QtGui import QColor, QImage
 
@@ -169,15 +187,13 @@ def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(qtbot, qloop, 
     qloop.until(lambda: not dock.streaming and len(dock.view.bubbles()) == 2)
     blocks = api.message_requests[0].body["messages"][0]["content"]
     assert blocks[0]["type"] == "image" and blocks[0]["source"]["media_type"] == "image/png"
-    dock._history.clear()
-    chat_window.sessions_panel.select_relative(0)
-    dock.show_session(None)
-    dock.show_session(chat_window.current_session())
-    qloop.until(lambda: len(dock.view.bubbles()) == 2)
     from PySide6.QtWidgets import QLabel
 
-    thumbnails = dock.view.bubbles()[0].findChildren(QLabel, "attachmentThumbnail")
-    assert len(thumbnails) == 1 and not thumbnails[0].pixmap().isNull()
+    def thumbnails() -> list[QLabel]:
+        return dock.view.bubbles()[0].findChildren(QLabel, "attachmentThumbnail")
+
+    qloop.until(lambda: len(thumbnails()) == 1 and not thumbnails()[0].pixmap().isNull())
+    assert "pasted-screenshot.png" in thumbnails()[0].toolTip(), "the stored file, as sent"
 
 
 def test_stop_and_regenerate_from_anywhere_by_keyboard(qtbot, qloop, chat_window, api) -> None:
@@ -186,7 +202,9 @@ def test_stop_and_regenerate_from_anywhere_by_keyboard(qtbot, qloop, chat_window
     _type_and_send(qtbot, chat_window, "go")
     qloop.until(lambda: len(dock.view.bubbles()[-1].text) > 20)
     chat_window.sessions_panel.focus_list()  # focus elsewhere: the shortcut is window-wide
-    qtbot.keyClick(chat_window.sessions_panel.list_view, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        chat_window.sessions_panel.list_view, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier
+    )
     qloop.until(lambda: not dock.streaming)
     assert dock.view.bubbles()[-1].message.stopped
 

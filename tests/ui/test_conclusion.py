@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
+from flowpilot_desktop.preferences import DatabasePreferences
 from storage.repositories.drafts import add_draft
 from tests.anthropic_emulator import ScriptedReply
 from tests.connectwise_emulator import CLIENT_ID, COMPANY, PRIVATE_KEY, PUBLIC_KEY, standard_setup
@@ -65,18 +66,18 @@ def _new_session_by_keyboard(qtbot, qloop, window, title: str, ticket: str) -> N
     qloop.until(
         lambda: window.current_session() is not None and window.current_session().title == title
     )
-    qloop.until(lambda: window.task_lane_dock.state is not None)
+    qloop.until(lambda: window.session_state.lane is not None)
     activate(qtbot, window)
 
 
 def _say(qtbot, qloop, window, api, reply: str, text: str = "Outlook keeps prompting") -> None:
     api.enqueue(ScriptedReply(text=reply, delay_s=0.002))
-    version = window.task_lane_dock.state.exchanges
+    version = window.session_state.lane.exchanges
     window.focus_chat()
     qtbot.keyClicks(window.chat_dock.composer.edit, text)
     qtbot.keyClick(window.chat_dock.composer.edit, Qt.Key.Key_Return)
     qloop.until(lambda: not window.chat_dock.streaming)
-    qloop.until(lambda: window.task_lane_dock.state.exchanges > version)
+    qloop.until(lambda: window.session_state.lane.exchanges > version)
     activate(qtbot, window)
 
 
@@ -89,7 +90,7 @@ def _set_targets(qloop, window, cw) -> None:
     )
     done = []
     window.runner.run(
-        window.services.settings._preferences.merge_preferences(choices.to_preferences()),
+        DatabasePreferences(window.services.database).merge_preferences(choices.to_preferences()),
         on_success=done.append,
     )
     qloop.until(lambda: done)
@@ -184,21 +185,19 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(
 ) -> None:
     window = cw_window
     memory_keyring.delete_password(SERVICE, "anthropic_api_key")
-    window.runner.run(window.services.sessions.create("No key", ""), on_success=window.bus.publish)
+    window.runner.run(window.services.sessions.create("No key", ""))
     qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
     window.sessions_panel.select_first()
-    qloop.until(lambda: window.task_lane_dock.state is not None)
+    qloop.until(lambda: window.session_state.lane is not None)
     sid = window.current_session().id
     from storage.repositories import messages
 
     window.services.database.run_sync(
         lambda s: messages.add_message(s, sid, "assistant", content="hi")
     )
-    window.runner.run(
-        window.services.task_lane.add_note(sid, "First fact"), on_success=window.bus.publish
-    )
+    window.runner.run(window.services.task_lane.add_note(sid, "First fact"))
     qloop.until(
-        lambda: window.task_lane_dock.state.exchanges == 1 and window.task_lane_dock.state.facts
+        lambda: window.session_state.lane.exchanges == 1 and window.session_state.lane.facts
     )
 
     window.registry.trigger("ticket.escalate")
@@ -208,25 +207,20 @@ def test_preview_auto_refreshes_but_never_overwrites_edits(
     assert "No ticket is linked" in dialog.destination_label.text()
     assert "First fact" in dialog.editor.toPlainText()
 
-    from flowpilot_desktop.changes import ChangeKind
+    from flowpilot_desktop.changes import ChangeKind, SessionChange
 
-    window.runner.run(
-        window.services.sessions.touched(sid, ChangeKind.ASSISTANT_TURN),
-        on_success=window.bus.publish,
+    window.session_state.publish(
+        SessionChange.of(window.current_session(), ChangeKind.ASSISTANT_TURN)
     )
     qloop.until(lambda: dialog.origin_chip.text().startswith("cached"), timeout=3)  # nothing moved
 
-    window.runner.run(
-        window.services.task_lane.add_note(sid, "Second fact"), on_success=window.bus.publish
-    )
+    window.runner.run(window.services.task_lane.add_note(sid, "Second fact"))
     qloop.until(lambda: "Second fact" in dialog.editor.toPlainText(), timeout=3)
 
     dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(dialog.editor, "My own words.")
-    window.runner.run(
-        window.services.task_lane.add_note(sid, "Third fact"), on_success=window.bus.publish
-    )
+    window.runner.run(window.services.task_lane.add_note(sid, "Third fact"))
     qloop.until(lambda: "session changed" in dialog.notice_label.text(), timeout=3)
     assert "My own words." in dialog.editor.toPlainText()
     assert "Third fact" not in dialog.editor.toPlainText()
@@ -243,12 +237,10 @@ def _applied_fix(qtbot, qloop, window, api):
     """A session for ticket #5123 whose suggested fix the technician said they ran."""
     _new_session_by_keyboard(qtbot, qloop, window, "VPN", "5123")
     _say(qtbot, qloop, window, api, FIX_REPLY)
-    qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
-    fix = window.task_lane_dock.state.active_fix
-    window.runner.run(
-        window.services.task_lane.record_run(fix.session_id, fix.id), on_success=window.bus.publish
-    )
-    qloop.until(lambda: window.task_lane_dock.state.active_fix.applied_at is not None)
+    qloop.until(lambda: window.session_state.lane.active_fix is not None)
+    fix = window.session_state.lane.active_fix
+    window.runner.run(window.services.task_lane.record_run(fix.session_id, fix.id))
+    qloop.until(lambda: window.session_state.lane.active_fix.applied_at is not None)
     return fix
 
 
@@ -302,7 +294,7 @@ def test_escalate_intercept_partial_then_preview(qtbot, qloop, cw_window, api, c
     api.enqueue("no headings here")  # the model's answer lacks the headings: composed locally
     qtbot.mouseClick(intercept.save_button, Qt.MouseButton.LeftButton)
     dialog = _preview(qtbot, qloop, window)
-    assert window.task_lane_dock.state.active_fix.status == "applied_partial"
+    assert window.session_state.lane.active_fix.status == "applied_partial"
     assert "Only the first step" in dialog.editor.toPlainText()
     assert "internal analysis note" in dialog.destination_label.text()
     assert "lacked the required headings" in dialog.notice_label.text()
@@ -325,8 +317,8 @@ def test_settings_test_connection_and_live_statuses(
     standard_setup(cw)
     window = make_window()
     window.open_settings()
-    qloop.until(lambda: window._settings_dialog is not None)
-    dialog: SettingsDialog = window._settings_dialog
+    qloop.until(lambda: window.settings.dialog is not None)
+    dialog: SettingsDialog = window.settings.dialog
     qtbot.waitExposed(dialog)
     for name, value in (
         ("cw_site", cw.site),
@@ -354,10 +346,11 @@ def test_settings_test_connection_and_live_statuses(
     dialog.resolved_combo.setCurrentIndex(labels.index("Resolved (closes the ticket)"))
     dialog.escalated_combo.setCurrentIndex(labels.index("Escalated"))
     dialog.buttons.accepted.emit()
-    qloop.until(lambda: window._settings_dialog is None)
+    qloop.until(lambda: window.settings.dialog is None)
     preferences = []
     window.runner.run(
-        window.services.settings._preferences.get_preferences(), on_success=preferences.append
+        DatabasePreferences(window.services.database).get_preferences(),
+        on_success=preferences.append,
     )
     qloop.until(lambda: preferences)
     assert preferences[0]["cw_resolved_status_name"] == "Resolved"

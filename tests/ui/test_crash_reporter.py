@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from flowpilot_desktop.logging_setup import _lock, _secrets, configure_logging, register_secret
+from flowpilot_desktop.logging_setup import configure_logging, forget_secret, register_secret
 from ui.crash_reporter import FAULT_FILE, CrashDialog, CrashReporter
 
 SECRET = "Crash-Report-Secret-9911"
@@ -28,8 +28,7 @@ def reporter(tmp_path: Path):
     reporter.install()
     yield reporter
     reporter.uninstall()
-    with _lock:
-        _secrets.discard(SECRET)
+    forget_secret(SECRET)
     for handler in list(logging.getLogger().handlers):
         if getattr(handler, "_flowpilot", False):
             logging.getLogger().removeHandler(handler)

@@ -107,14 +107,14 @@ def test_settled_text_remembers_heights_per_width_until_its_text_or_font_changes
     plain.setText("word " * 80)
     assert label.heightForWidth(200) == plain.heightForWidth(200)
     assert label.heightForWidth(400) == plain.heightForWidth(400)
-    assert set(label._heights) == {200, 400}
+    assert label.remembered_widths == {200, 400}
     label.setText("short")
-    assert label._heights == {}
+    assert label.remembered_widths == set()
     assert label.heightForWidth(200) < plain.heightForWidth(200)
     font = label.font()
     font.setPointSize(font.pointSize() + 6)
     label.setFont(font)
-    assert label._heights == {}, "a new font wraps differently"
+    assert label.remembered_widths == set(), "a new font wraps differently"
 
 
 def test_a_single_paragraph_reply_is_shown_once_when_it_ends(qtbot) -> None:

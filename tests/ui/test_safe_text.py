@@ -18,6 +18,7 @@ from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.posting import SyncState, SyncView
 from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.task_lane_service import FactView, FixView, TaskLaneState
+from flowpilot_desktop.tickets import TicketSnapshot
 from storage.repositories.sessions import SessionSummary
 from storage.repositories.templates import TemplateRecord
 from tests.anthropic_emulator import ScriptedReply
@@ -29,7 +30,6 @@ from ui.chat_dock.sync_strip import SyncStrip
 from ui.chat_dock.ticket_card import TicketCard
 from ui.conclusion.intercept_dialog import InterceptDialog
 from ui.fix_history_dialog import FixHistoryDialog
-from ui.labels import error_label, meta_label
 from ui.safe_text import (
     MARKDOWN_SOURCE,
     SAFE_RICH_TEXT,
@@ -40,11 +40,12 @@ from ui.safe_text import (
 from ui.scripts.no_template_dialog import NoTemplateDialog
 from ui.scripts.scripts_view import ScriptsView
 from ui.scripts.template_match import TemplateMatchPanel
-from ui.session_header import SessionHeader
 from ui.sessions_dock.widgets import SessionsPanel
 from ui.task_lane.facts import FactsSection
 from ui.task_lane.fix_card import FixCard
 from ui.task_lane.items import CheckRow, QuestionRow
+from ui.widgets.labels import error_label, meta_label
+from ui.widgets.session_header import SessionHeader
 
 HOSTILE = "<b>bold</b> <img src=file:///x.png> <username>"
 REPLY = (
@@ -373,8 +374,9 @@ def _assert_plain(widget: QWidget, *names: str) -> None:
 def test_ticket_card_fields_are_plain(qtbot) -> None:
     card = TicketCard()
     qtbot.addWidget(card)
-    snapshot = {k: HOSTILE for k in ("summary", "company", "contact", "board", "status")}
-    card.show_ticket("5123", {**snapshot, "description": HOSTILE * 20}, HOSTILE)
+    fields = {k: HOSTILE for k in ("summary", "company", "contact", "board", "status")}
+    snapshot = TicketSnapshot(**fields, description=HOSTILE * 20)
+    card.show_ticket("5123", snapshot, HOSTILE)
     _assert_plain(card, "ticketCardTitle", "ticketCardMeta", "ticketCardDescription")
     assert card.description_label.toolTip() == plain_tooltip(" ".join((HOSTILE * 20).split()))
     card.show_ticket("5123", None, HOSTILE)
@@ -547,12 +549,10 @@ def test_no_label_in_the_window_renders_outside_text(
     memory_keyring.set_password(service, "cw_public_key", PUBLIC_KEY)
     memory_keyring.set_password(service, "cw_private_key", PRIVATE_KEY)
     window = make_window()
-    window.runner.run(
-        window.services.sessions.create(HOSTILE, "6001"), on_success=window.bus.publish
-    )
+    window.runner.run(window.services.sessions.create(HOSTILE, "6001"))
     qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
     window.sessions_panel.select_first()
-    qloop.until(lambda: window.task_lane_dock.state is not None)
+    qloop.until(lambda: window.session_state.lane is not None)
     card = window.chat_dock.ticket_card
     qloop.until(lambda: "<username>" in card.title_label.text())
     activate(qtbot, window)
@@ -562,7 +562,7 @@ def test_no_label_in_the_window_renders_outside_text(
     qtbot.keyClicks(window.chat_dock.composer.edit, "What now?")
     qtbot.keyClick(window.chat_dock.composer.edit, Qt.Key.Key_Return)
     qloop.until(lambda: not window.chat_dock.streaming)
-    qloop.until(lambda: window.task_lane_dock.state.active_fix is not None)
+    qloop.until(lambda: window.session_state.lane.active_fix is not None)
     qloop.settle(0.1)
 
     shown = [

@@ -45,8 +45,13 @@ def _suggest(qloop, window, **fix: object) -> None:
     marker = f"[SUGGEST_FIX]\n{json.dumps({'confidence': 80, **fix})}\n[/SUGGEST_FIX]"
     database.run_sync(lambda s: apply_reply(s, sid, parse_reply(marker)))
     summary = database.run_sync(lambda s: get_session_summary(s, sid))
-    window.bus.publish(SessionChange.of(summary, ChangeKind.FIX))
-    qloop.until(lambda: window.active_fix is not None and window.active_fix.title == fix["title"])
+    window.session_state.publish(SessionChange.of(summary, ChangeKind.FIX))
+    qloop.until(
+        lambda: (
+            window.session_state.active_fix is not None
+            and window.session_state.active_fix.title == fix["title"]
+        )
+    )
 
 
 def _template(qloop, window, body: str = RESET_BODY, **extra: object) -> str:
@@ -83,7 +88,7 @@ def test_no_template_by_keyboard_runs_now_and_drafts_a_template(qtbot, qloop, wi
     _key(qtbot, dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.scripts.no_template_dialog is None)
     qloop.settle(0.1)
-    assert window.active_fix.applied_at is None, "Apply and Esc stamp nothing"
+    assert window.session_state.active_fix.applied_at is None, "Apply and Esc stamp nothing"
 
     activate(qtbot, window)
     dialog = _no_template(qtbot, window)
@@ -96,8 +101,8 @@ def test_no_template_by_keyboard_runs_now_and_drafts_a_template(qtbot, qloop, wi
     assert dialog.decision == "draft_template"
     api.enqueue(json.dumps(EXTRACTED))  # the extraction the decision asks for
     _key(qtbot, dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qloop.until(lambda: window.active_fix.applied_at is not None)
-    assert window.active_fix.decision == "draft_template"
+    qloop.until(lambda: window.session_state.active_fix.applied_at is not None)
+    assert window.session_state.active_fix.decision == "draft_template"
     assert QApplication.clipboard().text() == SCRIPT
     qloop.until(lambda: window.scripts.pending_count == 1)
     view = window.scripts_dock.view
@@ -109,8 +114,10 @@ def test_no_template_by_keyboard_runs_now_and_drafts_a_template(qtbot, qloop, wi
 def test_an_edited_script_is_what_runs_and_a_refusal_keeps_the_dialog(qtbot, qloop, window) -> None:
     _suggest(qloop, window, title="Unlock the account", script=SCRIPT)
     dialog = _no_template(qtbot, window)
-    window.fixes.record_outcome(window.active_fix, "applied_failed")  # final meanwhile
-    qloop.until(lambda: window.active_fix.status == "applied_failed")
+    window.fixes.record_outcome(
+        window.session_state.active_fix, "applied_failed"
+    )  # final meanwhile
+    qloop.until(lambda: window.session_state.active_fix.status == "applied_failed")
     dialog.editor.set_text(SCRIPT + " -Confirm:$false")
     dialog.editor.setFocus()
     _key(qtbot, dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -129,8 +136,8 @@ def test_build_a_template_opens_the_editor_with_the_script_and_runs_nothing(
     editor = window.scripts_dock.view.editor
     qtbot.waitUntil(lambda: window.scripts_dock.isVisible() and editor.body.text() == SCRIPT)
     assert editor.name_edit.text() == "Unlock the account" and editor.template_id is None
-    qloop.until(lambda: window.active_fix.decision == "build_template")
-    assert window.active_fix.applied_at is None
+    qloop.until(lambda: window.session_state.active_fix.decision == "build_template")
+    assert window.session_state.active_fix.applied_at is None
     editor.body.set_text(SCRIPT.replace('"jdoe"', '"{{user}}"'))
     qtbot.mouseClick(editor.detect_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
@@ -165,15 +172,15 @@ def test_template_match_fill_generate_copy_then_i_ran_this(qtbot, qloop, window)
     qtbot.mouseClick(panel.generator.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == expected
     qloop.until(lambda: window.current_session().state_version > version)
-    assert window.active_fix.applied_at is None, "Generate and Copy are not a run"
+    assert window.session_state.active_fix.applied_at is None, "Generate and Copy are not a run"
     stored = window.services.database.run_sync(
         lambda s: s.scalars(select(ScriptGeneration)).one().rendered_script
     )
     assert "Winter-2026!" not in stored and "•••" in stored
 
     qtbot.mouseClick(panel.ran_button, Qt.MouseButton.LeftButton)
-    qloop.until(lambda: window.active_fix.applied_at is not None)
-    assert window.active_fix.decision is None
+    qloop.until(lambda: window.session_state.active_fix.applied_at is not None)
+    assert window.session_state.active_fix.decision is None
     qloop.until(lambda: not panel.ran_button.isEnabled())
     assert panel.ran_button.text() == "✓ Marked as run"
     activate(qtbot, window)
@@ -184,7 +191,7 @@ def test_template_match_fill_generate_copy_then_i_ran_this(qtbot, qloop, window)
 def test_a_deleted_template_says_so_and_offers_the_drafted_script(qtbot, qloop, window) -> None:
     template_id = _template(qloop, window)
     _suggest(qloop, window, title="Reset the password", template_id=template_id, script=SCRIPT)
-    stale = window.active_fix
+    stale = window.session_state.active_fix
     done: list[object] = []
     window.runner.run(window.services.templates.delete(template_id), on_success=done.append)
     qloop.until(lambda: done)
@@ -205,12 +212,12 @@ def test_a_fix_without_a_script_opens_the_template_editor(qtbot, qloop, window) 
     assert view.tabs.currentIndex() == 1 and view.editor.name_edit.text() == "Re-enable the account"
     assert view.editor.language_combo.currentText() == "bash"
     assert "no drafted script" in window.statusBar().currentMessage()
-    assert window.active_fix.applied_at is None
+    assert window.session_state.active_fix.applied_at is None
 
 
 def _draft_for_session(qloop, window, api) -> None:
     _suggest(qloop, window, title="Unlock the account", script=SCRIPT)
-    fix = window.active_fix
+    fix = window.session_state.active_fix
     api.enqueue(json.dumps(EXTRACTED))
     scripts = window.services.fix_scripts
     done: list[object] = []

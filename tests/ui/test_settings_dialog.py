@@ -9,7 +9,6 @@ from flowpilot_desktop.config import AppConfig
 from flowpilot_desktop.credentials import NO_KEYRING_MESSAGE, KeyringStatus, SecretName
 from flowpilot_desktop.model_tiers import ModelTiers
 from flowpilot_desktop.settings_service import SettingsSnapshot
-from tests.fakes_keyring import MemoryKeyring
 from tests.ui.helpers import activate
 from ui.settings_dialog import SettingsDialog
 
@@ -135,7 +134,6 @@ def test_window_settings_flow_stores_the_key_in_the_keyring(
     qtbot.keyClicks(dialog.secret_fields[SecretName.ANTHROPIC_API_KEY].edit, SECRET)
     dialog.buttons.accepted.emit()
     qloop.until(lambda: not window.findChildren(SettingsDialog))
-    assert isinstance(memory_keyring, MemoryKeyring)
     assert memory_keyring.passwords[("FlowPilot Desktop", "anthropic_api_key")] == SECRET
     assert window.statusBar().currentMessage() == "Settings saved."
     database = window.services.paths.database_file.read_bytes()
@@ -152,8 +150,8 @@ def test_a_backup_is_chosen_for_the_next_start_from_settings(qtbot, qloop, make_
     paths = window.services.paths
     make_daily_backup(paths.database_file, paths.backup_dir)
     window.open_settings()
-    qloop.until(lambda: window._settings_dialog is not None)
-    dialog = window._settings_dialog
+    qloop.until(lambda: window.settings.dialog is not None)
+    dialog = window.settings.dialog
     qloop.until(lambda: dialog.backup_combo.isEnabled())
     assert "daily copy" in dialog.backup_combo.currentText()
     dialog.restore_button.setFocus()

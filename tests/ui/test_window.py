@@ -162,10 +162,7 @@ def test_every_interactive_widget_has_object_and_accessible_names(
 def test_the_window_shows_the_selected_session_in_every_dock(qtbot, qloop, make_window) -> None:
     window = _active(qtbot, make_window)
     assert window.chat_dock.header.title_label.text() == "No session selected"
-    qloop.until(lambda: True)
-    window.runner.run(
-        window.services.sessions.create("Printer offline", "77"), on_success=window.bus.publish
-    )
+    window.runner.run(window.services.sessions.create("Printer offline", "77"))
     qloop.until(lambda: window.sessions_panel.model.rowCount() == 1)
     window.sessions_panel.select_first()
     assert window.windowTitle().startswith("Printer offline")
@@ -176,7 +173,10 @@ def test_task_lane_docks_at_the_bottom_in_a_narrow_window(qtbot, qloop, make_win
     from PySide6.QtCore import Qt as QtCore_Qt
 
     window = _active(qtbot, make_window)
-    bottom, right = QtCore_Qt.DockWidgetArea.BottomDockWidgetArea, QtCore_Qt.DockWidgetArea.RightDockWidgetArea
+    bottom, right = (
+        QtCore_Qt.DockWidgetArea.BottomDockWidgetArea,
+        QtCore_Qt.DockWidgetArea.RightDockWidgetArea,
+    )
     window.resize(1300, 800)
     qtbot.waitUntil(lambda: window.width() == 1300)
     assert window.dockWidgetArea(window.task_lane_dock) == right
@@ -189,4 +189,6 @@ def test_task_lane_docks_at_the_bottom_in_a_narrow_window(qtbot, qloop, make_win
     window.addDockWidget(QtCore_Qt.DockWidgetArea.LeftDockWidgetArea, window.task_lane_dock)
     window.resize(1100, 800)
     qtbot.wait(50)
-    assert window.dockWidgetArea(window.task_lane_dock) == QtCore_Qt.DockWidgetArea.LeftDockWidgetArea
+    assert (
+        window.dockWidgetArea(window.task_lane_dock) == QtCore_Qt.DockWidgetArea.LeftDockWidgetArea
+    )

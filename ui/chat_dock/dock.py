@@ -26,20 +26,15 @@ from ui.chat_dock.outcome_banner import OutcomeBanner
 from ui.chat_dock.sync_strip import SyncStrip
 from ui.chat_dock.ticket_card import TicketCard
 from ui.ops import TaskRunner, describe_error
-from ui.session_header import SessionHeader
+from ui.session_state import SessionState
+from ui.widgets.session_header import SessionHeader
 
 
 class ChatDock(QDockWidget):
-    sig_turn_finished = Signal(str, object)
-    """A turn ended (session id, TurnResult): the session's state may have moved."""
     sig_usage_changed = Signal(str)
     """The selected session's token, cost and cache summary, ready to show."""
     sig_open_settings = Signal()
     """The technician wants Settings (e.g. to add the API key)."""
-    sig_streaming_changed = Signal(bool)
-    """A reply started or stopped streaming (the task lane shows a "thinking" pip)."""
-    sig_changed = Signal(object)
-    """A write from this dock changed a session (a SessionChange) for the bus."""
     sig_message_deleted = Signal(str, str, str)
     """(session id, message id, its first words): a message left the conversation (undoable)."""
 
@@ -49,6 +44,7 @@ class ChatDock(QDockWidget):
         self.setAccessibleName("Chat")
         self._chat: ChatService | None = None
         self._runner: TaskRunner | None = None
+        self._state: SessionState | None = None
         self._session: SessionSummary | None = None
         self._history: dict[str, list[ChatMessage]] = {}
         self._control: TurnControl | None = None
@@ -98,10 +94,15 @@ class ChatDock(QDockWidget):
 
     # ---- Public API
 
-    def attach(self, chat: ChatService, runner: TaskRunner) -> None:
-        """Give the dock its service and the one way to run async work."""
+    def attach(self, chat: ChatService, runner: TaskRunner, state: SessionState) -> None:
+        """Give the dock its service, the one way to run async work, and the session model
+        it follows (the selected session, its lane for the banner, whether a reply streams)."""
         self._chat = chat
         self._runner = runner
+        self._state = state
+        state.sig_current_session_changed.connect(self.show_session)
+        state.sig_summary_changed.connect(self.show_session)
+        state.sig_lane_changed.connect(self.show_task_state)
         self.refresh_key_state()
 
     def show_session(self, summary: SessionSummary | None) -> None:
@@ -145,9 +146,8 @@ class ChatDock(QDockWidget):
         self._runner.run(
             self._chat.has_api_key(),
             on_success=lambda present: self.composer.set_api_key_missing(not present),
-            on_failure=lambda error: self.composer.set_api_key_missing(
-                True, describe_error(error)
-            ),
+            on_failure=lambda error: self.composer.set_api_key_missing(True, describe_error(error)),
+            owner=self,
         )
 
     def send(self, text: str, attachments: list[Attachment], unmasked: bool = False) -> None:
@@ -173,6 +173,7 @@ class ChatDock(QDockWidget):
             on_failure=lambda error: self._turn_refused(
                 session_id, error, text, attachments, pending, unmasked
             ),
+            owner=self,
         )
 
     def regenerate(self) -> None:
@@ -185,6 +186,7 @@ class ChatDock(QDockWidget):
             self._chat.regenerate(session_id, on_text=self._on_text(session_id), control=control),
             on_success=lambda result: self._turn_done(session_id, result, None),
             on_failure=lambda error: self._turn_refused(session_id, error, "", [], None, False),
+            owner=self,
         )
 
     def delete_message(self, message_id: str) -> None:
@@ -199,6 +201,7 @@ class ChatDock(QDockWidget):
             self._chat.delete_message(session_id, message_id),
             on_success=lambda change: self._message_deleted(session_id, message_id, change),
             title="Could not delete the message",
+            owner=self,
         )
 
     def restore_message(self, session_id: str, message_id: str) -> None:
@@ -206,8 +209,7 @@ class ChatDock(QDockWidget):
         if self._chat is None or self._runner is None:
             return
 
-        def restored(change: SessionChange) -> None:
-            self.sig_changed.emit(change)
+        def restored(_change: SessionChange) -> None:
             self._history_epoch[session_id] = self._history_epoch.get(session_id, 0) + 1
             self._load_history(session_id)
 
@@ -215,10 +217,8 @@ class ChatDock(QDockWidget):
             self._chat.delete_message(session_id, message_id, deleted=False),
             on_success=restored,
             title="Could not bring the message back",
+            owner=self,
         )
-
-    def can_regenerate(self) -> bool:
-        return self.composer.regenerate_button.isEnabled()
 
     def choose_attachments(self) -> None:
         """Open the file chooser for screenshots and logs."""
@@ -249,14 +249,16 @@ class ChatDock(QDockWidget):
         self.composer.set_streaming(True)
         self._stack.setCurrentWidget(self.view)
         self.view.begin_streaming()
-        self.sig_streaming_changed.emit(True)
+        if self._state is not None:
+            self._state.set_streaming(True)
         return self._control
 
     def _end_turn(self) -> None:
         self._control = None
         self._turn_session = None
         self.composer.set_streaming(False)
-        self.sig_streaming_changed.emit(False)
+        if self._state is not None:
+            self._state.set_streaming(False)
 
     def _on_text(self, session_id: str):  # noqa: ANN202 - a callback factory
         def on_text(text: str) -> None:
@@ -288,6 +290,7 @@ class ChatDock(QDockWidget):
             self._chat.outgoing(self._session.id, text, attachments),
             on_success=shown,
             on_failure=refused,
+            owner=self,
         )
 
     def _turn_done(
@@ -307,7 +310,6 @@ class ChatDock(QDockWidget):
             self.view.finish_streaming(result.reply)
             self.composer.set_can_regenerate(True)
             self._refresh_usage(session_id)
-        self.sig_turn_finished.emit(session_id, result)
 
     def _turn_refused(
         self,
@@ -340,7 +342,6 @@ class ChatDock(QDockWidget):
             if not self._history[session_id]:
                 self._show_empty_conversation()
             self._refresh_usage(session_id)
-        self.sig_changed.emit(change)
         excerpt = " ".join((gone.content if gone else "").split())[:40]
         self.sig_message_deleted.emit(session_id, message_id, excerpt)
 
@@ -352,6 +353,7 @@ class ChatDock(QDockWidget):
             self._chat.history(session_id),
             on_success=lambda messages: self._history_loaded(session_id, messages, epoch),
             title="Could not load the conversation",
+            owner=self,
         )
 
     def _history_loaded(self, session_id: str, messages: list[ChatMessage], epoch: int) -> None:
@@ -398,7 +400,10 @@ class ChatDock(QDockWidget):
                 self.sig_usage_changed.emit(summary.describe())
 
         self._runner.run(
-            self._chat.usage(session_id), on_success=show, title="Could not add up the token usage"
+            self._chat.usage(session_id),
+            on_success=show,
+            title="Could not add up the token usage",
+            owner=self,
         )
 
 

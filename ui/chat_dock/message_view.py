@@ -93,6 +93,11 @@ class SettledText(QLabel):
             height = self._heights[width] = super().heightForWidth(width)
         return height
 
+    @property
+    def remembered_widths(self) -> set[int]:
+        """The widths whose height is answered from memory (what the memo holds now)."""
+        return set(self._heights)
+
     def setText(self, text: str) -> None:
         self._heights.clear()
         super().setText(text)

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.fix_outcome import BannerMode
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
-from ui.labels import error_label
-from ui.task_lane.widgets import InlineEditor
 from ui.theme import set_style_property
+from ui.widgets.editing import InlineEditor
+from ui.widgets.labels import error_label
 
 SLIDE_MS = 320
 NO_HEIGHT_LIMIT = 16777215

@@ -5,11 +5,10 @@ Every field comes from ConnectWise (or its error message): all shown as plain te
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from flowpilot_desktop.tickets import TicketSnapshot
 from ui.safe_text import plain_text, plain_tooltip
 from ui.theme import set_style_property
 
@@ -58,7 +57,7 @@ class TicketCard(QFrame):
     def show_ticket(
         self,
         ticket_ref: str | None,
-        snapshot: dict[str, Any] | None,
+        snapshot: TicketSnapshot | None,
         problem: str | None = None,
         *,
         is_error: bool = True,
@@ -78,13 +77,13 @@ class TicketCard(QFrame):
             self.description_label.hide()
             self.fetch_button.setText("Fetch")
         else:
-            self.title_label.setText(f"#{ticket_ref} · {snapshot.get('summary') or '(no summary)'}")
-            parts = [snapshot.get(k) for k in ("company", "contact", "board", "status")]
-            meta = " · ".join(str(p) for p in parts if p)
+            self.title_label.setText(f"#{ticket_ref} · {snapshot.summary or '(no summary)'}")
+            parts = [snapshot.company, snapshot.contact, snapshot.board, snapshot.status]
+            meta = " · ".join(part for part in parts if part)
             if problem:
                 meta += f"\nCould not refresh: {problem}"
             self.meta_label.setText(meta)
-            description = " ".join(str(snapshot.get("description") or "").split())
+            description = " ".join(snapshot.description.split())
             self.description_label.setVisible(bool(description))
             short = description[:DESCRIPTION_PREVIEW_CHARS]
             self.description_label.setText(short + ("…" if len(description) > len(short) else ""))

@@ -10,10 +10,10 @@ strip follows it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, SignalInstance
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
@@ -26,15 +26,35 @@ from flowpilot_desktop.fix_outcome import LABELS
 from flowpilot_desktop.psa_access import PsaConfigError
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
-from ui.chat_dock.dock import ChatDock
 from ui.conclusion.intercept_dialog import InterceptDialog
 from ui.conclusion.preview_dialog import PreviewDialog
 from ui.ops import TaskRunner, describe_error
-from ui.session_bus import SessionBus
+from ui.session_state import SessionState
 
 _RELOAD_KINDS = frozenset(
     {ChangeKind.TICKET, ChangeKind.SYNC, ChangeKind.SESSION_CREATED, ChangeKind.SESSION_RESTORED}
 )
+
+
+class TicketCardView(Protocol):
+    """The linked ticket at the top of the chat (ui.chat_dock.ticket_card.TicketCard)."""
+
+    sig_fetch: SignalInstance
+
+    def show_ticket(
+        self, ticket_ref: str | None, snapshot: Any, problem: str | None = None, *, is_error: bool
+    ) -> None: ...
+
+    def show_fetching(self) -> None: ...
+
+
+class SyncStripView(Protocol):
+    """Where each concluded note's post stands (ui.chat_dock.sync_strip.SyncStrip)."""
+
+    sig_retry: SignalInstance
+    sig_open_ticket: SignalInstance
+
+    def show_views(self, views: list[Any]) -> None: ...
 
 
 class ConclusionController(QObject):
@@ -48,16 +68,17 @@ class ConclusionController(QObject):
         window: QWidget,
         services: AppServices,
         runner: TaskRunner,
-        bus: SessionBus,
-        chat_dock: ChatDock,
+        state: SessionState,
+        card: TicketCardView,
+        strip: SyncStripView,
     ) -> None:
         super().__init__(window)
         self._window = window
         self._services = services
         self._runner = runner
-        self._bus = bus
-        self._card = chat_dock.ticket_card
-        self._strip = chat_dock.sync_strip
+        self._state = state
+        self._card = card
+        self._strip = strip
         # session id -> (why the last fetch failed, whether that is an error rather than setup)
         self._fetch_problems: dict[str, tuple[str, bool]] = {}
         self._fetched: set[str] = set()  # sessions whose ticket was fetched (or tried) this run
@@ -65,23 +86,23 @@ class ConclusionController(QObject):
         self.intercept_dialog: InterceptDialog | None = None
         self._preview_request = 0
 
-        bus.sig_current_session_changed.connect(self._session_shown)
-        bus.sig_session_changed.connect(self._session_changed)
+        state.sig_current_session_changed.connect(self._session_shown)
+        state.sig_session_changed.connect(self._session_changed)
         self._card.sig_fetch.connect(self.fetch_ticket)
         self._strip.sig_retry.connect(self.retry)
         self._strip.sig_open_ticket.connect(self.open_ticket)
-        services.outbox.on_change = self._sync_moved
 
     # ---- Resolve / Escalate
 
     def start(self, kind: NoteKind) -> None:
-        session = self._bus.current
+        session = self._state.current
         if session is None:
             return
         self._runner.run(
             self._services.conclusion.prepare(session.id, kind),
             on_success=lambda prepared: self._prepared(session, prepared),
             title="Resolve" if kind is NoteKind.RESOLUTION else "Escalate",
+            owner=self,
         )
 
     def _prepared(self, session: SessionSummary, prepared: Preparation) -> None:
@@ -89,7 +110,6 @@ class ConclusionController(QObject):
             self.sig_message.emit(
                 f"Recorded “{LABELS[prepared.recorded]}” for the fix before resolving."
             )
-            self._publish_touched(session.id, ChangeKind.FIX)
         if prepared.intercept and prepared.fix is not None:
             self._open_intercept(session, prepared)
             return
@@ -104,8 +124,7 @@ class ConclusionController(QObject):
         dialog.finished.connect(lambda _r: setattr(self, "intercept_dialog", None))
 
         def chosen(outcome: str, notes: str) -> None:
-            def saved(change: SessionChange) -> None:
-                self._bus.publish(change)
+            def saved(_change: SessionChange) -> None:
                 dialog.accept()
                 self._open_preview(session, prepared.kind)
 
@@ -115,6 +134,7 @@ class ConclusionController(QObject):
                 on_failure=lambda error: dialog.show_error(
                     "The outcome was not saved, so nothing was escalated. " + describe_error(error)
                 ),
+                owner=self,
             )
 
         dialog.sig_chosen.connect(chosen)
@@ -127,6 +147,7 @@ class ConclusionController(QObject):
             self._services.conclusion.target(kind),
             on_success=lambda target: self._show_preview_dialog(session, kind, target),
             title="Could not read the team's status settings",
+            owner=self,
         )
 
     def _show_preview_dialog(
@@ -165,6 +186,7 @@ class ConclusionController(QObject):
             self._services.previews.preview(dialog.kind, dialog.session_id, refresh=refresh),
             on_success=show,
             on_failure=failed,
+            owner=self,
         )
 
     def _check_masking(self, dialog: PreviewDialog, text: str) -> None:
@@ -172,13 +194,13 @@ class ConclusionController(QObject):
             self._services.conclusion.masked_in_note(dialog.session_id, text),
             on_success=lambda count: shiboken6.isValid(dialog) and dialog.show_masking(text, count),
             title="Could not check the note for credentials",
+            owner=self,
         )
 
     def _confirm(self, dialog: PreviewDialog, text: str) -> None:
         session_id, kind = dialog.session_id, dialog.kind  # the dialog may close meanwhile
 
         def done(change: SessionChange) -> None:
-            self._bus.publish(change)
             if shiboken6.isValid(dialog):
                 dialog.accept()
             verb = "Resolved" if kind is NoteKind.RESOLUTION else "Escalated"
@@ -195,12 +217,13 @@ class ConclusionController(QObject):
             on_failure=lambda error: (
                 shiboken6.isValid(dialog) and dialog.posting_failed(describe_error(error))
             ),
+            owner=self,
         )
 
     # ---- Ticket and sync
 
     def fetch_ticket(self) -> None:
-        session = self._bus.current
+        session = self._state.current
         if session is None or not session.ticket_ref:
             return
         self._fetched.add(session.id)
@@ -213,22 +236,22 @@ class ConclusionController(QObject):
             )
             self._reload(session.id)
 
-        def fetched(change: SessionChange) -> None:
+        def fetched(_change: SessionChange) -> None:
             self._fetch_problems.pop(session.id, None)
-            self._bus.publish(change)
 
         self._runner.run(
-            self._services.tickets.fetch(session.id), on_success=fetched, on_failure=failed
+            self._services.tickets.fetch(session.id),
+            on_success=fetched,
+            on_failure=failed,
+            owner=self,
         )
 
     def retry(self, job_id: str) -> None:
-        session = self._bus.current
+        session = self._state.current
         if session is None:
             return
         self._runner.run(
-            self._services.conclusion.retry(session.id, job_id),
-            on_success=self._bus.publish,
-            title="Could not retry",
+            self._services.conclusion.retry(session.id, job_id), title="Could not retry", owner=self
         )
 
     def open_ticket(self, ticket_ref: str) -> None:
@@ -251,24 +274,13 @@ class ConclusionController(QObject):
         dialog = self.preview_dialog
         if dialog is not None and dialog.session_id == change.session_id:
             dialog.session_changed()
-        current = self._bus.current
+        current = self._state.current
         if (
             current is not None
             and current.id == change.session_id
             and (change.kinds & _RELOAD_KINDS)
         ):
             self._reload(current.id)
-
-    def _sync_moved(self, session_id: str) -> None:
-        """The outbox worker moved a post on: announce it like any other change."""
-        self._publish_touched(session_id, ChangeKind.SYNC)
-
-    def _publish_touched(self, session_id: str, kind: ChangeKind) -> None:
-        self._runner.run(
-            self._services.sessions.touched(session_id, kind),
-            on_success=self._bus.publish,
-            on_failure=lambda _error: None,  # a session deleted meanwhile: nothing to show
-        )
 
     def _reload(self, session_id: str, *, fetch_if_missing: bool = False) -> None:
         async def load() -> tuple[Any, Any]:
@@ -277,7 +289,7 @@ class ConclusionController(QObject):
             return snapshot, views
 
         def show(result: tuple[Any, Any]) -> None:
-            current = self._bus.current
+            current = self._state.current
             if current is None or current.id != session_id:
                 return
             snapshot, views = result
@@ -292,7 +304,7 @@ class ConclusionController(QObject):
             ):
                 self.fetch_ticket()
 
-        self._runner.run(load(), on_success=show, title="Could not load the ticket")
+        self._runner.run(load(), on_success=show, title="Could not load the ticket", owner=self)
 
 
 def _destination(session: SessionSummary, kind: NoteKind, target: StatusTarget | None) -> str:

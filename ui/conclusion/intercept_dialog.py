@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.labels import error_label
 from ui.safe_text import plain_label, plain_text
+from ui.widgets.labels import error_label
 
 CHOICE_LABELS = {
     "applied_success": "It &worked",

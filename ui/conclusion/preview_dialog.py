@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.preview import Preview
-from ui.labels import error_label
 from ui.masking import mark_placeholders, placeholder_spans
 from ui.theme import set_style_property
+from ui.widgets.labels import error_label
 
 AUTO_REFRESH_DELAY_MS = 500
 MASK_CHECK_DELAY_MS = 300
@@ -175,9 +175,7 @@ class PreviewDialog(QDialog):
             return  # the technician typed on since: a newer check follows
         noun = "credential" if newly_masked == 1 else "credentials"
         self.mask_label.setText(
-            f"{newly_masked} {noun} in the note will be masked when posted."
-            if newly_masked
-            else ""
+            f"{newly_masked} {noun} in the note will be masked when posted." if newly_masked else ""
         )
         self.mask_label.setVisible(bool(newly_masked))
 

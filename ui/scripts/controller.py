@@ -32,7 +32,7 @@ from ui.scripts.no_template_dialog import NoTemplateDialog
 from ui.scripts.scripts_view import EDIT_TAB, GENERATE_TAB, ScriptsDock
 from ui.scripts.template_match import ScriptGeneratorDock
 from ui.scripts.templatize_dialog import TemplatizeDialog
-from ui.session_bus import SessionBus
+from ui.session_state import SessionState
 
 RAN_MESSAGE = "Marked as run. Did it work? Say so in the banner above the composer."
 # a deleted session's drafts stop counting until Undo brings the session back
@@ -52,14 +52,14 @@ class ScriptsController(QObject):
         window: QMainWindow,
         services: AppServices,
         runner: TaskRunner,
-        bus: SessionBus,
+        state: SessionState,
         make_room: Callable[[QDockWidget], None],
     ) -> None:
         super().__init__(window)
         self._window = window
         self._services = services
         self._runner = runner
-        self._bus = bus
+        self._state = state
         self._make_room = make_room  # the window lays out its docks
         self.pending_count = 0
         self.generator_dock = ScriptGeneratorDock(window)
@@ -81,10 +81,11 @@ class ScriptsController(QObject):
         view.editor.sig_save.connect(self._save_template)
         view.editor.sig_delete.connect(self._confirm_delete)
         view.editor.sig_new_category.connect(self._ask_category)
-        bus.sig_current_session_changed.connect(
+        state.sig_current_session_changed.connect(
             lambda summary: view.set_session_title(summary.title if summary else None)
         )
-        bus.sig_session_changed.connect(self._session_changed)
+        state.sig_session_changed.connect(self._session_changed)
+        state.sig_lane_changed.connect(self.fix_state)
         # the library loads when it is first looked at, not at start-up
         self.scripts_dock.visibilityChanged.connect(lambda shown: shown and self.reload_library())
 
@@ -149,6 +150,7 @@ class ScriptsController(QObject):
             self._services.templates.get(fix.template_id or ""),
             on_success=show,
             title="Could not load the template",
+            owner=self,
         )
 
     def open_no_template(self, fix: FixView) -> None:
@@ -164,7 +166,7 @@ class ScriptsController(QObject):
 
     def open_builder(self, fix: FixView, script: str) -> None:
         """Build a template from the fix (the Script Builder's place until it exists)."""
-        summary = self._bus.current
+        summary = self._state.current
         self.new_template(
             TemplateDraft(
                 name=fix.title,
@@ -183,6 +185,7 @@ class ScriptsController(QObject):
             self._services.task_lane.record_run(fix.session_id, fix.id),
             on_success=lambda change: self._ran(change),
             on_failure=lambda error: self.sig_failed.emit("The fix", describe_error(error)),
+            owner=self,
         )
 
     def fix_state(self, state: TaskLaneState | None) -> None:
@@ -227,13 +230,16 @@ class ScriptsController(QObject):
             view.set_categories(self._categories)
             view.set_templates(records, select_id)
 
-        self._runner.run(load(), on_success=show, title="Could not load the team's templates")
+        self._runner.run(
+            load(), on_success=show, title="Could not load the team's templates", owner=self
+        )
 
     def refresh_pending(self) -> None:
         self._runner.run(
             self._services.drafts.pending_count(),
             on_success=self._set_pending,
             title="Could not count the drafted scripts",
+            owner=self,
         )
 
     def review_drafts(self, session_id: str | None = None) -> None:
@@ -262,12 +268,10 @@ class ScriptsController(QObject):
         values: dict[str, str],
         session_id: str | None = None,
     ) -> None:
-        if session_id is None and self._bus.current is not None:
-            session_id = self._bus.current.id
+        if session_id is None and self._state.current is not None:
+            session_id = self._state.current.id
 
         def done(rendered: Rendered) -> None:
-            if rendered.change is not None:
-                self._bus.publish(rendered.change)
             if generator is not None and shiboken6.isValid(generator):
                 generator.show_script(rendered.script)
             self.sig_message.emit("Script generated. Copy it, run it, then say whether it worked.")
@@ -280,17 +284,16 @@ class ScriptsController(QObject):
             self._services.templates.render(template_id, values, session_id),
             on_success=done,
             on_failure=failed,
+            owner=self,
         )
 
-    def _ran(self, change: SessionChange) -> None:
-        self._bus.publish(change)
+    def _ran(self, _change: SessionChange) -> None:
         self.sig_message.emit(RAN_MESSAGE)
 
     def _decide(self, dialog: NoTemplateDialog, decision: str, script: str) -> None:
         fix = dialog.fix
 
         def done(decided: Decided) -> None:
-            self._bus.publish(decided.change)
             if shiboken6.isValid(dialog):
                 dialog.accept()
             if decision == "build_template":
@@ -307,6 +310,7 @@ class ScriptsController(QObject):
             on_failure=lambda error: (
                 shiboken6.isValid(dialog) and dialog.show_error(describe_error(error))
             ),
+            owner=self,
         )
 
     def _propose_draft(self, fix: FixView) -> None:
@@ -324,6 +328,7 @@ class ScriptsController(QObject):
             self._services.fix_scripts.propose_draft(fix.session_id, fix.id),
             on_success=done,
             title="Could not draft a template from the script",
+            owner=self,
         )
 
     # ---- Private: the library
@@ -341,7 +346,10 @@ class ScriptsController(QObject):
             editor.show_problems(problems or [describe_error(error)])
 
         self._runner.run(
-            self._services.templates.save(draft, template_id), on_success=saved, on_failure=failed
+            self._services.templates.save(draft, template_id),
+            on_success=saved,
+            on_failure=failed,
+            owner=self,
         )
 
     def _confirm_delete(self, template_id: str) -> None:
@@ -366,6 +374,7 @@ class ScriptsController(QObject):
                     self._services.templates.delete(template_id),
                     on_success=lambda _none: self._deleted(name),
                     title="Could not delete the template",
+                    owner=self,
                 )
 
         box.finished.connect(answered)
@@ -401,6 +410,7 @@ class ScriptsController(QObject):
             add(),
             on_success=show,
             on_failure=lambda error: editor.show_problems([describe_error(error)]),
+            owner=self,
         )
 
     # ---- Private: drafts and Templatize
@@ -421,6 +431,7 @@ class ScriptsController(QObject):
             load(),
             on_success=lambda loaded: self._open_templatize(*loaded),
             title="Could not load the drafted scripts",
+            owner=self,
         )
 
     def _open_templatize(
@@ -464,6 +475,7 @@ class ScriptsController(QObject):
             on_failure=lambda error: (
                 shiboken6.isValid(dialog) and dialog.show_error(describe_error(error))
             ),
+            owner=self,
         )
 
     def _set_prompt(self, dont_ask: bool) -> None:
@@ -475,6 +487,7 @@ class ScriptsController(QObject):
                 else "FlowPilot offers the session's scripts after Resolve again."
             ),
             title="Could not save the preference",
+            owner=self,
         )
 
     # ---- Private: shared

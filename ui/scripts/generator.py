@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.scripts.templates import parse_schema
 from ui.code_editor import CodeEditor
-from ui.labels import meta_label
 from ui.safe_text import plain_label
 from ui.scripts.parameter_form import ParameterForm
-from ui.task_lane.widgets import COPIED_FEEDBACK_MS
+from ui.widgets.editing import COPIED_FEEDBACK_MS
+from ui.widgets.labels import meta_label
 
 
 def provenance_text(template: TemplateRecord) -> str:

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.task_lane_service import FixView
 from ui.code_editor import CodeEditor
-from ui.labels import error_label, meta_label
 from ui.safe_text import plain_label, plain_text
+from ui.widgets.labels import error_label, meta_label
 
 RECOMMENDED = "draft_template"
 OPTIONS = (

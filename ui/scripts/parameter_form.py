@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.scripts.templates import Parameter, TemplateError, check_values
-from ui.labels import error_label
 from ui.safe_text import plain_tooltip
+from ui.widgets.labels import error_label
 
 FROM_SESSION = "from session"
 _PLACEHOLDERS = {"date": "YYYY-MM-DD", "ip": "e.g. 10.0.0.12", "int": "a whole number"}
@@ -94,9 +94,6 @@ class ParameterForm(QWidget):
         self.problems.setText("\n".join(problems))
         self.problems.setVisible(bool(problems))
 
-    def set_value(self, name: str, value: str) -> None:
-        _write(self.fields[name], value)
-
     def focus_first(self) -> None:
         if self.fields:
             next(iter(self.fields.values())).setFocus()
@@ -144,12 +141,3 @@ def _read(field: QLineEdit | QCheckBox | QComboBox) -> str:
     if isinstance(field, QComboBox):
         return field.currentText()
     return field.text()
-
-
-def _write(field: QLineEdit | QCheckBox | QComboBox, value: str) -> None:
-    if isinstance(field, QCheckBox):
-        field.setChecked(value.strip().lower() in _TRUE)
-    elif isinstance(field, QComboBox):
-        field.setCurrentText(value)
-    else:
-        field.setText(value)

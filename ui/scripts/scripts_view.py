@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.scripts.library import TemplateRecord
-from ui.labels import meta_label
 from ui.safe_text import plain_label, plain_tooltip
 from ui.scripts.generator import GeneratorPanel
 from ui.scripts.template_editor import TemplateEditor
-from ui.task_lane.widgets import retire
+from ui.widgets.editing import retire
+from ui.widgets.labels import meta_label
 
 SEARCH_DEBOUNCE_MS = 200
 ALL_CATEGORIES = "All categories"

@@ -32,7 +32,7 @@ from flowpilot_desktop.scripts.templates import (
     placeholders,
 )
 from ui.code_editor import CodeEditor
-from ui.labels import error_label, meta_label
+from ui.widgets.labels import error_label, meta_label
 
 COLUMNS = ("Name", "Type", "Label", "Required", "Default", "Choices", "Sensitive", "Description")
 _NAME, _TYPE, _LABEL, _REQUIRED, _DEFAULT, _CHOICES, _SENSITIVE, _DESCRIPTION = range(8)

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.task_lane_service import FixView
-from ui.labels import meta_label
 from ui.safe_text import plain_label
 from ui.scripts.generator import GeneratorPanel
-from ui.task_lane.widgets import retire
+from ui.widgets.editing import retire
+from ui.widgets.labels import meta_label
 
 EMPTY_TEXT = (
     "No team template matches the suggested fix of this session. Apply the fix (or press "

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.scripts.drafts import DraftEdits, DraftRecord
 from flowpilot_desktop.scripts.templates import PLACEHOLDER, parse_schema
 from ui.code_editor import CodeEditor
-from ui.labels import error_label, meta_label
 from ui.safe_text import plain_text
 from ui.scripts.template_editor import UNCATEGORISED
-from ui.task_lane.widgets import InlineEditor
+from ui.widgets.editing import InlineEditor
+from ui.widgets.labels import error_label, meta_label
 
 
 class TemplatizeDialog(QDialog):

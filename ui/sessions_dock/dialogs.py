@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.sessions import clean_title, parse_ticket_ref
-from ui.labels import error_label
+from ui.widgets.labels import error_label
 
 
 class SessionFormDialog(QDialog):

@@ -14,20 +14,12 @@ from PySide6.QtCore import (
 )
 
 from flowpilot_desktop.sessions import SessionSummary
+from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 ACTIVITY_ROLE = Qt.ItemDataRole.UserRole + 4
-
-STATUS_LABELS = {
-    "active": "Active",
-    "paused": "Paused",
-    "resolved": "Resolved",
-    "escalated": "Escalated",
-    "resolved_local": "Resolved (local)",
-    "escalated_local": "Escalated (local)",
-}
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -107,7 +99,7 @@ class SessionListModel(QAbstractListModel):
             return summary.title
         if role == Qt.ItemDataRole.AccessibleTextRole:
             ticket = f"ticket {summary.ticket_ref}, " if summary.ticket_ref else ""
-            status = STATUS_LABELS.get(summary.status, summary.status)
+            status = SESSION_STATUS_LABELS.get(summary.status, summary.status)
             return f"{summary.title}, {ticket}{status}, {describe_age(summary.last_activity_at)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return summary.title
@@ -142,6 +134,6 @@ class SessionFilterModel(QSortFilterProxyModel):
             model.index(source_row, 0, source_parent), SUMMARY_ROLE
         )
         haystack = " ".join(
-            (summary.title, summary.ticket_ref or "", STATUS_LABELS.get(summary.status, ""))
+            (summary.title, summary.ticket_ref or "", SESSION_STATUS_LABELS.get(summary.status, ""))
         ).casefold()
         return all(word in haystack for word in self._words)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.sessions import SessionSummary
 from ui.sessions_dock.model import (
     ACTIVITY_ROLE,
-    STATUS_LABELS,
     STATUS_ROLE,
     SUMMARY_ROLE,
     TICKET_ROLE,
@@ -38,6 +37,7 @@ from ui.sessions_dock.model import (
     describe_age,
 )
 from ui.theme import status_colour
+from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 ROW_HEIGHT = 48
 
@@ -109,7 +109,7 @@ class SessionRowDelegate(QStyledItemDelegate):
             )
             x += metrics.horizontalAdvance(ticket_text) + 10
         status = index.data(STATUS_ROLE) or ""
-        status_text = STATUS_LABELS.get(status, status)
+        status_text = SESSION_STATUS_LABELS.get(status, status)
         dot_colour = status_colour(status)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(dot_colour)
@@ -218,6 +218,10 @@ class SessionsPanel(QWidget):
             (current.row() + step) % count if current.isValid() else (0 if step > 0 else count - 1)
         )
         self._select_proxy_row(row)
+
+    def current_row(self) -> int:
+        """The selected row among the visible sessions (-1: none)."""
+        return self.list_view.currentIndex().row()
 
     def select_first(self) -> None:
         self.select_row(0)

@@ -1,12 +1,12 @@
 """The Task lane dock: what we know, questions, diagnostic checks, the suggested fix, and the
 Resolve / Escalate slot (SPEC §6).
 
-It shows the selected session's TaskLaneState and reloads it whenever the session bus says
-that session changed; it never polls. Corrections to facts, answers and promotions go through
-the TaskLaneService from here; whatever concerns the fix (open its script, dismiss, history)
-is asked for with a signal, because the outcome banner offers the same and one controller
-does it. A reload rebuilds the rows but keeps what the technician was typing and where the
-focus was.
+It renders the selected session's TaskLaneState from the session model (which reloads it when
+the session changes); it never loads or polls. Corrections to facts, answers and promotions go
+through the TaskLaneService from here; whatever concerns the fix (open its script, dismiss,
+history) is asked for with a signal, because the outcome banner offers the same and one
+controller does it. A new state rebuilds the rows but keeps what the technician was typing and
+where the focus was. Resolve and Escalate are the registry's actions.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -27,15 +28,16 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.sessions import SessionSummary
-from flowpilot_desktop.task_lane_service import FixView, TaskLaneService, TaskLaneState
-from ui.labels import meta_label
+from flowpilot_desktop.task_lane_service import TaskLaneService, TaskLaneState
 from ui.ops import TaskRunner, describe_error
-from ui.session_header import SessionHeader
+from ui.session_state import SessionState
 from ui.task_lane.facts import FactsSection
 from ui.task_lane.fix_card import FixCard
 from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
-from ui.task_lane.widgets import InlineEditor, retire
 from ui.theme import set_style_property
+from ui.widgets.editing import InlineEditor, retire
+from ui.widgets.labels import meta_label
+from ui.widgets.session_header import SessionHeader
 
 AUTO_COLLAPSE_FACTS = 5  # What we know starts collapsed from this many facts (SPEC §6)
 COLLAPSE_GROUP = "taskLaneCollapsed"
@@ -47,8 +49,6 @@ SECTIONS = (
 
 
 class TaskLaneDock(QDockWidget):
-    sig_state_loaded = Signal(object)
-    """The lane shows this TaskLaneState (or None: no session)."""
     sig_open_fix = Signal(object)
     """Open the script path of this FixView."""
     sig_dismiss_fix = Signal(object)
@@ -57,8 +57,6 @@ class TaskLaneDock(QDockWidget):
     sig_fact_deleted = Signal(str, str, str)
     """A fact was deleted (session id, fact id, its text): it can be undone."""
     sig_undo_requested = Signal()
-    sig_resolve_requested = Signal()
-    sig_escalate_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Task lane", parent)
@@ -67,15 +65,13 @@ class TaskLaneDock(QDockWidget):
         self.setMinimumWidth(260)
         self._service: TaskLaneService | None = None
         self._runner: TaskRunner | None = None
-        self._publish: Callable[[SessionChange], None] = lambda _change: None
         self._settings: Callable[[], QSettings] | None = None
         self._session: SessionSummary | None = None
-        self._request = 0
         self._first_render = True
         self._promoting: set[str] = set()
         self._item_errors: dict[str, str] = {}
         self._focus_key: str | None = None
-        self.state: TaskLaneState | None = None
+        self._shown: TaskLaneState | None = None
         self.item_rows: dict[str, LaneItemRow] = {}
         self.fix_card: FixCard | None = None
 
@@ -140,11 +136,11 @@ class TaskLaneDock(QDockWidget):
         self.resolve_button.setObjectName("laneResolve")
         self.resolve_button.setProperty("role", "primary")
         self.resolve_button.setAccessibleName("Resolve the ticket")
-        self.resolve_button.clicked.connect(self.sig_resolve_requested)
+        self.resolve_button.setEnabled(False)
         self.escalate_button = QPushButton("Escalate", body)
         self.escalate_button.setObjectName("laneEscalate")
         self.escalate_button.setAccessibleName("Escalate the ticket")
-        self.escalate_button.clicked.connect(self.sig_escalate_requested)
+        self.escalate_button.setEnabled(False)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(12, 6, 12, 10)
         bottom.addWidget(self.resolve_button, 1)
@@ -174,15 +170,25 @@ class TaskLaneDock(QDockWidget):
         self,
         service: TaskLaneService,
         runner: TaskRunner,
-        publish: Callable[[SessionChange], None],
+        state: SessionState,
         settings: Callable[[], QSettings],
     ) -> None:
-        """The service, the one way to run async work, where writes are announced, and where
+        """The service, the one way to run async work, the session model it renders, and where
         the technician's collapse choices are remembered."""
         self._service = service
         self._runner = runner
-        self._publish = publish
         self._settings = settings
+        state.sig_current_session_changed.connect(self.show_session)
+        state.sig_summary_changed.connect(self.show_session)
+        state.sig_lane_changed.connect(self._render)
+        state.sig_streaming_changed.connect(self.set_thinking)
+
+    def bind_conclude_actions(self, resolve: QAction, escalate: QAction) -> None:
+        """Resolve and Escalate are the registry's actions: same rule, same handler."""
+        for button, action in ((self.resolve_button, resolve), (self.escalate_button, escalate)):
+            button.clicked.connect(action.trigger)
+            button.setEnabled(action.isEnabled())
+            action.changed.connect(lambda b=button, a=action: b.setEnabled(a.isEnabled()))
 
     def show_session(self, summary: SessionSummary | None) -> None:
         changed = summary is None or self._session is None or summary.id != self._session.id
@@ -196,14 +202,6 @@ class TaskLaneDock(QDockWidget):
             self._show_notice("")
             self.facts.close_note_editor()
             self._render(None)
-            self.sig_state_loaded.emit(None)
-            if summary is not None:
-                self.reload()
-
-    def on_session_changed(self, change: SessionChange) -> None:
-        """The bus says a session changed: reload when it is the one shown."""
-        if self._session is not None and change.session_id == self._session.id:
-            self.reload()
 
     def set_thinking(self, thinking: bool) -> None:
         """A turn is running: a pip in the header, skeleton rows in What we know (SPEC §6)."""
@@ -217,25 +215,6 @@ class TaskLaneDock(QDockWidget):
         self.show()
         self.raise_()
         self.facts.open_note_editor()
-
-    def reload(self) -> None:
-        if self._session is None or self._service is None or self._runner is None:
-            return
-        self._request += 1
-        request, session_id = self._request, self._session.id
-
-        def loaded(state: TaskLaneState) -> None:
-            if (
-                request == self._request
-                and self._session is not None
-                and self._session.id == session_id
-            ):
-                self._render(state)
-                self.sig_state_loaded.emit(state)
-
-        self._runner.run(
-            self._service.state(session_id), on_success=loaded, title="Could not load the task lane"
-        )
 
     # ---- Private: writes
 
@@ -252,7 +231,6 @@ class TaskLaneDock(QDockWidget):
         def succeeded(change: SessionChange) -> None:
             if on_success is not None:
                 on_success(change)
-            self._publish(change)
 
         def failed(error: Exception) -> None:
             message = describe_error(error)
@@ -265,6 +243,7 @@ class TaskLaneDock(QDockWidget):
             coro_factory(self._service, self._session.id),  # type: ignore[arg-type]
             on_success=succeeded,
             on_failure=failed,
+            owner=self,
         )
 
     def _add_note(self, text: str) -> None:
@@ -299,8 +278,8 @@ class TaskLaneDock(QDockWidget):
         self._show_notice("")
         self._runner.run(
             self._service.restore_fact(session_id, fact_id),
-            on_success=self._publish,
             title="Could not restore the fact",
+            owner=self,
         )
 
     def _answer(self, item_id: str, text: str) -> None:
@@ -317,7 +296,7 @@ class TaskLaneDock(QDockWidget):
         self._item_errors.pop(item_id, None)
         self._promoting.add(item_id)
         self._focus_key = f"{kind}:{item_id}:answer"
-        self._render(self.state)  # show "writing the fact…" at once
+        self._render(self._shown)  # show "writing the fact…" at once
 
         def done(_change: SessionChange) -> None:
             self._promoting.discard(item_id)
@@ -339,7 +318,7 @@ class TaskLaneDock(QDockWidget):
         self._item_errors[item_id] = message
         self._focus_key = f"{kind}:{item_id}:{field}"
         drafts = {self._focus_key: keep} if keep else {}
-        self._render(self.state, extra_drafts=drafts)
+        self._render(self._shown, extra_drafts=drafts)
 
     # ---- Private: view
 
@@ -349,7 +328,7 @@ class TaskLaneDock(QDockWidget):
         drafts = {**self._drafts(), **(extra_drafts or {})}
         focus_key = self._focus_key or _focused_key(self)
         self._focus_key = None
-        self.state = state
+        self._shown = state
         for rows in self.section_rows.values():
             _clear(rows)
         self.item_rows = {}
@@ -401,18 +380,13 @@ class TaskLaneDock(QDockWidget):
             c for c in checks if not c.get("done")
         ]
         self.quiet_hint.setVisible(bool(facts) and not open_items and fix is None)
-        # enabled by the window's ticket.resolve / ticket.escalate actions (set_conclude_enabled)
+        # enabled by the registry's ticket.resolve / ticket.escalate actions
         can_conclude = state is not None and state.exchanges > 0
         for button in (self.resolve_button, self.escalate_button):
             button.setToolTip(
                 "" if can_conclude else "Available once the assistant has answered at least once."
             )
         self._restore(drafts, focus_key)
-
-    def set_conclude_enabled(self, resolve: bool, escalate: bool) -> None:
-        """Resolve and Escalate follow the window's actions (exchanges, already concluded)."""
-        self.resolve_button.setEnabled(resolve)
-        self.escalate_button.setEnabled(escalate)
 
     def _drafts(self) -> dict[str, str]:
         """Text typed into the rows' editors but not submitted yet."""
@@ -451,10 +425,6 @@ class TaskLaneDock(QDockWidget):
             settings = self._settings()
             settings.setValue(f"{COLLAPSE_GROUP}/{self._session.id}", collapsed)
             settings.sync()
-
-    @property
-    def active_fix(self) -> FixView | None:
-        return self.state.active_fix if self.state else None
 
 
 def _focused_key(root: QWidget) -> str | None:

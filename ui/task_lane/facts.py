@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop.task_lane_service import FactView
-from ui.labels import meta_label
 from ui.safe_text import plain_label
-from ui.task_lane.widgets import InlineEditor, retire
+from ui.widgets.editing import InlineEditor, retire
+from ui.widgets.labels import meta_label
 
 SOURCE_LABELS = {
     "ai_promote": "assistant",

@@ -12,18 +12,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.task_lane_service import FixView
-from ui.labels import meta_label
 from ui.safe_text import plain_label, plain_text
 from ui.theme import MUTED, SUCCESS, WARNING
-
-STATUS_LABELS = {
-    "proposed": "Proposed",
-    "applied_success": "Worked",
-    "applied_failed": "Didn't work",
-    "applied_partial": "Partly applied",
-    "applied_pending": "Still checking",
-    "dismissed": "Dismissed",
-}
+from ui.widgets.labels import meta_label
+from ui.widgets.status_text import fix_status_text
 
 
 def confidence_colour(confidence: int) -> str:
@@ -33,19 +25,6 @@ def confidence_colour(confidence: int) -> str:
     if confidence >= 50:
         return WARNING
     return MUTED
-
-
-def status_text(fix: FixView) -> str:
-    """The fix's status as a technician reads it, with its notes."""
-    label = STATUS_LABELS.get(fix.status, fix.status)
-    if fix.status == "proposed" and fix.applied_at is not None:
-        label = "Applied — did it work?"
-    detail = {
-        "applied_partial": fix.partial_notes,
-        "applied_pending": fix.pending_reason,
-        "applied_failed": fix.failure_reason,
-    }.get(fix.status)
-    return f"{label}: {detail}" if detail else label
 
 
 def confidence_badge(confidence: int, parent: QWidget) -> QLabel:
@@ -77,7 +56,7 @@ class FixCard(QFrame):
         top = QHBoxLayout()
         top.addWidget(title, 1)
         top.addWidget(confidence_badge(fix.confidence, self), 0, Qt.AlignmentFlag.AlignTop)
-        self.status_label = meta_label(status_text(fix), self, "fixStatus")
+        self.status_label = meta_label(fix_status_text(fix), self, "fixStatus")
         self.description = plain_label(fix.description, self, "fixDescription")
         self.description.hide()
         self.details_button = QPushButton("Details", self)

@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from ui.labels import meta_label
 from ui.safe_text import plain_label
-from ui.task_lane.widgets import CopyButton, InlineEditor
+from ui.widgets.editing import CopyButton, InlineEditor
+from ui.widgets.labels import meta_label
 
 PROMOTE_PLACEHOLDER = "Fact in your words (optional)"
 PROMOTE_TIP = (

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowpilot_desktop.sessions import SessionSummary
 from ui.safe_text import plain_label
-from ui.sessions_dock.model import STATUS_LABELS
+from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 
 class SessionHeader(QWidget):
@@ -37,4 +37,5 @@ class SessionHeader(QWidget):
             return
         self.title_label.setText(summary.title)
         ticket = f"Ticket #{summary.ticket_ref}" if summary.ticket_ref else "No ticket linked"
-        self.meta_label.setText(f"{ticket}  ·  {STATUS_LABELS.get(summary.status, summary.status)}")
+        status = SESSION_STATUS_LABELS.get(summary.status, summary.status)
+        self.meta_label.setText(f"{ticket}  ·  {status}")

@@ -1,0 +1,165 @@
+"""``CodeEditor``, the widget every script surface uses, and the factory that picks its backend.
+
+Everything both backends share lives here, written once over ``EditorBackend``: the language
+fallback, the span queries, find and replace all, the find bar and its shortcuts.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from ui.code_editor.backend import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    PLACEHOLDER,
+    EditorBackend,
+    value_spans,
+)
+from ui.code_editor.plain_backend import PlainTextBackend
+
+
+def choose_backend() -> type[EditorBackend]:
+    """Scintilla where its wheel imports, else the plain-text fallback."""
+    try:
+        from ui.code_editor.scintilla_backend import ScintillaBackend
+    except ImportError:  # no wheel for this platform (Intel macOS)
+        return PlainTextBackend
+    return ScintillaBackend
+
+
+BACKEND = choose_backend()
+"""Chosen once, at import: every editor in the application runs the same one."""
+EDITOR_BACKEND = BACKEND.name
+
+
+class CodeEditor(QWidget):
+    """Text in and out, a language, read-only, find and replace: nothing else leaks out."""
+
+    sig_changed = Signal()
+    """The text changed (typing, replace, set_text)."""
+
+    def __init__(
+        self, parent: QWidget | None = None, *, backend: type[EditorBackend] | None = None
+    ) -> None:
+        """``backend`` defaults to the one chosen at import; tests pass one to run both."""
+        super().__init__(parent)
+        self.setObjectName("codeEditor")
+        self.language = DEFAULT_LANGUAGE
+        self._marked_values: tuple[str, ...] = ()
+        self._read_only = False
+        self._backend = (backend or BACKEND)(self, self.sig_changed.emit)
+        editor = self._backend.widget
+        editor.setAccessibleName("Script")
+        self.setFocusProxy(editor)
+
+        self.find_edit = QLineEdit(self)
+        self.find_edit.setObjectName("codeFind")
+        self.find_edit.setAccessibleName("Find in the script")
+        self.find_edit.setPlaceholderText("Find (Enter: next)")
+        self.find_edit.returnPressed.connect(lambda: self.find(self.find_edit.text()))
+        self.replace_edit = QLineEdit(self)
+        self.replace_edit.setObjectName("codeReplace")
+        self.replace_edit.setAccessibleName("Replace with")
+        self.replace_edit.setPlaceholderText("Replace with")
+        self.replace_all_button = QPushButton("Replace all", self)
+        self.replace_all_button.setObjectName("codeReplaceAll")
+        self.replace_all_button.setAccessibleName("Replace every match")
+        self.replace_all_button.clicked.connect(
+            lambda: self.replace_all(self.find_edit.text(), self.replace_edit.text())
+        )
+        self.find_bar = QWidget(self)
+        bar = QHBoxLayout(self.find_bar)
+        bar.setContentsMargins(0, 4, 0, 0)
+        bar.addWidget(self.find_edit, 1)
+        bar.addWidget(self.replace_edit, 1)
+        bar.addWidget(self.replace_all_button)
+        self.find_bar.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(editor, 1)
+        layout.addWidget(self.find_bar)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence.StandardKey.Find, self, self._open_find, context=context)
+        QShortcut(QKeySequence("Ctrl+H"), self, self._open_replace, context=context)
+        QShortcut(QKeySequence("Esc"), self.find_bar, self._close_find, context=context)
+
+    # ---- The interface
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend this editor runs (``EDITOR_BACKEND`` unless a test chose)."""
+        return self._backend.name
+
+    def text(self) -> str:
+        return self._backend.text()
+
+    def set_text(self, text: str) -> None:
+        """Replace the text, even when read-only (the program fills read-only editors)."""
+        self._backend.set_text(text)
+
+    def set_language(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._backend.set_language(self.language)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self._read_only = read_only
+        self._backend.set_read_only(read_only)
+
+    def placeholder_spans(self) -> list[tuple[int, int]]:
+        """(start, end) character offsets of the ``{{param}}`` placeholders."""
+        return [(m.start(), m.end()) for m in PLACEHOLDER.finditer(self.text())]
+
+    def mark_values(self, values: list[str]) -> None:
+        """Mark every occurrence of these texts (e.g. the values a template would replace)."""
+        self._marked_values = tuple(sorted({v for v in values if v.strip()}, key=len, reverse=True))
+        self._backend.mark_values(self._marked_values)
+
+    def marked_value_spans(self) -> list[tuple[int, int]]:
+        """(start, end) character offsets of the marked values, longest match first."""
+        return value_spans(self.text(), self._marked_values)
+
+    def find(self, needle: str, *, case: bool = False) -> bool:
+        """Select the next match after the cursor, wrapping around; False when none."""
+        if not needle:
+            return False
+        text = self.text()
+        haystack, wanted = (text, needle) if case else (text.lower(), needle.lower())
+        start = self._backend.cursor()
+        index = haystack.find(wanted, start)
+        if index < 0:
+            index = haystack.find(wanted)
+        if index < 0:
+            return False
+        self._backend.select(index, index + len(needle))
+        return True
+
+    def replace_all(self, needle: str, replacement: str) -> int:
+        """Replace every match (case-sensitive); the count. One undo step. A read-only
+        editor (a generated script) is never changed, on either backend."""
+        if not needle or self._read_only:
+            return 0
+        text = self.text()
+        count = text.count(needle)
+        if count:
+            self._backend.replace_text(text.replace(needle, replacement))
+        return count
+
+    # ---- Private
+
+    def _open_find(self) -> None:
+        self.find_bar.show()
+        self.replace_edit.hide()
+        self.replace_all_button.hide()
+        self.find_edit.setFocus()
+        self.find_edit.selectAll()
+
+    def _open_replace(self) -> None:
+        self._open_find()
+        self.replace_edit.show()
+        self.replace_all_button.show()
+
+    def _close_find(self) -> None:
+        self.find_bar.hide()
+        self.setFocus()
