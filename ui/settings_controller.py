@@ -102,13 +102,13 @@ class SettingsController(QObject):
                 "The copy will be restored the next time FlowPilot starts (the current database "
                 "is kept beside it). Quit and start FlowPilot again to do it now."
             )
-            dialog.show_restore_result(True, message)
+            dialog.backups.show_result(True, message)
             self.sig_message.emit(message)
 
         dialog.sig_backups_requested.connect(
             lambda: self._runner.run(
                 care.backups(),
-                on_success=dialog.set_backups,
+                on_success=dialog.backups.set_backups,
                 owner=dialog,
                 title="Could not list the database copies",
             )
@@ -117,7 +117,7 @@ class SettingsController(QObject):
             lambda path: self._runner.run(
                 care.restore_at_next_start(Path(path)),
                 on_success=chosen,
-                on_failure=lambda error: dialog.show_restore_result(False, describe_error(error)),
+                on_failure=lambda error: dialog.backups.show_result(False, describe_error(error)),
                 owner=dialog,
             )
         )

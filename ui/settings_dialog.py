@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigError, validate
-from flowpilot_desktop.credentials import SECRET_LABELS, SecretName
-from flowpilot_desktop.database_care import BackupInfo
+from flowpilot_desktop.credentials import SecretName
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
+from ui.backups_picker import BackupsPicker
+from ui.secret_field import SecretField
 from ui.theme import set_style_property
 from ui.widgets.labels import error_label
 
@@ -62,55 +63,6 @@ _CONFIG_FIELDS = (
         "Local file (default); takes effect on restart",
     ),
 )
-_SECRET_OBJECT_NAMES = {
-    SecretName.ANTHROPIC_API_KEY: "settingsAnthropicKey",
-    SecretName.CW_PUBLIC_KEY: "settingsCwPublicKey",
-    SecretName.CW_PRIVATE_KEY: "settingsCwPrivateKey",
-}
-
-
-class _SecretField(QWidget):
-    """A masked field that is never pre-filled, with a Clear button that marks it for removal."""
-
-    def __init__(self, name: SecretName, present: bool, run_only: bool, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.name = name
-        self._present = present
-        self.cleared = False
-        label = SECRET_LABELS[name]
-        self.edit = QLineEdit(self)
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setObjectName(_SECRET_OBJECT_NAMES[name])
-        self.edit.setAccessibleName(label)
-        self.clear_button = QPushButton("Clear", self)
-        self.clear_button.setObjectName(f"{_SECRET_OBJECT_NAMES[name]}Clear")
-        self.clear_button.setAccessibleName(f"Clear {label}")
-        self.clear_button.setEnabled(present)
-        self.clear_button.clicked.connect(self._clear)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.clear_button)
-        if run_only:
-            self.edit.setPlaceholderText("Kept for this run only — type to replace")
-        elif present:
-            self.edit.setPlaceholderText("Stored in the system keyring — type to replace")
-        else:
-            self.edit.setPlaceholderText("Not set")
-
-    def change(self) -> tuple[bool, str | None]:
-        """(changed?, new value or None to remove)."""
-        if self.edit.text():
-            return True, self.edit.text()
-        if self.cleared:
-            return True, None
-        return False, None
-
-    def _clear(self) -> None:
-        self.cleared = True
-        self.edit.clear()
-        self.edit.setPlaceholderText("Will be removed when you save")
-        self.clear_button.setEnabled(False)
 
 
 class SettingsDialog(QDialog):
@@ -123,9 +75,9 @@ class SettingsDialog(QDialog):
     sig_statuses_requested = Signal(int, object)
     """Load a board's statuses (board id, PsaOverrides); answer with set_statuses."""
     sig_backups_requested = Signal()
-    """List the database's copies; answer with set_backups."""
+    """List the database's copies; answer with backups.set_backups."""
     sig_restore_requested = Signal(str)
-    """Restore this copy (its path) at the next start; answer with show_restore_result."""
+    """Restore this copy (its path) at the next start; answer with backups.show_result."""
 
     def __init__(self, snapshot: SettingsSnapshot, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,7 +118,7 @@ class SettingsDialog(QDialog):
             layout.addWidget(warning)
 
         self.config_edits: dict[str, QLineEdit] = {}
-        self.secret_fields: dict[SecretName, _SecretField] = {}
+        self.secret_fields: dict[SecretName, SecretField] = {}
         anthropic = self._group("Anthropic", "settingsAnthropicGroup")
         self._add_secret(anthropic, SecretName.ANTHROPIC_API_KEY, "API &key")
         self._add_config(anthropic, *_CONFIG_FIELDS[0])
@@ -211,7 +163,9 @@ class SettingsDialog(QDialog):
         scripts.addRow(self.templatize_check)
         storage = self._group("Storage", "settingsStorageGroup")
         self._add_config(storage, *_CONFIG_FIELDS[5])
-        self._build_backups(storage)
+        self.backups = BackupsPicker(self)
+        self.backups.sig_restore_requested.connect(self.sig_restore_requested)
+        self.backups.add_to(storage)
         for group in (anthropic, connectwise, statuses, tiers_form, scripts, storage):
             layout.addWidget(group.parentWidget())
         layout.addStretch(1)
@@ -292,23 +246,6 @@ class SettingsDialog(QDialog):
             "to the status of the same name there."
         )
 
-    def set_backups(self, backups: list[BackupInfo]) -> None:
-        """The copies of the local database, newest first."""
-        self.backup_combo.clear()
-        for backup in backups:
-            kind = "daily copy" if backup.kind == "daily" else "before an upgrade"
-            label = f"{backup.when:%Y-%m-%d %H:%M} · {kind} · {backup.size / 1_048_576:.1f} MB"
-            self.backup_combo.addItem(label, str(backup.path))
-        self.backup_combo.setEnabled(bool(backups))
-        self.restore_button.setEnabled(bool(backups))
-        if not backups:
-            self.backup_combo.addItem("No copies yet (the first is made today)")
-
-    def show_restore_result(self, ok: bool, message: str) -> None:
-        self.restore_label.setText(message)
-        set_style_property(self.restore_label, "role", "success" if ok else "error")
-        self.restore_label.show()
-
     def overrides(self) -> PsaOverrides:
         """The ConnectWise values as typed (secrets left empty: the stored ones)."""
         config = AppConfig(**{name: edit.text() for name, edit in self.config_edits.items()})
@@ -386,44 +323,6 @@ class SettingsDialog(QDialog):
         form.addRow(buddy, combo)
         return combo
 
-    def _build_backups(self, form: QFormLayout) -> None:
-        self.backup_combo = QComboBox(self)
-        self.backup_combo.setObjectName("settingsBackups")
-        self.backup_combo.setAccessibleName("Copies of the database")
-        self.backup_combo.addItem("Loading…")
-        self.backup_combo.setEnabled(False)
-        self.restore_button = QPushButton("Restore at next start…", self)
-        self.restore_button.setObjectName("settingsRestoreBackup")
-        self.restore_button.setAccessibleName("Restore the chosen copy when FlowPilot next starts")
-        self.restore_button.setEnabled(False)
-        self.restore_button.clicked.connect(self._restore)
-        self.restore_label = QLabel(self)
-        self.restore_label.setObjectName("settingsRestoreResult")
-        self.restore_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.restore_label.setWordWrap(True)
-        self.restore_label.hide()
-        note = QLabel(
-            "FlowPilot copies the local database once a day and keeps the last 7 (and a copy "
-            "before every upgrade).",
-            self,
-        )
-        note.setTextFormat(Qt.TextFormat.PlainText)
-        note.setWordWrap(True)
-        note.setProperty("role", "header-meta")
-        row = QHBoxLayout()
-        row.addWidget(self.backup_combo, 1)
-        row.addWidget(self.restore_button)
-        label = QLabel("&Backups", self)
-        label.setBuddy(self.backup_combo)
-        form.addRow(label, row)
-        form.addRow("", note)
-        form.addRow("", self.restore_label)
-
-    def _restore(self) -> None:
-        path = self.backup_combo.currentData()
-        if path:
-            self.sig_restore_requested.emit(str(path))
-
     def _test(self) -> None:
         self.test_button.setEnabled(False)
         self.test_label.setText("Testing…")
@@ -458,7 +357,7 @@ class SettingsDialog(QDialog):
         self.config_edits[name] = edit
 
     def _add_secret(self, form: QFormLayout, name: SecretName, label: str) -> None:
-        secret = _SecretField(
+        secret = SecretField(
             name,
             self._snapshot.secrets_present.get(name, False),
             self._snapshot.secrets_run_only.get(name, False),

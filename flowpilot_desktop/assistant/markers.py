@@ -100,18 +100,6 @@ class ParsedReply:
     fix_outcome: FixOutcomeMarker | None = None
     warnings: tuple[str, ...] = ()
 
-    @property
-    def has_markers(self) -> bool:
-        return any(
-            (
-                self.questions is not None,
-                self.actions is not None,
-                self.promotions,
-                self.suggested_fix is not None,
-                self.fix_outcome is not None,
-            )
-        )
-
 
 def parse_reply(raw: str) -> ParsedReply:
     """Parse a complete reply; malformed or unclosed blocks are skipped with a warning."""

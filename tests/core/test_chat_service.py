@@ -11,16 +11,13 @@ from pathlib import Path
 import pytest
 
 from flowpilot_desktop.assistant.chat import Attachment, ChatService, TurnControl
-from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import MissingApiKeyError
-from flowpilot_desktop.preferences import DatabasePreferences
 from storage.database import Database
 from storage.repositories import facts, fixes
 from storage.repositories.sessions import create_session, get_task_lane
 from tests.anthropic_emulator import BAD_KEY, NO_PERMISSION_KEY, AnthropicEmulator, ScriptedReply
-from tests.fakes_keyring import MemoryKeyring
+from tests.core.conftest import build_chat
 
 KEY = "sk-ant-emulator-key-123"
 # a real 1×1 PNG (attachments are checked by content)
@@ -36,15 +33,8 @@ def _service(
     key: str | None = KEY,
     client_factory=None,
 ) -> ChatService:
-    credentials = CredentialStore(MemoryKeyring())
-    if key:
-        credentials.set(SecretName.ANTHROPIC_API_KEY, key)
-    store = ConfigStore(tmp_path / "settings.json")
-    store.save(AppConfig(anthropic_base_url=api.base_url))
     extra = {"client_factory": client_factory} if client_factory else {}
-    return ChatService(
-        db, credentials, store, DatabasePreferences(db), tmp_path / "attachments", **extra
-    )
+    return build_chat(db, api.base_url, tmp_path, key=key, **extra)
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
 from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.assistant.markers import parse_reply
-from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.scripts.drafts import DraftEdits, DraftService
@@ -22,7 +19,6 @@ from flowpilot_desktop.scripts.library import TemplateLibrary
 from storage.database import Database
 from storage.repositories import fixes
 from storage.repositories.sessions import create_session
-from tests.fakes_keyring import MemoryKeyring
 
 SCRIPT = (
     'Add-MailboxPermission -Identity "shared@contoso.com" -User "jdoe" -AccessRights FullAccess'
@@ -36,12 +32,8 @@ EXTRACTED = {
 
 
 @pytest.fixture
-def chat(db, api, tmp_path: Path) -> ChatService:
-    credentials = CredentialStore(MemoryKeyring())
-    credentials.set(SecretName.ANTHROPIC_API_KEY, "sk-ant-drafts")
-    store = ConfigStore(tmp_path / "settings.json")
-    store.save(AppConfig(anthropic_base_url=api.base_url))
-    return ChatService(db, credentials, store, DatabasePreferences(db), tmp_path / "att")
+def chat(make_chat) -> ChatService:
+    return make_chat(key="sk-ant-drafts")
 
 
 def _session(db: Database, script: str | None = SCRIPT) -> tuple[str, str]:

@@ -349,7 +349,9 @@ def test_an_inline_block_with_a_fence_is_applied() -> None:
 def test_a_marker_named_in_prose_is_not_a_block() -> None:
     reply = "Use [QUESTIONS] for questions and [PROMOTE] (with JSON) for facts. [ACTIONS] [later]"
     parsed = parse_reply(reply)
-    assert parsed.visible_text == reply and not parsed.has_markers
+    assert parsed.visible_text == reply
+    assert parsed.questions is None and parsed.actions is None and not parsed.promotions
+    assert parsed.suggested_fix is None and parsed.fix_outcome is None
     assert visible_text_while_streaming(reply) == reply
 
 

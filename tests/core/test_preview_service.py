@@ -13,16 +13,13 @@ from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.assistant.markers import parse_reply
 from flowpilot_desktop.conclusion.preview import PreviewCache, PreviewService
-from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.logging_setup import register_secret
-from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.task_lane_service import TaskLaneService
 from psa.provider import NoteKind
 from storage.database import Database
 from storage.repositories.sessions import create_session
 from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
-from tests.fakes_keyring import MemoryKeyring
+from tests.core.conftest import build_chat
 
 MODEL_NOTE = "## Problem\nOutlook prompts.\n\n## What we confirmed\n- OWA works\n\n## Root cause\nStale token.\n\n## Resolution\nApplied the fix; confirmed working."
 
@@ -30,12 +27,7 @@ MODEL_NOTE = "## Problem\nOutlook prompts.\n\n## What we confirmed\n- OWA works\
 def _services(
     db: Database, api: AnthropicEmulator, tmp_path: Path, key: str | None = "sk-ant-preview"
 ) -> tuple[PreviewService, ChatService]:
-    credentials = CredentialStore(MemoryKeyring())
-    if key:
-        credentials.set(SecretName.ANTHROPIC_API_KEY, key)
-    store = ConfigStore(tmp_path / "settings.json")
-    store.save(AppConfig(anthropic_base_url=api.base_url))
-    chat = ChatService(db, credentials, store, DatabasePreferences(db), tmp_path / "attachments")
+    chat = build_chat(db, api.base_url, tmp_path, key=key)
     return PreviewService(db, chat.write_note), chat
 
 

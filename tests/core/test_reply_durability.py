@@ -16,31 +16,21 @@ import pytest
 from sqlalchemy import event, text
 
 from flowpilot_desktop.assistant.chat import INTERRUPTED, ChatService
-from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.credentials import CredentialStore, SecretName
+from flowpilot_desktop.config import ConfigStore
+from flowpilot_desktop.credentials import CredentialStore
 from flowpilot_desktop.preferences import DatabasePreferences
 from storage.database import Database
 from storage.repositories import messages
 from storage.repositories.sessions import create_session
 from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
+from tests.core.conftest import build_chat
 from tests.fakes_keyring import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _service(db: Database, api: AnthropicEmulator, tmp_path: Path) -> ChatService:
-    credentials = CredentialStore(MemoryKeyring())
-    credentials.set(SecretName.ANTHROPIC_API_KEY, "sk-ant-durability")
-    store = ConfigStore(tmp_path / "settings.json")
-    store.save(AppConfig(anthropic_base_url=api.base_url))
-    return ChatService(
-        db,
-        credentials,
-        store,
-        DatabasePreferences(db),
-        tmp_path / "attachments",
-        autosave_interval_s=0.05,
-    )
+    return build_chat(db, api.base_url, tmp_path, autosave_interval_s=0.05)
 
 
 @pytest.fixture

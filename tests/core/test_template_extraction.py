@@ -10,13 +10,10 @@ from pathlib import Path
 import pytest
 
 from flowpilot_desktop.assistant.chat import ChatService
-from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.credentials import CredentialStore, SecretName
-from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.scripts.extraction import extract_template
 from storage.database import Database
 from tests.anthropic_emulator import AnthropicEmulator, ScriptedReply
-from tests.fakes_keyring import MemoryKeyring
+from tests.core.conftest import build_chat
 
 SCRIPT = (
     'Add-MailboxPermission -Identity "shared@contoso.com" -User "jdoe" -AccessRights FullAccess'
@@ -33,12 +30,7 @@ GOOD = {
 
 
 def _chat(db: Database, api: AnthropicEmulator, tmp_path: Path, key: bool = True) -> ChatService:
-    credentials = CredentialStore(MemoryKeyring())
-    if key:
-        credentials.set(SecretName.ANTHROPIC_API_KEY, "sk-ant-extract")
-    store = ConfigStore(tmp_path / "settings.json")
-    store.save(AppConfig(anthropic_base_url=api.base_url))
-    return ChatService(db, credentials, store, DatabasePreferences(db), tmp_path / "att")
+    return build_chat(db, api.base_url, tmp_path, key="sk-ant-extract" if key else None)
 
 
 def _extract(chat: ChatService, script: str = SCRIPT):

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from flowpilot_desktop.assistant.chat import ChatMessage
-from ui.chat_dock.message_view import MessageView, _commit_boundary, close_open_fence
+from ui.chat_dock.bubble import close_open_fence, commit_boundary
+from ui.chat_dock.message_view import MessageView
 
 
 def _message(text: str, role: str = "assistant") -> ChatMessage:
@@ -25,10 +26,10 @@ def test_open_code_fence_is_rendered_closed() -> None:
 
 def test_commit_boundary_never_splits_a_code_block() -> None:
     text = "First paragraph.\n\nSecond.\n\n```ps\nline one\n\nline two"
-    boundary = _commit_boundary(text, 0)
+    boundary = commit_boundary(text, 0)
     assert text[:boundary] == "First paragraph.\n\nSecond.\n\n"
     closed = text + "\n```\n\nAfter."
-    assert closed[: _commit_boundary(closed, 0)].endswith("```\n\n")
+    assert closed[: commit_boundary(closed, 0)].endswith("```\n\n")
 
 
 def test_streaming_commits_paragraphs_and_keeps_a_plain_tail(qtbot) -> None:

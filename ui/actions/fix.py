@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flowpilot_desktop.fix_outcome import BannerMode
+from flowpilot_desktop.fix_outcome import BannerMode, FixStatus
 from flowpilot_desktop.task_lane_service import FixView
 from ui.actions.registry import ActionSpec
 from ui.chat_dock.outcome_banner import OutcomeBanner
@@ -76,7 +76,7 @@ def fix_actions(
             "fix.worked",
             "The fix &worked",
             "Triage",
-            on_fix(fixes.record_outcome, "applied_success"),
+            on_fix(fixes.record_outcome, FixStatus.APPLIED_SUCCESS),
             enabled_when=when(*OPEN_MODES),
             keywords=("outcome", "success"),
         ),
@@ -84,7 +84,7 @@ def fix_actions(
             "fix.failed",
             "The fix did&n't work",
             "Triage",
-            on_fix(fixes.record_outcome, "applied_failed"),
+            on_fix(fixes.record_outcome, FixStatus.APPLIED_FAILED),
             enabled_when=when(*OPEN_MODES),
             keywords=("outcome", "failed"),
         ),
@@ -92,7 +92,7 @@ def fix_actions(
             "fix.partial",
             "The fix was &partly applied…",
             "Triage",
-            lambda: banner.ask_notes("applied_partial"),
+            lambda: banner.ask_notes(FixStatus.APPLIED_PARTIAL),
             enabled_when=when(*UNDECIDED, BannerMode.PARTIAL),
             keywords=("outcome", "partial"),
         ),
@@ -100,7 +100,7 @@ def fix_actions(
             "fix.pending",
             "Still &checking the fix…",
             "Triage",
-            lambda: banner.ask_notes("applied_pending"),
+            lambda: banner.ask_notes(FixStatus.APPLIED_PENDING),
             enabled_when=when(*UNDECIDED, BannerMode.PENDING),
             keywords=("outcome", "pending", "waiting"),
         ),

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowpilot_desktop.fix_outcome import BannerMode
+from flowpilot_desktop.fix_outcome import BannerMode, FixStatus
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
 from ui.theme import set_style_property
 from ui.widgets.editing import InlineEditor
@@ -31,9 +31,9 @@ SLIDE_MS = 320
 NO_HEIGHT_LIMIT = 16777215
 PROPOSAL_WORDS = {"success": "worked", "failure": "didn't work", "partial": "partly worked"}
 NOTES_PROMPTS = {
-    "applied_partial": "What was applied, and what wasn't? — Enter to save",
-    "applied_pending": "What are you still waiting for? — Enter to save",
-    "applied_failed": "What happened? (optional) — Enter to save",
+    FixStatus.APPLIED_PARTIAL: "What was applied, and what wasn't? — Enter to save",
+    FixStatus.APPLIED_PENDING: "What are you still waiting for? — Enter to save",
+    FixStatus.APPLIED_FAILED: "What happened? (optional) — Enter to save",
 }
 
 
@@ -138,8 +138,8 @@ class OutcomeBanner(QFrame):
         self._notes_outcome = outcome
         self.notes_editor.setPlaceholderText(NOTES_PROMPTS.get(outcome, ""))
         current = {
-            "applied_partial": self.fix.partial_notes,
-            "applied_pending": self.fix.pending_reason,
+            FixStatus.APPLIED_PARTIAL: self.fix.partial_notes,
+            FixStatus.APPLIED_PENDING: self.fix.pending_reason,
         }.get(outcome)
         self.notes_editor.setText(current or "")
         self.notes_editor.show()
@@ -165,10 +165,10 @@ class OutcomeBanner(QFrame):
             menu = QMenu(already)
             menu.setObjectName("bannerAlreadyMenu")
             for text, outcome in (
-                ("It worked", "applied_success"),
-                ("It didn't work", "applied_failed"),
-                ("Partly…", "applied_partial"),
-                ("Still checking…", "applied_pending"),
+                ("It worked", FixStatus.APPLIED_SUCCESS),
+                ("It didn't work", FixStatus.APPLIED_FAILED),
+                ("Partly…", FixStatus.APPLIED_PARTIAL),
+                ("Still checking…", FixStatus.APPLIED_PENDING),
             ):
                 menu.addAction(text, lambda o=outcome: self._choose(o))
             already.setMenu(menu)
@@ -179,17 +179,23 @@ class OutcomeBanner(QFrame):
             self._button("reject", "Not right", lambda: self.sig_reject_proposal.emit(fix))
         else:
             self._button(
-                "worked", "It worked", lambda: self._choose("applied_success"), primary=True
+                "worked", "It worked", lambda: self._choose(FixStatus.APPLIED_SUCCESS), primary=True
             )
-            self._button("failed", "Didn't work", lambda: self._choose("applied_failed"))
+            self._button("failed", "Didn't work", lambda: self._choose(FixStatus.APPLIED_FAILED))
             if mode is BannerMode.PARTIAL:
-                self._button("partial", "Update notes…", lambda: self.ask_notes("applied_partial"))
-            elif mode is BannerMode.PENDING:
-                self._button("pending", "Update reason…", lambda: self.ask_notes("applied_pending"))
-            else:
-                self._button("partial", "Partly…", lambda: self.ask_notes("applied_partial"))
                 self._button(
-                    "pending", "Still checking…", lambda: self.ask_notes("applied_pending")
+                    "partial", "Update notes…", lambda: self.ask_notes(FixStatus.APPLIED_PARTIAL)
+                )
+            elif mode is BannerMode.PENDING:
+                self._button(
+                    "pending", "Update reason…", lambda: self.ask_notes(FixStatus.APPLIED_PENDING)
+                )
+            else:
+                self._button(
+                    "partial", "Partly…", lambda: self.ask_notes(FixStatus.APPLIED_PARTIAL)
+                )
+                self._button(
+                    "pending", "Still checking…", lambda: self.ask_notes(FixStatus.APPLIED_PENDING)
                 )
             if mode in (BannerMode.PARTIAL, BannerMode.PENDING):
                 self._button("dismiss", "Dismiss", lambda: self.sig_dismiss.emit(fix))
@@ -239,7 +245,7 @@ class OutcomeBanner(QFrame):
     def _choose(self, outcome: str) -> None:
         if self.fix is None:
             return
-        if outcome in ("applied_partial", "applied_pending"):
+        if outcome in (FixStatus.APPLIED_PARTIAL, FixStatus.APPLIED_PENDING):
             self.ask_notes(outcome)
             return
         self.sig_outcome.emit(self.fix, outcome, "")
@@ -247,7 +253,7 @@ class OutcomeBanner(QFrame):
     def _notes_submitted(self, text: str) -> None:
         if self.fix is None or self._notes_outcome is None:
             return
-        if not text.strip() and self._notes_outcome != "applied_failed":
+        if not text.strip() and self._notes_outcome != FixStatus.APPLIED_FAILED:
             self.show_error("Write a few words first: this outcome needs them.")
             return
         self.error.hide()

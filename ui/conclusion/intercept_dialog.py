@@ -22,16 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowpilot_desktop.fix_outcome import FixStatus
 from ui.safe_text import plain_label, plain_text
 from ui.widgets.labels import error_label
 
 CHOICE_LABELS = {
-    "applied_success": "It &worked",
-    "applied_failed": "It &didn't work",
-    "dismissed": "I &never applied it",
-    "applied_partial": "I applied &some of it — partial",
+    FixStatus.APPLIED_SUCCESS: "It &worked",
+    FixStatus.APPLIED_FAILED: "It &didn't work",
+    FixStatus.DISMISSED: "I &never applied it",
+    FixStatus.APPLIED_PARTIAL: "I applied &some of it — partial",
 }
-DEFAULT_CHOICE = "applied_failed"
+DEFAULT_CHOICE = FixStatus.APPLIED_FAILED
 
 
 class InterceptDialog(QDialog):
@@ -98,7 +99,7 @@ class InterceptDialog(QDialog):
 
     def save(self) -> None:
         notes = self.notes.toPlainText().strip()
-        if self.choice == "applied_partial" and not notes:
+        if self.choice == FixStatus.APPLIED_PARTIAL and not notes:
             self.show_error("Say what was applied and what was not: partial needs notes.")
             self.notes.setFocus()
             return
@@ -113,7 +114,7 @@ class InterceptDialog(QDialog):
         self.save_button.setEnabled(True)
 
     def _choice_changed(self) -> None:
-        partial = self.buttons.get("applied_partial")
+        partial = self.buttons.get(FixStatus.APPLIED_PARTIAL)
         needs_notes = partial is not None and partial.isChecked()
         self.notes.setVisible(needs_notes)
         if needs_notes:

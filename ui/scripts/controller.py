@@ -10,7 +10,7 @@ in the surface that asked.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMessageBo
 
 from flowpilot_desktop.apply_route import ApplyRoute, apply_route
 from flowpilot_desktop.changes import ChangeKind, SessionChange
-from flowpilot_desktop.scripts.drafts import DraftRecord
 from flowpilot_desktop.scripts.fix_script import Decided, ProposedDraft
 from flowpilot_desktop.scripts.library import Rendered, TemplateDraft, TemplateRecord
 from flowpilot_desktop.scripts.templates import TemplateError
@@ -31,6 +30,7 @@ from ui.scripts.generator import GeneratorPanel
 from ui.scripts.no_template_dialog import NoTemplateDialog
 from ui.scripts.scripts_view import EDIT_TAB, GENERATE_TAB, ScriptsDock
 from ui.scripts.template_match import ScriptGeneratorDock
+from ui.scripts.templatize_controller import TemplatizeController
 from ui.scripts.templatize_dialog import TemplatizeDialog
 from ui.session_state import SessionState
 
@@ -61,11 +61,13 @@ class ScriptsController(QObject):
         self._runner = runner
         self._state = state
         self._make_room = make_room  # the window lays out its docks
-        self.pending_count = 0
         self.generator_dock = ScriptGeneratorDock(window)
         self.scripts_dock = ScriptsDock(window)
         self.no_template_dialog: NoTemplateDialog | None = None
-        self.templatize_dialog: TemplatizeDialog | None = None
+        self.templatize = TemplatizeController(window, services, runner)
+        self.templatize.sig_message.connect(self.sig_message)
+        self.templatize.sig_pending_changed.connect(self._pending_changed)
+        self.templatize.sig_template_added.connect(self.reload_library)
         self._categories: list[tuple[str, str]] = []  # as the library last loaded them
 
         panel = self.generator_dock.panel
@@ -235,29 +237,23 @@ class ScriptsController(QObject):
         )
 
     def refresh_pending(self) -> None:
-        self._runner.run(
-            self._services.drafts.pending_count(),
-            on_success=self._set_pending,
-            title="Could not count the drafted scripts",
-            owner=self,
-        )
+        self.templatize.refresh_pending()
 
     def review_drafts(self, session_id: str | None = None) -> None:
         """Offer pending drafts (a session's, or all) in the Templatize dialog."""
-        if self.templatize_dialog is not None:
-            self.templatize_dialog.raise_()
-            return
-        self._offer_drafts(self._services.drafts.pending(session_id))
+        self.templatize.review(session_id)
 
     def after_resolve(self, session_id: str) -> None:
         """After a successful Resolve: the session's drafts, unless the team said not to ask."""
+        self.templatize.after_resolve(session_id)
 
-        async def wanted() -> list[DraftRecord]:
-            if not await self._services.drafts.prompt_enabled():
-                return []
-            return await self._services.drafts.pending(session_id)
+    @property
+    def pending_count(self) -> int:
+        return self.templatize.pending_count
 
-        self._offer_drafts(wanted())
+    @property
+    def templatize_dialog(self) -> TemplatizeDialog | None:
+        return self.templatize.dialog
 
     # ---- Private: the fix's script path
 
@@ -413,84 +409,11 @@ class ScriptsController(QObject):
             owner=self,
         )
 
-    # ---- Private: drafts and Templatize
+    # ---- Private: shared
 
-    def _set_pending(self, count: int) -> None:
-        self.pending_count = count
+    def _pending_changed(self, count: int) -> None:
         self.scripts_dock.set_pending_drafts(count)
         self.sig_pending_changed.emit(count)
-
-    def _offer_drafts(self, drafts: Awaitable[list[DraftRecord]]) -> None:
-        """Templatize the drafts, if any, with the categories to file them under."""
-
-        async def load() -> tuple[list[DraftRecord], list[tuple[str, str]]]:
-            found = await drafts
-            return found, (await self._services.templates.categories() if found else [])
-
-        self._runner.run(
-            load(),
-            on_success=lambda loaded: self._open_templatize(*loaded),
-            title="Could not load the drafted scripts",
-            owner=self,
-        )
-
-    def _open_templatize(
-        self, drafts: list[DraftRecord], categories: list[tuple[str, str]]
-    ) -> None:
-        if not drafts or self.templatize_dialog is not None:
-            return
-        dialog = TemplatizeDialog(drafts, [name for _id, name in categories], self._window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.sig_accept.connect(
-            lambda draft_id, edits: self._accept_draft(dialog, draft_id, edits)
-        )
-        dialog.sig_skip.connect(lambda draft_id: self._skip_draft(dialog, draft_id))
-        dialog.sig_dont_ask.connect(self._set_prompt)
-        dialog.finished.connect(lambda _r: setattr(self, "templatize_dialog", None))
-        self.templatize_dialog = dialog
-        dialog.open()
-
-    def _accept_draft(self, dialog: TemplatizeDialog, draft_id: str, edits: Any) -> None:
-        def done(template_id: str) -> None:
-            self.refresh_pending()
-            self.reload_library(template_id)
-            self.sig_message.emit(f"“{edits.name.strip()}” is now a team template.")
-            if shiboken6.isValid(dialog):
-                dialog.done_with_current()
-
-        self._draft_write(dialog, self._services.drafts.accept(draft_id, edits), done)
-
-    def _skip_draft(self, dialog: TemplatizeDialog, draft_id: str) -> None:
-        def done(_none: None) -> None:
-            self.refresh_pending()
-            if shiboken6.isValid(dialog):
-                dialog.done_with_current()
-
-        self._draft_write(dialog, self._services.drafts.reject(draft_id), done)
-
-    def _draft_write(self, dialog: TemplatizeDialog, coro: Any, done: Any) -> None:
-        self._runner.run(
-            coro,
-            on_success=done,
-            on_failure=lambda error: (
-                shiboken6.isValid(dialog) and dialog.show_error(describe_error(error))
-            ),
-            owner=self,
-        )
-
-    def _set_prompt(self, dont_ask: bool) -> None:
-        self._runner.run(
-            self._services.drafts.set_prompt_enabled(not dont_ask),
-            on_success=lambda _none: self.sig_message.emit(
-                "FlowPilot won't offer scripts after Resolve any more (Settings turns it back on)."
-                if dont_ask
-                else "FlowPilot offers the session's scripts after Resolve again."
-            ),
-            title="Could not save the preference",
-            owner=self,
-        )
-
-    # ---- Private: shared
 
     def _session_changed(self, change: SessionChange) -> None:
         if change.kinds & _BADGE_KINDS:
