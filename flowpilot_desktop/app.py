@@ -134,11 +134,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import qasync
 
+    from ui.app_icon import app_icon
     from ui.main_window import MainWindow
     from ui.ops import TaskRunner, install_asyncgen_hooks
     from ui.theme import apply_theme
 
     apply_theme(app)
+    app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_asyncgen_hooks(loop)

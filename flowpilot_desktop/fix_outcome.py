@@ -63,6 +63,13 @@ def check_transition(current: str, outcome: str, notes: str | None) -> str | Non
     return cleaned
 
 
+def recorded_text(status: str) -> str:
+    """What the status bar says once ``status`` was written: "Marked as worked", "Fix dismissed"."""
+    if status == FixStatus.DISMISSED:
+        return "Fix dismissed"
+    return f"Marked as {LABELS.get(status, status)}"
+
+
 NUDGE_AFTER_MESSAGES = 3  # technician messages after applying before the passive nudge
 
 

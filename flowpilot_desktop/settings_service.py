@@ -6,6 +6,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from flowpilot_desktop.anthropic_check import (
+    CHECK_TIMEOUT_S,
+    AnthropicCheck,
+    AnthropicOverrides,
+    check_anthropic,
+)
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore, validate
 from flowpilot_desktop.credentials import (
@@ -49,10 +55,13 @@ class SettingsService:
         config_store: ConfigStore,
         credentials: CredentialStore,
         preferences: PreferencesGateway,
+        *,
+        anthropic_timeout_s: float = CHECK_TIMEOUT_S,
     ) -> None:
         self._config_store = config_store
         self.credentials = credentials
         self._preferences = preferences
+        self._anthropic_timeout_s = anthropic_timeout_s
 
     @property
     def settings_file_warning(self) -> str | None:
@@ -94,6 +103,14 @@ class SettingsService:
         if update.templatize_prompt is not None:
             patch[TEMPLATIZE_PROMPT] = update.templatize_prompt
         await self._preferences.merge_preferences(patch)
+
+    async def test_anthropic(self, overrides: AnthropicOverrides) -> AnthropicCheck:
+        """Test connection with what is typed (the stored key if none is): does the key work,
+        and which models may it use. Writes nothing; a locked keyring raises its own error."""
+        key = overrides.api_key or await asyncio.to_thread(
+            self.credentials.get, SecretName.ANTHROPIC_API_KEY
+        )
+        return await check_anthropic(key, overrides.base_url, timeout_s=self._anthropic_timeout_s)
 
     def _secret_state(
         self,

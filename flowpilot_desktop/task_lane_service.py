@@ -1,8 +1,9 @@
 """The task lane's state and every correction a technician makes to it (SPEC §6, §8).
 
 Facts (add, edit, delete, restore), answers to questions and results of checks, promoting
-them to facts, dismissing the suggested fix and recording its outcome. Each write returns a
-SessionChange; facts, fixes and outcomes bump state_version in the same transaction.
+them to facts, dismissing the suggested fix and recording its outcome (both undoable while
+nothing else changed the fix). Each write returns a SessionChange; facts, fixes and outcomes
+bump state_version in the same transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from storage.database import Database
 from storage.models import SessionSuggestedFix
 from storage.repositories import facts, fixes, messages
 from storage.repositories import sessions as session_repository
+from storage.repositories.fixes import FixSnapshot as FixSnapshot
 from storage.repositories.sessions import SessionSummary
 
 # (session id, the answered question or check) -> one fact, or None
@@ -93,6 +95,23 @@ class TaskLaneState:
             bool(fix.outcome_proposal),
             self.messages_since_applied,
         )
+
+
+@dataclass(frozen=True)
+class FixChange:
+    """A write to a fix that Ctrl+Z can take back: the change to publish (the TaskRunner
+    publishes ``.change``) and the fix's fields before and after, for
+    :meth:`TaskLaneService.undo_fix_change`."""
+
+    change: SessionChange
+    fix_id: str
+    before: FixSnapshot
+    after: FixSnapshot
+
+    @property
+    def final(self) -> bool:
+        """The write left a final outcome (worked, didn't work, dismissed): worth an undo."""
+        return self.after.status in fix_outcome.TERMINAL
 
 
 class TaskLaneService:
@@ -196,8 +215,13 @@ class TaskLaneService:
     # ---- Suggested fix
 
     async def dismiss_fix(self, session_id: str, fix_id: str) -> SessionChange:
-        def write(s: Session) -> None:
-            fix = fixes.get_fix(s, session_id, fix_id)
+        return (await self.dismiss_fix_undoable(session_id, fix_id)).change
+
+    async def dismiss_fix_undoable(self, session_id: str, fix_id: str) -> FixChange:
+        """Dismiss the current suggestion; the result carries what :meth:`undo_fix_change`
+        needs to bring it back."""
+
+        def write(s: Session, fix: SessionSuggestedFix) -> None:
             if fix.superseded_at is not None:
                 raise UserFacingError(
                     "This fix was already replaced or dismissed; only the current suggestion "
@@ -206,7 +230,7 @@ class TaskLaneService:
             fix_outcome.check_transition(fix.status, FixStatus.DISMISSED, None)
             fixes.dismiss_fix(s, session_id, fix)
 
-        return await self._write(session_id, write, ChangeKind.FIX)
+        return await self._fix_write(session_id, fix_id, write)
 
     async def record_run(self, session_id: str, fix_id: str) -> SessionChange:
         """The technician says "✓ I ran this" (SPEC §7): stamps ``applied_at``.
@@ -238,15 +262,24 @@ class TaskLaneService:
     ) -> SessionChange:
         """Record whether the fix worked (SPEC §8); refused with a reason when not allowed.
         ``outcome`` is a FixStatus (or its text, as a screen may pass it)."""
+        return (await self.record_outcome_undoable(session_id, fix_id, outcome, notes)).change
 
-        def write(s: Session) -> None:
-            fix = fixes.get_fix(s, session_id, fix_id)
+    async def record_outcome_undoable(
+        self, session_id: str, fix_id: str, outcome: str, notes: str | None = None
+    ) -> FixChange:
+        """:meth:`record_outcome`, with the fix's fields before and after for an undo."""
+
+        def write(s: Session, fix: SessionSuggestedFix) -> None:
             cleaned = fix_outcome.check_transition(fix.status, outcome, notes)
             fixes.record_outcome(s, session_id, fix, FixStatus(outcome), cleaned)
 
-        return await self._write(session_id, write, ChangeKind.FIX)
+        return await self._fix_write(session_id, fix_id, write)
 
     async def accept_outcome_proposal(self, session_id: str, fix_id: str) -> SessionChange:
+        return (await self.accept_outcome_proposal_undoable(session_id, fix_id)).change
+
+    async def accept_outcome_proposal_undoable(self, session_id: str, fix_id: str) -> FixChange:
+        """Record the outcome the assistant proposed; undoing it brings the proposal back."""
         state = await self.state(session_id)
         fix = state.active_fix
         if fix is None or fix.id != fix_id or not fix.outcome_proposal:
@@ -254,9 +287,38 @@ class TaskLaneService:
         outcome = {"success": FixStatus.APPLIED_SUCCESS, "failure": FixStatus.APPLIED_FAILED}.get(
             fix.outcome_proposal.get("outcome", ""), FixStatus.APPLIED_PARTIAL
         )
-        return await self.record_outcome(
+        return await self.record_outcome_undoable(
             session_id, fix_id, outcome, fix.outcome_proposal.get("reason") or None
         )
+
+    async def undo_fix_change(
+        self, session_id: str, fix_id: str, before: FixSnapshot, after: FixSnapshot
+    ) -> SessionChange:
+        """Put the fix back as it was before a write (Ctrl+Z), in one transaction that bumps
+        state_version — refused, writing nothing, once anything changed the fix since (a newer
+        outcome, a new suggestion replacing it), when another fix became the current one, or
+        when the session is resolved (its resolution already reports the outcome)."""
+
+        def write(s: Session) -> None:
+            summary = session_repository.get_session_summary(s, session_id)
+            if summary.status.startswith("resolved"):
+                raise UserFacingError(
+                    "This session is resolved, so its fix's outcome can't be undone any more."
+                )
+            fix = fixes.get_fix(s, session_id, fix_id)
+            refused = fixes.restore_fix(s, session_id, fix, before, after)
+            if refused is fixes.RestoreRefused.CHANGED:
+                raise UserFacingError(
+                    "This can't be undone: the fix has changed since (another outcome was "
+                    "recorded, or a newer suggestion replaced it). Nothing was changed."
+                )
+            if refused is fixes.RestoreRefused.ANOTHER_ACTIVE:
+                raise UserFacingError(
+                    "This fix can't be brought back: the assistant has suggested another fix "
+                    "since, and a session has one current fix. Nothing was changed."
+                )
+
+        return await self._write(session_id, write, ChangeKind.FIX)
 
     async def reject_outcome_proposal(self, session_id: str, fix_id: str) -> SessionChange:
         return await self._write(
@@ -268,6 +330,25 @@ class TaskLaneService:
         )
 
     # ---- Private
+
+    async def _fix_write(
+        self,
+        session_id: str,
+        fix_id: str,
+        write: Callable[[Session, SessionSuggestedFix], None],
+    ) -> FixChange:
+        """One write to one fix, with the fix's fields before it and as stored after it."""
+        snapshots: list[FixSnapshot] = []
+
+        def unit(s: Session) -> None:
+            fix = fixes.get_fix(s, session_id, fix_id)
+            before = fixes.snapshot(fix)
+            write(s, fix)
+            snapshots[:] = [before, fixes.stored_snapshot(s, fix)]
+
+        change = await self._write(session_id, unit, ChangeKind.FIX)
+        before, after = snapshots
+        return FixChange(change, fix_id, before, after)
 
     async def _write(
         self, session_id: str, write: Callable[[Session], None], kind: ChangeKind = ChangeKind.FACTS

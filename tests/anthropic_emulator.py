@@ -5,6 +5,12 @@ It follows the wire format the SDK 2.x expects (shared/reference/platform-notes.
 ``request-id`` header, and error bodies ``{"type": "error", "error": {...}}``. Replies are
 scripted per test; faults on demand (429/529 with ``retry-after-ms``, 500, an ``error`` event
 mid-stream, a dropped connection, slow tokens). Every request is recorded.
+
+``GET /v1/models`` lists ``models`` (newest first) in the documented page format: ``data`` of
+``{"type": "model", "id", "display_name", "created_at"}`` (plus ``lifecycle``,
+``deprecated_at`` and ``retires_at``, which the SDK 2.x's ``ModelInfo`` expects), ``has_more``,
+``first_id``, ``last_id``, paged with ``limit`` (1–1000, default 20) and ``after_id`` or
+``before_id``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.emulator_server import EmulatorServer
 
@@ -32,6 +39,43 @@ _ERROR_TYPES = {
     500: "api_error",
     529: "overloaded_error",
 }
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model as ``GET /v1/models`` lists it."""
+
+    id: str
+    display_name: str
+    created_at: str  # RFC 3339, as the API sends it
+    lifecycle: str = "active"  # active | deprecated | retired
+    deprecated_at: str | None = None  # set for deprecated and retired models
+    retires_at: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "type": "model",
+            "id": self.id,
+            "display_name": self.display_name,
+            "created_at": self.created_at,
+            "lifecycle": self.lifecycle,
+            "deprecated_at": self.deprecated_at,
+            "retires_at": self.retires_at,
+        }
+
+
+# Newest first, as the API lists them; includes the app's default tiers.
+DEFAULT_MODELS = (
+    ModelEntry("claude-opus-5-5", "Claude Opus 5.5", "2026-05-14T00:00:00Z"),
+    ModelEntry("claude-sonnet-5-5", "Claude Sonnet 5.5", "2026-05-14T00:00:00Z"),
+    ModelEntry("claude-haiku-5-5", "Claude Haiku 5.5", "2026-04-02T00:00:00Z"),
+    ModelEntry("claude-opus-4-5", "Claude Opus 4.5", "2025-11-24T00:00:00Z"),
+    ModelEntry("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
+    ModelEntry("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
+    ModelEntry("claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"),
+)
+MODELS_DEFAULT_LIMIT = 20
+MODELS_MAX_LIMIT = 1000
 
 
 @dataclass
@@ -72,6 +116,9 @@ class AnthropicEmulator:
         self.replies: deque[ScriptedReply] = deque()
         self.requests: list[RecordedRequest] = []
         self.default_reply = ScriptedReply()
+        self.models: list[ModelEntry] = list(DEFAULT_MODELS)
+        # answers to the next GET /v1/models (status, retry_after_ms, delay_s are used)
+        self.model_faults: deque[ScriptedReply] = deque()
         self._cached_prefixes: set[str] = set()
         self._lock = threading.Lock()
         self._server = EmulatorServer(self._handler_class())
@@ -114,11 +161,54 @@ class AnthropicEmulator:
     def message_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.startswith("/v1/messages")]
 
+    @property
+    def model_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if urlsplit(r.path).path == "/v1/models"]
+
     # ---- Private
 
     def _next_reply(self) -> ScriptedReply:
         with self._lock:
             return self.replies.popleft() if self.replies else self.default_reply
+
+    def _next_model_fault(self) -> ScriptedReply | None:
+        with self._lock:
+            return self.model_faults.popleft() if self.model_faults else None
+
+    def _models_page(self, query: dict[str, list[str]]) -> tuple[int, dict[str, Any] | str]:
+        """(200, the page) or (400, why): the documented cursor paging over ``models``."""
+        raw_limit = (query.get("limit") or [str(MODELS_DEFAULT_LIMIT)])[-1]
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            return 400, f"limit: Input should be a valid integer, got {raw_limit!r}"
+        if not 1 <= limit <= MODELS_MAX_LIMIT:
+            return 400, f"limit: Input should be between 1 and {MODELS_MAX_LIMIT}"
+        after_id = (query.get("after_id") or [None])[-1]
+        before_id = (query.get("before_id") or [None])[-1]
+        if after_id and before_id:
+            return 400, "Only one of before_id and after_id may be given"
+        with self._lock:
+            models = list(self.models)
+        ids = [model.id for model in models]
+        cursor = after_id or before_id
+        if cursor and cursor not in ids:
+            return 400, f"{'after_id' if after_id else 'before_id'}: unknown id {cursor!r}"
+        if before_id:
+            end = ids.index(before_id)
+            start = max(0, end - limit)
+            has_more = start > 0
+        else:
+            start = ids.index(after_id) + 1 if after_id else 0
+            end = min(len(models), start + limit)
+            has_more = end < len(models)
+        page = models[start:end]
+        return 200, {
+            "data": [model.to_json() for model in page],
+            "has_more": has_more,
+            "first_id": page[0].id if page else None,
+            "last_id": page[-1].id if page else None,
+        }
 
     def _usage_for(self, body: dict[str, Any], reply: ScriptedReply) -> dict[str, int]:
         """Cache counters as the API reports them.
@@ -156,6 +246,29 @@ class AnthropicEmulator:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                record = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, {})
+                with emulator._lock:
+                    emulator.requests.append(record)
+                url = urlsplit(self.path)
+                if url.path != "/v1/models":
+                    self._error(404, "not found")
+                    return
+                if not self._authorised(record):
+                    return
+                fault = emulator._next_model_fault()
+                if fault is not None:
+                    if fault.delay_s:
+                        time.sleep(fault.delay_s)
+                    if fault.status != 200:
+                        self._error(fault.status, "scripted failure", fault.retry_after_ms)
+                        return
+                status, page = emulator._models_page(parse_qs(url.query))
+                if isinstance(page, str):
+                    self._error(status, page)
+                    return
+                self._json(200, page)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 try:
@@ -168,12 +281,7 @@ class AnthropicEmulator:
                 if not self.path.startswith("/v1/messages"):
                     self._error(404, "not found")
                     return
-                key = _api_key(record.headers)
-                if key is None or key == BAD_KEY:
-                    self._error(401, "invalid x-api-key")
-                    return
-                if key == NO_PERMISSION_KEY:
-                    self._error(403, "Your API key does not have permission to use the specified resource.")
+                if not self._authorised(record):
                     return
                 reply = emulator._next_reply()
                 if reply.status != 200:
@@ -185,7 +293,24 @@ class AnthropicEmulator:
                 else:
                     self._message(body, reply, usage)
 
+            def _authorised(self, record: RecordedRequest) -> bool:
+                """Answer 401/403 as the API does for a refused key; True: go on."""
+                key = _api_key(record.headers)
+                if key is None or key == BAD_KEY:
+                    self._error(401, "invalid x-api-key")
+                    return False
+                if key == NO_PERMISSION_KEY:
+                    self._error(403, "Your API key does not have permission to use the specified resource.")
+                    return False
+                return True
+
             # ---- responses
+
+            def _json(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self._headers(status, "application/json", {"content-length": str(len(payload))})
+                self.end_headers()
+                self.wfile.write(payload)
 
             def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:
                 self.send_response(status)

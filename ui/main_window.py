@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -31,6 +31,7 @@ from ui.actions.view import view_actions
 from ui.chat_dock.dock import ChatDock
 from ui.conclusion.controller import ConclusionController
 from ui.fix_controller import FixController
+from ui.focus_order import focus_chain, move_focus
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
 from ui.scripts.controller import ScriptsController
@@ -41,11 +42,9 @@ from ui.settings_controller import SettingsController
 from ui.shortcuts_overlay import ShortcutsOverlay
 from ui.task_lane.dock import TaskLaneDock
 from ui.undo import UndoStack
+from ui.window_layout import Docks, WindowLayout
 
-WINDOW_STATE_VERSION = 1
 STATUS_MESSAGE_MS = 8000
-NARROW_WINDOW_WIDTH = 1200  # below this the task lane docks at the bottom (SPEC §6)
-BOTTOM_LANE_HEIGHT = 260
 SDK_WARMUP_DELAY_MS = 1500
 DAILY_BACKUP_DELAY_MS = 10_000  # after start-up settles: the copy is not start-up work
 
@@ -93,16 +92,34 @@ class MainWindow(QMainWindow):
             self.undo_stack,
             lambda: self.registry.shortcut_text("edit.undo"),
         )
-        self.fixes = FixController(self, services.task_lane, runner)
-        self.scripts = ScriptsController(self, services, runner, state, self._give_room_below_lane)
+        self.fixes = FixController(
+            self,
+            services.task_lane,
+            runner,
+            self.undo_stack,
+            lambda: self.registry.shortcut_text("edit.undo"),
+        )
+        self.scripts = ScriptsController(
+            self, services, runner, state, lambda dock: self.dock_layout.give_room_below_lane(dock)
+        )
         self.scripts_dock = self.scripts.scripts_dock
         self.generator_dock = self.scripts.generator_dock
         chat = self.chat_dock
+        self.dock_layout = WindowLayout(
+            self,
+            Docks(
+                self.sessions_dock,
+                chat,
+                self.task_lane_dock,
+                self.scripts_dock,
+                self.generator_dock,
+            ),
+        )
         self.conclusion = ConclusionController(
             self, services, runner, state, chat.ticket_card, chat.sync_strip
         )
         self.settings = SettingsController(self, services, runner)
-        self._place_docks_default()
+        self.dock_layout.place_default()
         self._build_status_bar()
 
         self.registry.register_all(
@@ -122,12 +139,14 @@ class MainWindow(QMainWindow):
         self.shortcuts_overlay = ShortcutsOverlay(self.registry, self)
         self._connect()
 
-        self._moving_lane = False
-        self._lane_placed_by_user = False
-        self.resize(1360, 840)
-        self.restore_layout()
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(self._follow_width)
+        self.dock_layout.fit_to_screen()
+        self.dock_layout.restore(self._window_settings())
+        self.dock_layout.watch_lane()
         self.registry.refresh()
-        self.task_lane_dock.dockLocationChanged.connect(self._lane_moved)
 
     # ---- Public API
 
@@ -188,50 +207,51 @@ class MainWindow(QMainWindow):
     def focus_task_lane(self) -> None:
         self.task_lane_dock.show()
         self.task_lane_dock.raise_()
-        self.task_lane_dock.widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        chain = focus_chain([self.task_lane_dock])
+        if chain:
+            chain[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # ---- Layout
 
-    def restore_layout(self) -> None:
-        """Window geometry and dock layout from the last run, if there was one."""
-        settings = self._window_settings()
-        geometry = settings.value("geometry")
-        state = settings.value("state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, WINDOW_STATE_VERSION)
-        self._lane_placed_by_user = settings.value("lanePlacedByUser", "false") == "true"
-
     def save_layout(self) -> None:
         settings = self._window_settings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue("state", self.saveState(WINDOW_STATE_VERSION))
+        self.dock_layout.save(settings)
         current = self.current_session()
         settings.setValue("lastSessionId", current.id if current else "")
-        settings.setValue("lanePlacedByUser", "true" if self._lane_placed_by_user else "false")
         settings.sync()
 
     def reset_layout(self) -> None:
-        self._moving_lane = True
-        docks = (self.sessions_dock, self.chat_dock, self.task_lane_dock, self.scripts_dock)
-        for dock in (*docks, self.generator_dock):
-            dock.setFloating(False)
-            dock.setVisible(dock is not self.generator_dock)
-        self._place_docks_default()
-        self._moving_lane = False
-        self._lane_placed_by_user = False
-        self._place_lane_for_width()
+        self.dock_layout.reset()
+
+    def _follow_width(self) -> None:
+        self.dock_layout.place_lane_for_width()
+        self.dock_layout.give_width_to_chat()
+
+    # ---- Qt overrides: Tab follows the screen
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab go through what is on screen, dock by dock, top to bottom, never
+        into a dock hidden behind another's tab (Qt's chain follows creation order and walks
+        into hidden tabs)."""
+        return move_focus(self, self._docks_in_screen_order(), forward=next)
+
+    # ---- Layout
 
     # ---- Qt overrides
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._place_lane_for_width()
+        self._relayout.start()  # after the event: docks are not moved inside a resize
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.dock_layout.remember_side_widths()  # the technician may have dragged a separator
+        return handled
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._place_lane_for_width()
+        self.dock_layout.place_lane_for_width()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
@@ -376,55 +396,6 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _place_docks_default(self) -> None:
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sessions_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chat_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.task_lane_dock)
-        self.splitDockWidget(self.chat_dock, self.task_lane_dock, Qt.Orientation.Horizontal)
-        # the library shares the chat's place (a tab); the generator opens under the lane
-        self.tabifyDockWidget(self.chat_dock, self.scripts_dock)
-        self.chat_dock.raise_()
-        self.splitDockWidget(self.task_lane_dock, self.generator_dock, Qt.Orientation.Vertical)
-        self.generator_dock.hide()
-        self.resizeDocks(
-            [self.sessions_dock, self.chat_dock, self.task_lane_dock],
-            [280, 700, 340],
-            Qt.Orientation.Horizontal,
-        )
-
-    def _place_lane_for_width(self) -> None:
-        """Below NARROW_WINDOW_WIDTH the lane docks at the bottom so the chat is never crushed;
-        above, on the right. A lane the technician placed (or floated) stays where it is."""
-        lane = self.task_lane_dock
-        if self._lane_placed_by_user or lane.isFloating() or lane.isHidden():
-            return
-        at_bottom = self.dockWidgetArea(lane) == Qt.DockWidgetArea.BottomDockWidgetArea
-        narrow = self.width() < NARROW_WINDOW_WIDTH
-        if narrow == at_bottom:
-            return
-        self._moving_lane = True
-        if narrow:
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, lane)
-            self.resizeDocks([lane], [BOTTOM_LANE_HEIGHT], Qt.Orientation.Vertical)
-        else:
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lane)
-            self.splitDockWidget(self.chat_dock, lane, Qt.Orientation.Horizontal)
-        self._moving_lane = False
-
-    def _give_room_below_lane(self, dock: QDockWidget) -> None:
-        """A dock opening under the task lane (the generator) takes most of the column."""
-        lane = self.task_lane_dock
-        if dock.isFloating() or lane.isHidden():
-            return
-        if self.dockWidgetArea(lane) != self.dockWidgetArea(dock):
-            return
-        height = lane.height() + dock.height()
-        self.resizeDocks([lane, dock], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical)
-
-    def _lane_moved(self, _area: Qt.DockWidgetArea) -> None:
-        if not self._moving_lane:
-            self._lane_placed_by_user = True
-
     def _show_title(self, summary: SessionSummary | None) -> None:
         if summary is None:
             self.usage_label.setText("")
@@ -438,6 +409,16 @@ class MainWindow(QMainWindow):
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText("Working…" if busy else "")
+
+    def _docks_in_screen_order(self) -> list[QDockWidget]:
+        docks = [
+            self.sessions_dock,
+            self.chat_dock,
+            self.scripts_dock,
+            self.task_lane_dock,
+            self.generator_dock,
+        ]
+        return sorted(docks, key=lambda d: (d.mapToGlobal(d.rect().topLeft()).x() // 40, d.y()))
 
     def _window_settings(self) -> QSettings:
         Path(self._state_file).parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,16 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
     return score * 100 - len(text)
 
 
+GOOD_MATCH_PER_LETTER = 300  # about every letter consecutive or at a word start
+
+
+def _good(query: str, score: int) -> bool:
+    """Whether the best match is good enough for Enter to run it without asking (letters
+    scattered across a long name, or a match on keywords only, are not)."""
+    letters = sum(1 for char in query if not char.isspace())
+    return score >= letters * GOOD_MATCH_PER_LETTER - 200
+
+
 class _ActionRowDelegate(QStyledItemDelegate):
     """Draws the action's name on the left and its category and shortcut, dimmed, on the right."""
 
@@ -122,7 +132,9 @@ class CommandPalette(QDialog):
         self.search.textChanged.connect(self._populate)
         self.search.returnPressed.connect(self._run_current)
         self.search.installEventFilter(self)
-        self.results.itemActivated.connect(lambda _item: self._run_current())
+        self.results.itemActivated.connect(lambda _item: self._run_clicked())
+        self._picked = False
+        self._good_match = True
 
     # ---- Public API
 
@@ -177,6 +189,8 @@ class CommandPalette(QDialog):
                 ranked.append((score, spec))
         if query.strip():
             ranked.sort(key=lambda pair: -pair[0])
+        self._picked = False
+        self._good_match = not query.strip() or bool(ranked and _good(query, ranked[0][0]))
         self.results.clear()
         for _score, spec in ranked:
             shortcut = self._registry.shortcut_text(spec.id)
@@ -185,7 +199,12 @@ class CommandPalette(QDialog):
             item.setData(HINT_ROLE, f"{spec.category}   {shortcut}".strip())
             item.setToolTip(spec.description or spec.text)
             self.results.addItem(item)
-        self.empty_label.setVisible(self.results.count() == 0)
+        self.empty_label.setText(
+            "No action matches."
+            if not self.results.count()
+            else "Nothing matches well: pick one with ↑↓, or type more."
+        )
+        self.empty_label.setVisible(not self.results.count() or not self._good_match)
         if self.results.count():
             self.results.setCurrentRow(0)
 
@@ -196,11 +215,16 @@ class CommandPalette(QDialog):
         step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -8}.get(key, 8)
         row = max(0, min(count - 1, self.results.currentRow() + step))
         self.results.setCurrentRow(row)
+        self._picked = True  # chosen with the arrows: Enter runs it, however loose the match
+
+    def _run_clicked(self) -> None:
+        self._picked = True
+        self._run_current()
 
     def _run_current(self) -> None:
         item = self.results.currentItem()
-        if item is None:
-            return
+        if item is None or not (self._good_match or self._picked):
+            return  # Enter on a weak match runs nothing: the technician picks, or types on
         action_id = item.data(Qt.ItemDataRole.UserRole)
         self.close()
         self._registry.trigger(action_id)

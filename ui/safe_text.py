@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.widgets.wrapping import LONG_RUN, breakable
+
 SAFE_RICH_TEXT = "safeRichText"
 """Dynamic property on a label whose rich text came from ``markdown_to_safe_html``."""
 MARKDOWN_SOURCE = "markdownSource"
@@ -68,7 +70,33 @@ def markdown_to_safe_html(markdown: str) -> str:
     document = _NoResourceDocument()
     document.setMarkdown(markdown, _MARKDOWN_FEATURES)
     _replace_images(document)
+    _soften_long_runs(document)
     return _BODY_STYLE.sub("<body>", document.toHtml(), count=1)
+
+
+def _soften_long_runs(document: QTextDocument) -> None:
+    """Long paths, GUIDs and URLs in the prose wrap instead of widening the conversation
+    (a link's address is untouched: only its visible text gets break opportunities). Inline
+    code is left exactly as written, so what a technician selects and copies still runs."""
+    pieces: list[tuple[int, int, str, QTextCharFormat]] = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            char_format = fragment.charFormat()
+            text = fragment.text()
+            if len(text) >= LONG_RUN and not char_format.fontFixedPitch():
+                softened = breakable(text)
+                if softened != text:
+                    pieces.append((fragment.position(), fragment.length(), softened, char_format))
+            fragments += 1
+        block = block.next()
+    cursor = QTextCursor(document)
+    for position, length, softened, char_format in reversed(pieces):
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(softened, char_format)
 
 
 def _replace_images(document: QTextDocument) -> None:

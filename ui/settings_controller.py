@@ -1,5 +1,6 @@
-"""The Settings dialog's conversations with the services: load, save, test the ConnectWise
-connection with what is typed, the live board and status lists, and the database's copies."""
+"""The Settings dialog's conversations with the services: load, save, test the Anthropic key and
+the ConnectWise connection with what is typed, the live board and status lists, and the
+database's copies."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class SettingsController(QObject):
             )
 
         dialog.sig_save_requested.connect(save)
+        self._connect_anthropic(dialog)
         self._connect_psa(dialog)
         self._connect_backups(dialog)
         dialog.open()
@@ -66,6 +68,18 @@ class SettingsController(QObject):
         dialog.accept()
         self.sig_saved.emit()
         self.sig_message.emit("Settings saved.")
+
+    def _connect_anthropic(self, dialog: SettingsDialog) -> None:
+        """Test connection for the Anthropic key as typed: the answer, and the models to pick."""
+        settings = self._services.settings
+        dialog.sig_anthropic_test_requested.connect(
+            lambda overrides: self._runner.run(
+                settings.test_anthropic(overrides),
+                on_success=dialog.show_anthropic_check,
+                on_failure=lambda error: dialog.show_anthropic_failure(describe_error(error)),
+                owner=dialog,
+            )
+        )
 
     def _connect_psa(self, dialog: SettingsDialog) -> None:
         """Test connection and the live board/status lists, with what is typed in Settings."""

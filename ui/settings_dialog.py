@@ -1,18 +1,21 @@
 """The Settings dialog (Ctrl+,): connections, secrets (masked, never shown back) and model tiers.
 
 It validates and hands a SettingsUpdate to the window, which saves it asynchronously and then
-closes the dialog or shows why it failed; nothing typed is lost on a failure.
+closes the dialog or shows why it failed; nothing typed is lost on a failure. It opens no larger
+than the screen: on a 1366×768 laptop the groups scroll and the buttons stay in view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowpilot_desktop.anthropic_check import AnthropicCheck, AnthropicOverrides, ModelOption
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigError, validate
 from flowpilot_desktop.credentials import SecretName
@@ -38,12 +42,14 @@ from ui.theme import set_style_property
 from ui.widgets.labels import error_label
 
 NO_STATUS = "(leave the status as it is)"
+PREFERRED_SIZE = QSize(600, 860)
+SCREEN_MARGIN = 24  # kept free around the dialog (window frame, a little air)
 
 _CONFIG_FIELDS = (
     # (field, label with mnemonic, object name, placeholder)
     (
         "anthropic_base_url",
-        "API &base URL",
+        "AP&I base URL",
         "settingsAnthropicBaseUrl",
         "Default (api.anthropic.com)",
     ),
@@ -58,7 +64,7 @@ _CONFIG_FIELDS = (
     ),
     (
         "database_url",
-        "&Database URL",
+        "Database &URL",
         "settingsDatabaseUrl",
         "Local file (default); takes effect on restart",
     ),
@@ -70,6 +76,9 @@ class SettingsDialog(QDialog):
     """The technician pressed Save and the input is valid: a SettingsUpdate to write."""
     sig_test_requested = Signal(object)
     """Test connection with what is typed (PsaOverrides); answer with show_test_result."""
+    sig_anthropic_test_requested = Signal(object)
+    """Test the Anthropic key with what is typed (AnthropicOverrides); answer with
+    show_anthropic_check (or show_anthropic_failure)."""
     sig_boards_requested = Signal(object)
     """Load the service boards (PsaOverrides); answer with set_boards or show_test_result."""
     sig_statuses_requested = Signal(int, object)
@@ -87,7 +96,6 @@ class SettingsDialog(QDialog):
         self.setAccessibleName("Settings")
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
-        self.resize(600, 860)
 
         outer = QVBoxLayout(self)
         content = QWidget(self)
@@ -122,6 +130,7 @@ class SettingsDialog(QDialog):
         anthropic = self._group("Anthropic", "settingsAnthropicGroup")
         self._add_secret(anthropic, SecretName.ANTHROPIC_API_KEY, "API &key")
         self._add_config(anthropic, *_CONFIG_FIELDS[0])
+        self._build_anthropic_test(anthropic)
         connectwise = self._group("ConnectWise Manage", "settingsConnectWiseGroup")
         for spec in _CONFIG_FIELDS[1:3]:
             self._add_config(connectwise, *spec)
@@ -145,16 +154,23 @@ class SettingsDialog(QDialog):
         statuses = self._group("Resolve and Escalate statuses", "settingsStatusesGroup")
         self._build_status_pickers(statuses, snapshot.statuses)
         tiers_form = self._group("Model per action", "settingsModelTiersGroup")
-        self.tier_edits: dict[str, QLineEdit] = {}
+        self.tier_combos: dict[str, QComboBox] = {}
         for field in fields(ModelTiers):
-            edit = QLineEdit(getattr(snapshot.tiers, field.name), self)
-            edit.setObjectName(f"settingsTier_{field.name}")
-            edit.setAccessibleName(f"Model for {TIER_LABELS[field.name]}")
-            tiers_form.addRow(TIER_LABELS[field.name], edit)
-            self.tier_edits[field.name] = edit
+            combo = self._tier_combo(field.name, getattr(snapshot.tiers, field.name))
+            tiers_form.addRow(TIER_LABELS[field.name], combo)
+            self.tier_combos[field.name] = combo
+        self.tiers_hint = QLabel(
+            "Test the connection above to pick from the models your key may use; "
+            "or type a model id.",
+            self,
+        )
+        self.tiers_hint.setObjectName("settingsTiersHint")
+        self.tiers_hint.setProperty("role", "header-meta")
+        self.tiers_hint.setWordWrap(True)
+        tiers_form.addRow("", self.tiers_hint)
         scripts = self._group("Scripts", "settingsScriptsGroup")
         self.templatize_check = QCheckBox(
-            "After Resolve, offer the session's scripts as team &templates", self
+            "After Resolve, o&ffer the session's scripts as team templates", self
         )
         self.templatize_check.setObjectName("settingsTemplatizePrompt")
         self.templatize_check.setAccessibleName("Offer the session's scripts after Resolve")
@@ -194,6 +210,7 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
+        self._fit_to_screen()
 
     # ---- Public API
 
@@ -208,6 +225,55 @@ class SettingsDialog(QDialog):
         set_style_property(self.test_label, "role", "success" if ok else "error")
         self.test_button.setEnabled(True)
         self.load_boards_button.setEnabled(True)
+
+    def show_anthropic_check(self, check: AnthropicCheck) -> None:
+        """What the Anthropic test found; on success the tiers offer the listed models."""
+        text = ("✓ " if check.ok else "✗ ") + check.message
+        if check.ok and check.models:
+            self.set_models(check.models)
+            ids = set(check.model_ids)
+            missing = [
+                f"{TIER_LABELS[name]} ({combo.currentText().strip()})"
+                for name, combo in self.tier_combos.items()
+                if combo.currentText().strip() not in ids
+            ]
+            if missing:
+                text += "\nNot in the list: " + ", ".join(missing) + "."
+        self.anthropic_test_label.setText(text)
+        set_style_property(self.anthropic_test_label, "role", "success" if check.ok else "error")
+        self.anthropic_test_button.setEnabled(True)
+
+    def show_anthropic_failure(self, message: str) -> None:
+        """The test itself failed (a locked keyring, a bug): said, never swallowed."""
+        self.show_anthropic_check(AnthropicCheck(False, message, kind="other"))
+
+    def set_models(self, models: Sequence[ModelOption]) -> None:
+        """Offer ``models`` in every tier; each keeps its current value, listed or not."""
+        for combo in self.tier_combos.values():
+            current = combo.currentText().strip()
+            combo.blockSignals(True)
+            combo.clear()
+            for model in models:
+                combo.addItem(model.id)
+                if model.display_name:
+                    combo.setItemData(
+                        combo.count() - 1, model.display_name, Qt.ItemDataRole.ToolTipRole
+                    )
+            index = combo.findText(current)
+            combo.setCurrentIndex(index)
+            if index < 0:
+                combo.setEditText(current)
+            combo.blockSignals(False)
+        self.tiers_hint.setText(
+            f"{len(models)} models your key may use; pick one or type a model id."
+        )
+
+    def anthropic_overrides(self) -> AnthropicOverrides:
+        """The Anthropic values as typed (no key typed: the stored one)."""
+        return AnthropicOverrides(
+            self.config_edits["anthropic_base_url"].text(),
+            self.secret_fields[SecretName.ANTHROPIC_API_KEY].edit.text() or None,
+        )
 
     def set_boards(self, boards: list[BoardOption]) -> None:
         """Fill the board list; the saved board stays selected when it still exists."""
@@ -274,6 +340,51 @@ class SettingsDialog(QDialog):
 
     # ---- Private
 
+    def _build_anthropic_test(self, form: QFormLayout) -> None:
+        self.anthropic_test_button = QPushButton("Test co&nnection", self)
+        self.anthropic_test_button.setObjectName("settingsAnthropicTest")
+        self.anthropic_test_button.setAccessibleName("Test the Anthropic key")
+        self.anthropic_test_button.setToolTip(
+            "With the key and base URL as typed (the stored key if none is): does the key "
+            "work, and which models may it use. Nothing is saved."
+        )
+        self.anthropic_test_button.clicked.connect(self._test_anthropic)
+        self.anthropic_test_label = QLabel(self)
+        self.anthropic_test_label.setObjectName("settingsAnthropicTestResult")
+        self.anthropic_test_label.setTextFormat(Qt.TextFormat.PlainText)  # Anthropic's words
+        self.anthropic_test_label.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.anthropic_test_button)
+        row.addStretch(1)
+        form.addRow("", row)
+        form.addRow("", self.anthropic_test_label)
+
+    def _tier_combo(self, name: str, value: str) -> QComboBox:
+        """An editable list of models: the live list after a test, any id typed by hand."""
+        combo = QComboBox(self)
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter must not add items
+        combo.setObjectName(f"settingsTier_{name}")
+        combo.setAccessibleName(f"Model for {TIER_LABELS[name]}")
+        combo.addItem(value)
+        line = combo.lineEdit()
+        line.setObjectName(f"settingsTier_{name}Edit")
+        line.setAccessibleName(f"Model for {TIER_LABELS[name]}")
+        # a popup of matches, not inline completion: a typed prefix is never saved as the
+        # longer id it happens to complete to
+        completer = combo.completer()
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        return combo
+
+    def _fit_to_screen(self) -> None:
+        """Open at the preferred size, but never larger than the screen's free area."""
+        available = available_geometry(self)
+        width = min(PREFERRED_SIZE.width(), available.width() - 2 * SCREEN_MARGIN)
+        height = min(PREFERRED_SIZE.height(), available.height() - 2 * SCREEN_MARGIN)
+        self.setMinimumWidth(min(self.minimumWidth(), width))
+        self.resize(width, height)
+
     def _build_status_pickers(self, form: QFormLayout, saved: StatusChoices) -> None:
         self.board_combo = QComboBox(self)
         self.board_combo.setObjectName("settingsStatusBoard")
@@ -322,6 +433,12 @@ class SettingsDialog(QDialog):
         buddy.setBuddy(combo)
         form.addRow(buddy, combo)
         return combo
+
+    def _test_anthropic(self) -> None:
+        self.anthropic_test_button.setEnabled(False)
+        self.anthropic_test_label.setText("Testing…")
+        set_style_property(self.anthropic_test_label, "role", "")
+        self.sig_anthropic_test_requested.emit(self.anthropic_overrides())
 
     def _test(self) -> None:
         self.test_button.setEnabled(False)
@@ -390,7 +507,7 @@ class SettingsDialog(QDialog):
             self.run_only_check.setFocus()
             return
         tiers = ModelTiers.from_preferences(
-            {"model_tiers": {name: edit.text() for name, edit in self.tier_edits.items()}}
+            {"model_tiers": {n: c.currentText() for n, c in self.tier_combos.items()}}
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.sig_save_requested.emit(
@@ -403,3 +520,9 @@ class SettingsDialog(QDialog):
                 self.templatize_check.isChecked(),
             )
         )
+
+
+def available_geometry(widget: QWidget) -> QRect:
+    """The free area (no task bar, no dock) of the screen ``widget`` opens on."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()

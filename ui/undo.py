@@ -1,4 +1,5 @@
-"""One undo stack for the window: deletes of sessions and facts are undone with Ctrl+Z."""
+"""One undo stack for the window: Ctrl+Z undoes the last delete (a session, a fact, a message),
+final fix outcome or dismissal — each a single keystroke without a confirmation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 @dataclass(frozen=True)
 class UndoEntry:
-    label: str  # "delete of “Outlook prompts”", for the menu and the status bar
+    label: str  # "delete of “Outlook prompts”", "marked as worked (“Reset WAM”)"
     undo: Callable[[], None]
 
 

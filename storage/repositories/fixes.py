@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -146,6 +150,76 @@ def record_outcome(
         fix.failure_reason = notes
     fix.ai_outcome_proposal = None
     bump_state_version(session, session_id)
+
+
+@dataclass(frozen=True)
+class FixSnapshot:
+    """The fields an outcome, a dismissal or a proposal decision writes, as they stood.
+
+    Taken before and after such a write so it can be undone exactly, and only while the fix
+    still holds what the write left.
+    """
+
+    status: FixStatus
+    user_decision: str | None
+    superseded_at: datetime | None
+    applied_at: datetime | None
+    verified_at: datetime | None
+    partial_notes: str | None
+    failure_reason: str | None
+    pending_reason: str | None
+    ai_outcome_proposal: dict[str, Any] | None = field(hash=False)
+    ai_outcome_proposal_rejected_at: datetime | None
+
+
+_SNAPSHOT_FIELDS = tuple(FixSnapshot.__dataclass_fields__)
+
+
+def snapshot(fix: SessionSuggestedFix) -> FixSnapshot:
+    """The fix's outcome fields now (the proposal copied: the snapshot must not move)."""
+    values = {name: getattr(fix, name) for name in _SNAPSHOT_FIELDS}
+    values["status"] = FixStatus(values["status"])
+    values["ai_outcome_proposal"] = copy.deepcopy(values["ai_outcome_proposal"])
+    return FixSnapshot(**values)
+
+
+def stored_snapshot(session: Session, fix: SessionSuggestedFix) -> FixSnapshot:
+    """The snapshot as the database holds it (flushed and read back), so that a later
+    comparison with the stored row is exact whatever the column types round to."""
+    session.flush()
+    session.refresh(fix, list(_SNAPSHOT_FIELDS))
+    return snapshot(fix)
+
+
+class RestoreRefused(StrEnum):
+    """Why :func:`restore_fix` wrote nothing."""
+
+    CHANGED = "changed"  # the fix no longer holds what the write being undone left
+    ANOTHER_ACTIVE = "another_active"  # bringing it back would make two fixes active
+
+
+def restore_fix(
+    session: Session,
+    session_id: str,
+    fix: SessionSuggestedFix,
+    before: FixSnapshot,
+    after: FixSnapshot,
+) -> RestoreRefused | None:
+    """Undo one write: put ``before`` back if the fix still holds exactly ``after``.
+
+    Returns None when restored (state_version bumped), else why nothing was written: a newer
+    write is never overwritten, and a fix only becomes active again while no other one is.
+    """
+    if stored_snapshot(session, fix) != after:
+        return RestoreRefused.CHANGED
+    if before.superseded_at is None and fix.superseded_at is not None:
+        current = active_fix(session, session_id)
+        if current is not None and current.id != fix.id:
+            return RestoreRefused.ANOTHER_ACTIVE
+    for name in _SNAPSHOT_FIELDS:
+        setattr(fix, name, copy.deepcopy(getattr(before, name)))
+    bump_state_version(session, session_id)
+    return None
 
 
 def reject_outcome_proposal(session: Session, session_id: str, fix: SessionSuggestedFix) -> None:

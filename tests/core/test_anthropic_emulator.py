@@ -7,7 +7,14 @@ import asyncio
 import anthropic
 import pytest
 
-from tests.anthropic_emulator import BAD_KEY, AnthropicEmulator, ScriptedReply
+from tests.anthropic_emulator import (
+    BAD_KEY,
+    DEFAULT_MODELS,
+    NO_PERMISSION_KEY,
+    AnthropicEmulator,
+    ModelEntry,
+    ScriptedReply,
+)
 
 SYSTEM = [{"type": "text", "text": "stable prompt " * 200, "cache_control": {"type": "ephemeral"}}]
 
@@ -95,3 +102,128 @@ def test_non_streaming_create(api: AnthropicEmulator) -> None:
     message = asyncio.run(create())
     assert message.content[0].text == "A short answer"
     assert message.usage.output_tokens >= 1
+
+
+# ---- GET /v1/models
+
+
+def _get_models(api: AnthropicEmulator, query: str = "", key: str = "sk-ant-test"):
+    """The raw answer, to check the wire format itself (not only what the SDK makes of it)."""
+    import httpx2
+
+    return httpx2.get(
+        f"{api.base_url}/v1/models{query}",
+        headers={"x-api-key": key, "anthropic-version": "2023-06-01"},
+    )
+
+
+async def _first_page(client):
+    async with client:
+        return (await client.models.list()).data
+
+
+def test_models_list_has_the_documented_shape(api: AnthropicEmulator) -> None:
+    response = _get_models(api)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["request-id"].startswith("req_")
+    body = response.json()
+    assert set(body) == {"data", "has_more", "first_id", "last_id"}
+    assert body["has_more"] is False
+    assert [m["id"] for m in body["data"]] == [m.id for m in DEFAULT_MODELS]
+    assert body["first_id"] == DEFAULT_MODELS[0].id and body["last_id"] == DEFAULT_MODELS[-1].id
+    for model in body["data"]:
+        assert {"type", "id", "display_name", "created_at"} <= set(model)
+        assert model["type"] == "model" and model["created_at"].endswith("Z")
+        assert model["lifecycle"] == "active" and model["deprecated_at"] is None
+
+
+def test_models_page_passes_the_sdks_strict_validation(api: AnthropicEmulator) -> None:
+    """Every field the SDK's ModelInfo requires is there, with the type it expects."""
+
+    async def strict():
+        async with anthropic.AsyncAnthropic(
+            api_key="sk-ant-test", base_url=api.base_url, _strict_response_validation=True
+        ) as client:
+            return await client.models.list(limit=3)
+
+    page = asyncio.run(strict())
+    assert [m.id for m in page.data] == [m.id for m in DEFAULT_MODELS[:3]]
+    assert page.data[0].lifecycle == "active" and page.data[0].created_at.year == 2026
+
+
+def test_the_sdk_reads_the_list_and_pages_through_it(api: AnthropicEmulator) -> None:
+    api.models = [
+        ModelEntry(f"claude-test-{n}", f"Claude Test {n}", "2026-01-01T00:00:00Z")
+        for n in range(5)
+    ]
+
+    async def listing():
+        async with _client(api) as client:
+            first = await client.models.list(limit=2)
+            every = [model async for model in client.models.list(limit=2)]
+            return first, every
+
+    first, every = asyncio.run(listing())
+    assert [m.id for m in first.data] == ["claude-test-0", "claude-test-1"]
+    assert first.has_more and first.first_id == "claude-test-0" and first.last_id == "claude-test-1"
+    assert first.data[0].display_name == "Claude Test 0" and first.data[0].type == "model"
+    assert [m.id for m in every] == [f"claude-test-{n}" for n in range(5)]
+    paths = [r.path for r in api.model_requests]
+    assert paths[1:] == [
+        "/v1/models?limit=2",
+        "/v1/models?limit=2&after_id=claude-test-1",
+        "/v1/models?limit=2&after_id=claude-test-3",
+    ]
+    assert api.model_requests[0].headers["authorization"] == "Bearer sk-ant-test"
+
+
+def test_models_paging_by_after_id_and_before_id(api: AnthropicEmulator) -> None:
+    ids = [m.id for m in DEFAULT_MODELS]
+    after = _get_models(api, f"?limit=3&after_id={ids[1]}").json()
+    assert [m["id"] for m in after["data"]] == ids[2:5] and after["has_more"] is True
+    last = _get_models(api, f"?limit=3&after_id={ids[4]}").json()
+    assert [m["id"] for m in last["data"]] == ids[5:] and last["has_more"] is False
+    before = _get_models(api, f"?limit=2&before_id={ids[4]}").json()
+    assert [m["id"] for m in before["data"]] == ids[2:4] and before["has_more"] is True
+    assert before["first_id"] == ids[2] and before["last_id"] == ids[3]
+    start = _get_models(api, f"?limit=5&before_id={ids[1]}").json()
+    assert [m["id"] for m in start["data"]] == ids[:1] and start["has_more"] is False
+    empty = _get_models(api, f"?after_id={ids[-1]}").json()
+    assert empty == {"data": [], "has_more": False, "first_id": None, "last_id": None}
+
+
+def test_models_default_page_is_20_and_limit_is_checked(api: AnthropicEmulator) -> None:
+    api.models = [ModelEntry(f"m-{n:02}", f"M {n}", "2026-01-01T00:00:00Z") for n in range(25)]
+    page = _get_models(api).json()
+    assert len(page["data"]) == 20 and page["has_more"] is True
+    for bad in ("?limit=0", "?limit=1001", "?limit=x", "?after_id=m-01&before_id=m-05"):
+        response = _get_models(api, bad)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_models_auth_errors_are_documented_bodies(api: AnthropicEmulator) -> None:
+    refused = _get_models(api, key=BAD_KEY)
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+    }
+    forbidden = _get_models(api, key=NO_PERMISSION_KEY)
+    assert forbidden.status_code == 403
+    assert forbidden.json()["type"] == "error"
+    assert forbidden.json()["error"]["type"] == "permission_error"
+    assert len(api.model_requests) == 2, "refused requests are recorded too"
+
+    with pytest.raises(anthropic.AuthenticationError):
+        asyncio.run(_first_page(_client(api, key=BAD_KEY)))
+    with pytest.raises(anthropic.PermissionDeniedError):
+        asyncio.run(_first_page(_client(api, key=NO_PERMISSION_KEY)))
+
+
+def test_models_scripted_fault(api: AnthropicEmulator) -> None:
+    api.model_faults.append(ScriptedReply(status=500))
+    with pytest.raises(anthropic.InternalServerError):
+        asyncio.run(_first_page(_client(api, retries=0)))
+    assert [m.id for m in asyncio.run(_first_page(_client(api)))][:1] == ["claude-opus-5-5"]

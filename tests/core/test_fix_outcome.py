@@ -34,3 +34,11 @@ def test_apply_routes_by_template_then_script() -> None:
     assert apply_route(None, "echo hi") is ApplyRoute.NO_TEMPLATE
     assert apply_route(None, "   ") is ApplyRoute.SCRIPT_BUILDER
     assert apply_route(None, None) is ApplyRoute.SCRIPT_BUILDER
+
+
+def test_recorded_text_says_what_was_written() -> None:
+    from flowpilot_desktop.fix_outcome import FixStatus, recorded_text
+
+    assert recorded_text(FixStatus.APPLIED_SUCCESS) == "Marked as worked"
+    assert recorded_text(FixStatus.APPLIED_FAILED) == "Marked as didn't work"
+    assert recorded_text(FixStatus.DISMISSED) == "Fix dismissed"

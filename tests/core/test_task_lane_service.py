@@ -325,3 +325,150 @@ def test_i_ran_this_on_a_template_fix_stamps_applied_at_without_a_decision(db, s
     after = run(service.state(session_id))
     assert after.active_fix.applied_at is not None and after.active_fix.decision is None
     assert after.state_version == before.state_version + 1
+
+
+# ---- Undo of a final outcome or a dismissal (Ctrl+Z)
+
+
+def _stored(db: Database, fix_id: str):
+    from storage.models import SessionSuggestedFix
+    from storage.repositories.fixes import snapshot
+
+    return db.run_sync(lambda s: snapshot(s.get(SessionSuggestedFix, fix_id)))
+
+
+def _version(db: Database, session_id: str) -> int:
+    return run(_service(db).state(session_id)).state_version
+
+
+def test_undo_of_worked_restores_every_field_and_bumps_state_version(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    proposal = _block("FIX_OUTCOME", {"fix_id": fix_id, "outcome": "success", "reason": "ok"})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+    run(service.record_outcome(session_id, fix_id, "applied_pending", "reboot tonight"))
+    original = _stored(db, fix_id)
+    assert original.ai_outcome_proposal is None and original.pending_reason == "reboot tonight"
+
+    done = run(service.record_outcome_undoable(session_id, fix_id, "applied_success"))
+    assert done.final and done.before == original and done.after == _stored(db, fix_id)
+    assert done.after.status == "applied_success" and done.after.verified_at is not None
+    version = _version(db, session_id)
+    assert done.change.state_version == version
+
+    change = run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    assert change.state_version == version + 1 == _version(db, session_id)
+    assert _stored(db, fix_id) == original, "every field exactly as before"
+    state = run(service.state(session_id))
+    assert state.banner_mode.value == "pending" and state.active_fix.verified_at is None
+
+
+def test_undo_of_failed_with_a_reason_and_of_a_confirmed_proposal(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    original = _stored(db, fix_id)
+    done = run(
+        service.record_outcome_undoable(session_id, fix_id, "applied_failed", "still prompts")
+    )
+    assert _stored(db, fix_id).failure_reason == "still prompts"
+    assert _stored(db, fix_id).applied_at is not None
+    run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    assert _stored(db, fix_id) == original
+    assert original.applied_at is None and original.failure_reason is None
+
+    proposal = _block(
+        "FIX_OUTCOME", {"fix_id": fix_id, "outcome": "failure", "reason": "no change"}
+    )
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(proposal)))
+    proposed = _stored(db, fix_id)
+    confirmed = run(service.accept_outcome_proposal_undoable(session_id, fix_id))
+    assert confirmed.final and confirmed.after.ai_outcome_proposal is None
+    run(service.undo_fix_change(session_id, fix_id, confirmed.before, confirmed.after))
+    assert _stored(db, fix_id) == proposed
+    assert run(service.state(session_id)).active_fix.outcome_proposal["reason"] == "no change"
+
+
+def test_undo_of_dismiss_makes_the_fix_active_again(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    original = _stored(db, fix_id)
+    done = run(service.dismiss_fix_undoable(session_id, fix_id))
+    assert done.final and done.after.status == "dismissed" and done.after.superseded_at
+    assert run(service.state(session_id)).active_fix is None
+    run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    state = run(service.state(session_id))
+    assert state.active_fix.id == fix_id and state.fix_history == ()
+    assert _stored(db, fix_id) == original and original.user_decision is None
+
+
+def test_undo_after_another_outcome_is_refused_and_changes_nothing(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    parked = run(service.record_outcome_undoable(session_id, fix_id, "applied_pending", "wait"))
+    run(service.record_outcome(session_id, fix_id, "applied_success"))
+    stored, version = _stored(db, fix_id), _version(db, session_id)
+    with pytest.raises(UserFacingError, match="changed since"):
+        run(service.undo_fix_change(session_id, fix_id, parked.before, parked.after))
+    assert _stored(db, fix_id) == stored and _version(db, session_id) == version
+
+
+def test_undo_after_a_new_fix_superseded_it_is_refused(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    done = run(service.record_outcome_undoable(session_id, fix_id, "applied_failed"))
+    newer = _block("SUGGEST_FIX", {"title": "Repair Office", "confidence": 50})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(newer)))
+    version = _version(db, session_id)
+    with pytest.raises(UserFacingError, match="changed since"):
+        run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    state = run(service.state(session_id))
+    assert state.active_fix.title == "Repair Office" and state.state_version == version
+
+
+def test_undo_of_dismiss_after_a_new_fix_became_active_is_refused(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    done = run(service.dismiss_fix_undoable(session_id, fix_id))
+    newer = _block("SUGGEST_FIX", {"title": "Repair Office", "confidence": 50})
+    db.run_sync(lambda s: apply_reply(s, session_id, parse_reply(newer)))
+    stored, version = _stored(db, fix_id), _version(db, session_id)
+    with pytest.raises(UserFacingError, match="suggested another fix"):
+        run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    state = run(service.state(session_id))
+    assert state.active_fix.title == "Repair Office" and state.state_version == version
+    assert _stored(db, fix_id) == stored
+
+
+def test_undo_twice_is_refused(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    done = run(service.record_outcome_undoable(session_id, fix_id, "applied_success"))
+    run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    version = _version(db, session_id)
+    with pytest.raises(UserFacingError, match="changed since"):
+        run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    assert _version(db, session_id) == version
+    assert run(service.state(session_id)).active_fix.status == "proposed"
+
+
+def test_undo_is_refused_once_the_session_is_resolved(db, session_id) -> None:
+    from storage.repositories.sessions import conclude_session
+
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    done = run(service.record_outcome_undoable(session_id, fix_id, "applied_success"))
+    db.run_sync(
+        lambda s: conclude_session(
+            s, session_id, status="resolved_local", note_kind="resolution", text="x"
+        )
+    )
+    with pytest.raises(UserFacingError, match="resolved"):
+        run(service.undo_fix_change(session_id, fix_id, done.before, done.after))
+    assert run(service.state(session_id)).active_fix.status == "applied_success"
+
+
+def test_parked_outcomes_are_not_final(db, session_id) -> None:
+    service = _service(db)
+    fix_id = run(service.state(session_id)).active_fix.id
+    parked = run(service.record_outcome_undoable(session_id, fix_id, "applied_partial", "half"))
+    assert not parked.final and parked.change.state_version == _version(db, session_id)

@@ -56,7 +56,8 @@ def _new_session_by_keyboard(qtbot, qloop, window, title: str, ticket: str) -> N
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(
         lambda: (
-            window.findChild(QApplication.focusWidget().__class__, "sessionTitleEdit") is not None
+            QApplication.focusWidget() is not None
+            and QApplication.focusWidget().objectName() == "sessionTitleEdit"
         )
     )
     qtbot.keyClicks(QApplication.focusWidget(), title)
@@ -136,10 +137,18 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     assert dialog.editor.toPlainText() == NOTE
     assert "ticket #5123 as a customer-visible resolution note" in dialog.destination_label.text()
     assert "“Resolved”" in dialog.destination_label.text()
+    # it opens as it will read (rendered: headings, not "## …"); Ctrl+E edits
+    assert QApplication.focusWidget() is dialog.rendered
+    shown = dialog.rendered.toPlainText()
+    assert "Problem" in shown and "## Problem" not in shown
+    qtbot.keyClick(dialog.rendered, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is dialog.editor
     dialog.editor.moveCursor(dialog.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(dialog.editor, " Checked with Pat.")
-    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Tab)
+    assert "\t" not in dialog.editor.toPlainText(), "Tab moves on, never into the note"
+    assert QApplication.focusWidget() is not dialog.editor
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qloop.until(lambda: window.conclusion.preview_dialog is None)
     qloop.until(lambda: window.scripts.templatize_dialog is not None)  # offered after Resolve
     assert window.scripts.templatize_dialog.name_edit.text() == "Clear the token"

@@ -573,7 +573,6 @@ def test_no_label_in_the_window_renders_outside_text(
     names = {label.objectName() for label in shown}
     expected = {
         "chatHeaderTitle",
-        "taskLaneHeaderTitle",
         "ticketCardTitle",
         "ticketCardMeta",
         "ticketCardDescription",

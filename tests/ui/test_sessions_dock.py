@@ -49,7 +49,7 @@ def test_create_session_with_ticket_by_keyboard(qtbot, qloop, make_window) -> No
     assert current is not None and current.title == "Printer offline on floor 2"
     assert current.ticket_ref == "48190"
     assert window.chat_dock.header.title_label.text() == "Printer offline on floor 2"
-    assert "Ticket #48190" in window.task_lane_dock.header.meta_label.text()
+    assert "Ticket #48190" in window.chat_dock.header.meta_label.text()
 
 
 def test_bad_ticket_number_is_explained_and_nothing_typed_is_lost(

@@ -1,14 +1,19 @@
-"""The Settings dialog: masked secrets, the no-keyring path, validation that keeps input."""
+"""The Settings dialog: masked secrets, the no-keyring path, validation that keeps input, the
+Anthropic test and the model lists it fills, and fitting a laptop screen."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
+import re
 
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit
+
+from flowpilot_desktop.anthropic_check import AnthropicCheck, ModelOption
 from flowpilot_desktop.config import AppConfig
 from flowpilot_desktop.credentials import NO_KEYRING_MESSAGE, KeyringStatus, SecretName
-from flowpilot_desktop.model_tiers import ModelTiers
+from flowpilot_desktop.model_tiers import HAIKU, SONNET, ModelTiers
 from flowpilot_desktop.settings_service import SettingsSnapshot
+from tests.anthropic_emulator import BAD_KEY, DEFAULT_MODELS
 from tests.ui.helpers import activate
 from ui.settings_dialog import SettingsDialog
 
@@ -161,3 +166,161 @@ def test_a_backup_is_chosen_for_the_next_start_from_settings(qtbot, qloop, make_
     marker = json.loads((paths.data_dir / "restore-on-next-start.json").read_text())
     assert marker["backup"].endswith(".sqlite3")
     dialog.reject()
+
+
+# ---- Anthropic: Test connection and the model lists it fills
+
+
+def _open_settings_with_keyboard(qtbot, qloop, window) -> SettingsDialog:
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: window.settings.dialog is not None and window.settings.dialog.isVisible())
+    return window.settings.dialog
+
+
+def _window_on_the_emulator(make_window, app_paths, api):
+    from flowpilot_desktop.config import AppConfig, ConfigStore
+
+    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
+    return make_window()
+
+
+def _tab_to(qtbot, widget, limit: int = 6) -> int:
+    """Press Tab until ``widget`` has the focus; how many presses it took."""
+    for presses in range(1, limit + 1):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is widget:
+            return presses
+    raise AssertionError(f"{widget.objectName()} not reached with {limit} Tabs")
+
+
+def test_test_connection_lists_the_models_to_pick_a_tier_from_with_the_keyboard(
+    qtbot, qloop, make_window, app_paths, api, memory_keyring
+) -> None:
+    window = _window_on_the_emulator(make_window, app_paths, api)
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    chat = dialog.tier_combos["chat"]
+    assert [chat.itemText(i) for i in range(chat.count())] == [SONNET], "before a test"
+    key_edit = dialog.secret_fields[SecretName.ANTHROPIC_API_KEY].edit
+    assert QApplication.focusWidget() is key_edit
+    qtbot.keyClicks(key_edit, SECRET)
+    assert _tab_to(qtbot, dialog.anthropic_test_button) == 2  # past the API base URL
+    qtbot.keyClick(dialog.anthropic_test_button, Qt.Key.Key_Space)
+    qloop.until(lambda: dialog.anthropic_test_label.text().startswith("✓"))
+    assert dialog.anthropic_test_label.text() == "✓ The key works. 7 models available."
+    assert api.model_requests[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert memory_keyring.passwords == {}, "testing saves nothing"
+    listed = [m.id for m in DEFAULT_MODELS]
+    for combo in dialog.tier_combos.values():
+        assert [combo.itemText(i) for i in range(combo.count())] == listed
+    assert chat.currentText() == SONNET and dialog.tier_combos["fact_synthesis"].currentText() == HAIKU
+    assert chat.itemData(0, Qt.ItemDataRole.ToolTipRole) == DEFAULT_MODELS[0].display_name
+
+    chat.setFocus()  # six tiers, no mnemonic each: the focus is put there, the rest is keys
+    qtbot.keyClick(chat, Qt.Key.Key_Up)  # the model listed above Sonnet 5.5
+    assert chat.currentText() == "claude-opus-5-5"
+    qtbot.keyClick(chat, Qt.Key.Key_Return)  # the default button: Save
+    qloop.until(lambda: window.settings.dialog is None)
+    loaded: list = []
+    window.runner.run(window.services.settings.load(), on_success=loaded.append)
+    qloop.until(lambda: loaded)
+    assert loaded[0].tiers.chat == "claude-opus-5-5"
+    assert loaded[0].tiers.fact_synthesis == HAIKU
+    assert memory_keyring.passwords[("FlowPilot Desktop", "anthropic_api_key")] == SECRET
+
+
+def test_test_connection_with_a_refused_key_says_so_and_keeps_the_tiers(
+    qtbot, qloop, make_window, app_paths, api
+) -> None:
+    window = _window_on_the_emulator(make_window, app_paths, api)
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    qtbot.keyClicks(QApplication.focusWidget(), BAD_KEY)
+    qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)  # Test co&nnection
+    qloop.until(lambda: dialog.anthropic_test_label.text().startswith("✗"))
+    text = dialog.anthropic_test_label.text()
+    assert text == "✗ The key was refused (401): it is wrong, revoked, or was not copied whole."
+    assert BAD_KEY not in text and dialog.anthropic_test_button.isEnabled()
+    assert dialog.tier_combos["chat"].count() == 1 and dialog.tier_combos["chat"].currentText() == SONNET
+    dialog.reject()
+
+
+def test_a_tier_keeps_a_model_the_list_does_not_have_and_takes_a_typed_id(qtbot) -> None:
+    from dataclasses import replace
+
+    dialog = _open(qtbot, replace(_snapshot(), tiers=ModelTiers(chat="claude-gateway-alias")))
+    dialog.show_anthropic_check(
+        AnthropicCheck(True, "The key works. 2 models available.", (
+            ModelOption("claude-opus-5-5", "Claude Opus 5.5"),
+            ModelOption(SONNET, "Claude Sonnet 5.5"),
+        ))
+    )
+    chat = dialog.tier_combos["chat"]
+    assert chat.currentText() == "claude-gateway-alias" and chat.count() == 2
+    assert dialog.tier_combos["resolution_note"].currentText() == SONNET
+    assert "Not in the list: Chat (claude-gateway-alias), Fact synthesis (claude-haiku-5-5)." in (
+        dialog.anthropic_test_label.text()
+    )
+    edit = dialog.tier_combos["script_building"]
+    edit.setFocus()
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit.lineEdit(), "claude-opus-5")  # a prefix of a listed id, typed by hand
+    assert edit.count() == 2, "typing adds nothing to the list"
+    with qtbot.waitSignal(dialog.sig_save_requested) as saved:
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    tiers = saved.args[0].tiers
+    assert tiers.chat == "claude-gateway-alias" and tiers.script_building == "claude-opus-5"
+
+
+def test_the_test_sends_what_is_typed_and_a_failure_is_shown(qtbot) -> None:
+    dialog = _open(qtbot, _snapshot(present=True))
+    qtbot.keyClicks(dialog.config_edits["anthropic_base_url"], "https://gateway.example")
+    with qtbot.waitSignal(dialog.sig_anthropic_test_requested) as asked:
+        qtbot.mouseClick(dialog.anthropic_test_button, Qt.MouseButton.LeftButton)
+    assert asked.args[0].base_url == "https://gateway.example"
+    assert asked.args[0].api_key is None, "nothing typed: the stored key"
+    assert not dialog.anthropic_test_button.isEnabled()
+    assert dialog.anthropic_test_label.text() == "Testing…"
+    dialog.show_anthropic_failure("The system keyring is locked.")
+    assert dialog.anthropic_test_label.text() == "✗ The system keyring is locked."
+    assert dialog.anthropic_test_button.isEnabled()
+
+
+def test_mnemonics_in_settings_are_unique(qtbot) -> None:
+    dialog = _open(qtbot, _snapshot(keyring_ok=False))
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    texts += [button.text() for button in dialog.findChildren(QAbstractButton)]
+    letters = [m.group(1).lower() for t in texts for m in re.finditer(r"&([^&])", t)]
+    assert "n" in letters  # Test co&nnection (Anthropic)
+    assert sorted(letters) == sorted(set(letters)), letters
+
+
+# ---- A 1366×768 laptop
+
+
+def test_settings_fits_a_1366x768_laptop_with_the_buttons_in_view(qtbot, monkeypatch) -> None:
+    import ui.settings_dialog
+
+    laptop = QRect(0, 0, 1366, 728)  # 768 less a 40 px task bar
+    monkeypatch.setattr(ui.settings_dialog, "available_geometry", lambda _widget: laptop)
+    dialog = _open(qtbot, _snapshot(keyring_ok=False))
+    assert dialog.width() <= laptop.width() - 48 and dialog.height() <= laptop.height() - 48
+    assert dialog.height() >= 600, "still roomy"
+    inside = dialog.rect()
+    for name in ("settingsSave", "settingsCancel"):
+        button = dialog.findChild(QAbstractButton, name)
+        assert button.isVisible()
+        top_left = button.mapTo(dialog, QPoint(0, 0))
+        assert inside.contains(QRect(top_left, button.size())), name
+    scroll = dialog.findChild(QLabel, "settingsKeyringStatus").parentWidget().parentWidget()
+    assert scroll.objectName() == "qt_scrollarea_viewport"
+    assert dialog.findChild(QComboBox, "settingsTier_chat") is not None
+    bar = scroll.parentWidget().verticalScrollBar()
+    assert bar.maximum() > 0, "the groups scroll"
+
+
+def test_settings_opens_inside_the_real_screen(qtbot) -> None:
+    dialog = _open(qtbot, _snapshot())
+    available = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= available.height()
+    assert dialog.frameGeometry().width() <= available.width()
+    assert dialog.buttons.isVisible()

@@ -344,6 +344,73 @@ def test_assistant_outcome_proposal_confirmed_and_rejected(qtbot, qloop, lane_wi
     assert window.session_state.lane.active_fix.failure_reason == "still prompts"
 
 
+def _press(qtbot, button) -> None:
+    """Press a button the keyboard way: focus it, then Space."""
+    button.setFocus(Qt.FocusReason.TabFocusReason)
+    assert QApplication.focusWidget() is button
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+
+
+def test_worked_and_dismiss_are_undone_with_ctrl_z(qtbot, qloop, lane_window, api) -> None:
+    window, lane, banner = lane_window, lane_window.task_lane_dock, lane_window.chat_dock.banner
+    _converse(qtbot, qloop, window, api, BETTER_FIX)
+    window.scripts.apply(window.session_state.lane.active_fix)
+    qtbot.waitUntil(lambda: window.scripts.no_template_dialog is not None)
+    _run_once(qtbot, window.scripts.no_template_dialog)
+    _wait_banner(qtbot, qloop, banner, BannerMode.VERIFYING)
+    activate(qtbot, window)
+    applied = window.session_state.lane.active_fix
+    assert window.registry.action("edit.undo").text() == "&Undo"
+
+    _press(qtbot, banner.buttons["worked"])
+    qloop.until(lambda: window.session_state.lane.active_fix.status == "applied_success")
+    assert banner.mode is BannerMode.HIDDEN
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage() == "Marked as worked — Undo (Ctrl+Z)"
+    )
+    assert window.registry.is_enabled("edit.undo")
+
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    _wait_banner(qtbot, qloop, banner, BannerMode.VERIFYING)
+    fix = window.session_state.lane.active_fix
+    assert fix == applied, "every field as before the outcome"
+    assert lane.fix_card.dismiss_button.isEnabled()
+    assert window.statusBar().currentMessage() == "Marked as worked — undone."
+    assert not window.registry.is_enabled("edit.undo"), "undone once"
+
+    _press(qtbot, lane.fix_card.dismiss_button)
+    qloop.until(lambda: window.session_state.lane.active_fix is None)
+    assert lane.fix_card is None and not banner.isVisible()
+    assert window.statusBar().currentMessage() == "Fix dismissed — Undo (Ctrl+Z)"
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qloop.until(lambda: window.session_state.lane.active_fix is not None)
+    assert window.session_state.lane.active_fix == applied
+    assert window.session_state.lane.fix_history == ()
+    assert lane.fix_card is not None and lane.fix_card.isVisible()
+    _wait_banner(qtbot, qloop, banner, BannerMode.VERIFYING)
+
+
+def test_undo_after_the_fix_changed_is_refused_plainly(qtbot, qloop, lane_window, api) -> None:
+    window, banner = lane_window, lane_window.chat_dock.banner
+    _converse(qtbot, qloop, window, api, BETTER_FIX)
+    _wait_banner(qtbot, qloop, banner, BannerMode.PROPOSED)
+    activate(qtbot, window)
+    _press(qtbot, banner.buttons["dismiss"])
+    qloop.until(lambda: window.session_state.lane.active_fix is None)
+    _converse(qtbot, qloop, window, api, BETTER_FIX.replace("85", "90"))
+    new_fix = window.session_state.lane.active_fix
+    assert new_fix is not None
+
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "suggested another fix" in window.statusBar().currentMessage())
+    assert "suggested another fix" in banner.error.text()
+    qloop.settle(0.1)
+    assert window.session_state.lane.active_fix == new_fix, "nothing was overwritten"
+
+
 def test_nudge_after_three_messages_then_still_checking(qtbot, qloop, lane_window, api) -> None:
     window, banner = lane_window, lane_window.chat_dock.banner
     _converse(qtbot, qloop, window, api, BETTER_FIX)

@@ -169,21 +169,25 @@ def test_the_window_shows_the_selected_session_in_every_dock(qtbot, qloop, make_
     assert "#77" in window.chat_dock.header.meta_label.text()
 
 
-def test_task_lane_docks_at_the_bottom_in_a_narrow_window(qtbot, qloop, make_window) -> None:
+def test_task_lane_becomes_a_tab_in_a_narrow_window(qtbot, qloop, make_window) -> None:
+    """Below 1200 px the lane is a tab beside the chat (the conversation keeps its height);
+    wider, it is back on the right."""
     from PySide6.QtCore import Qt as QtCore_Qt
 
     window = _active(qtbot, make_window)
-    bottom, right = (
-        QtCore_Qt.DockWidgetArea.BottomDockWidgetArea,
-        QtCore_Qt.DockWidgetArea.RightDockWidgetArea,
-    )
+    lane, chat = window.task_lane_dock, window.chat_dock
     window.resize(1300, 800)
-    qtbot.waitUntil(lambda: window.width() == 1300)
-    assert window.dockWidgetArea(window.task_lane_dock) == right
+    qtbot.waitUntil(lambda: window.width() == 1300 and lane not in window.tabifiedDockWidgets(chat))
     window.resize(1100, 800)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.task_lane_dock) == bottom)
+    qtbot.waitUntil(lambda: lane in window.tabifiedDockWidgets(chat))
+    assert chat.visibleRegion().boundingRect().height() > 500, "the chat keeps its height"
+    qtbot.keyClick(window, QtCore_Qt.Key.Key_3, QtCore_Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not lane.visibleRegion().isEmpty())  # Alt+3 brings the lane up
     window.resize(1300, 800)
-    qtbot.waitUntil(lambda: window.dockWidgetArea(window.task_lane_dock) == right)
+    qtbot.waitUntil(lambda: lane not in window.tabifiedDockWidgets(chat))
+    qtbot.waitUntil(
+        lambda: not chat.visibleRegion().isEmpty() and not lane.visibleRegion().isEmpty()
+    )
 
     # The technician puts the lane on the left: resizing leaves it there.
     window.addDockWidget(QtCore_Qt.DockWidgetArea.LeftDockWidgetArea, window.task_lane_dock)

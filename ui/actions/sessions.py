@@ -56,13 +56,16 @@ def session_actions(
         ),
         ActionSpec(
             "edit.undo",
-            "&Undo delete",
+            "&Undo",
             "Edit",
             undo_stack.undo,
             ("Ctrl+Z",),
             enabled_when=lambda: undo_stack.can_undo,
-            description="Bring back the last deleted session, fact or message",
-            keywords=("restore", "undo"),
+            description=(
+                "Bring back the last deleted session, fact or message, or take back the last "
+                "fix outcome or dismissal"
+            ),
+            keywords=("restore", "undo", "outcome", "dismiss"),
         ),
         ActionSpec(
             "session.next",

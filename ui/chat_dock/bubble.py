@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QPixmap
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QEnterEvent, QFontDatabase, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -34,6 +35,7 @@ from ui.safe_text import (
     set_safe_markdown,
 )
 from ui.theme import set_style_property
+from ui.widgets.wrapping import breakable
 
 TAIL_FRAME_MS = 16  # live raw text: at most one label update per frame
 COPIED_FEEDBACK_MS = 1500
@@ -80,6 +82,11 @@ class SettledText(QLabel):
         super().__init__(parent)
         self._heights: dict[int, int] = {}
 
+    def minimumSizeHint(self) -> QSize:
+        """No minimum width of its own: a long word never widens the conversation (the text
+        wraps, or is cut at the bubble's edge if it can't)."""
+        return QSize(0, super().minimumSizeHint().height())
+
     def heightForWidth(self, width: int) -> int:
         height = self._heights.get(width)
         if height is None:
@@ -109,8 +116,12 @@ def _markdown_label(label: QLabel, object_name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setProperty(SAFE_RICH_TEXT, True)
     label.setWordWrap(True)
+    # selectable and its links reachable from the keyboard too (Tab lands on each paragraph)
     label.setTextInteractionFlags(
-        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
     )
     connect_safe_links(label)
     return label
@@ -136,7 +147,8 @@ class CodeBlock(QFrame):
         body = SettledText(self)
         body.setObjectName("codeText")
         body.setTextFormat(Qt.TextFormat.PlainText)
-        body.setText(code)
+        body.setWordWrap(True)  # long lines wrap (Copy copies the code exactly as written)
+        body.setText(breakable(code))
         body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         body.setProperty("role", "code")
         body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -201,6 +213,17 @@ class MessageBubble(QFrame):
         self.delete_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.delete_button.clicked.connect(self._delete_clicked)
         self.delete_button.hide()
+        self.copy_reply_button = QPushButton("Copy reply", self)
+        self.copy_reply_button.setObjectName("bubbleCopyReply")
+        self.copy_reply_button.setAccessibleName("Copy this reply")
+        self.copy_reply_button.setProperty("role", "subtle")
+        self.copy_reply_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.copy_reply_button.clicked.connect(self._copy_reply)
+        self.copy_reply_button.hide()
+        self.time_label = plain_text(QLabel(self))
+        self.time_label.setObjectName("bubbleTime")
+        self.time_label.setProperty("role", "header-meta")
+        self.time_label.hide()
         self.quick_replies = QWidget(self)
         self.quick_replies.setObjectName("quickReplies")
         self._quick_layout = QVBoxLayout(self.quick_replies)
@@ -214,6 +237,8 @@ class MessageBubble(QFrame):
         footer.addWidget(self.status_label, 1)
         footer.addWidget(self.retry_button)
         footer.addStretch(0)
+        footer.addWidget(self.time_label, 0, Qt.AlignmentFlag.AlignRight)
+        footer.addWidget(self.copy_reply_button, 0, Qt.AlignmentFlag.AlignRight)
         footer.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -252,6 +277,11 @@ class MessageBubble(QFrame):
         self._set_status(" ".join(parts), error=bool(message.error))
         self.retry_button.setVisible(bool(message.error))
         self.delete_button.setVisible(message.id != PENDING_ID)
+        self.copy_reply_button.setVisible(self.role == "assistant" and bool(message.content))
+        when = message.created_at.astimezone().strftime("%a %d %b %H:%M")
+        self.time_label.setText(when)
+        self.setToolTip(f"{'You' if self.role == 'user' else 'Assistant'} · {when}")
+        self.setAccessibleDescription(f"Sent {when}")
 
     def append_streamed(self, text: str) -> None:
         """Raw text goes on screen within a frame (plain, cheap); markdown with the next render.
@@ -322,6 +352,33 @@ class MessageBubble(QFrame):
         self.quick_replies.hide()
 
     # ---- Private
+
+    def _copy_reply(self) -> None:
+        if self.message is not None:
+            QGuiApplication.clipboard().setText(self.message.content)
+            self.copy_reply_button.setText("Copied")
+            QTimer.singleShot(
+                COPIED_FEEDBACK_MS,
+                self.copy_reply_button,
+                lambda: self.copy_reply_button.setText("Copy reply"),
+            )
+
+    # ---- The time, on hover and on focus
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._show_time(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._show_time(self.isAncestorOf(QApplication.focusWidget()))
+        super().leaveEvent(event)
+
+    def focus_moved(self, inside: bool) -> None:
+        """The keyboard focus entered or left this message (the view tells every bubble)."""
+        self._show_time(inside or self.underMouse())
+
+    def _show_time(self, shown: bool) -> None:
+        self.time_label.setVisible(shown and bool(self.time_label.text()))
 
     def _delete_clicked(self) -> None:
         if self.message is not None and self.message.id != PENDING_ID:

@@ -9,7 +9,14 @@ otherwise a "Jump to latest" button appears.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import parse_reply
@@ -67,6 +74,9 @@ class MessageView(QScrollArea):
         self.jump_button.setAccessibleName("Jump to latest message")
         self.jump_button.hide()
         self.jump_button.clicked.connect(self.scroll_to_bottom)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._scrolled)
         bar.rangeChanged.connect(self._range_changed)
@@ -193,6 +203,15 @@ class MessageView(QScrollArea):
             parsed = parse_reply(bubbles[-1].message.raw_content)
             if parsed.questions:
                 bubbles[-1].show_quick_replies(parsed.questions)
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """A message shows its time while the keyboard focus is in it (as on hover)."""
+        for widget, inside in ((old, False), (new, True)):
+            bubble = widget
+            while bubble is not None and not isinstance(bubble, MessageBubble):
+                bubble = bubble.parentWidget()
+            if bubble is not None and self._content.isAncestorOf(bubble):
+                bubble.focus_moved(inside)
 
     def _scrolled(self, _value: int) -> None:
         self._follow = self.at_bottom()

@@ -26,6 +26,7 @@ from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
 from ui.theme import set_style_property
 from ui.widgets.editing import InlineEditor
 from ui.widgets.labels import error_label
+from ui.widgets.wrapping import breakable
 
 SLIDE_MS = 320
 NO_HEIGHT_LIMIT = 16777215
@@ -226,7 +227,7 @@ class OutcomeBanner(QFrame):
         }
         message, detail = texts[mode]
         self.message.setText(("Fix outcome — " + message) if self.collapsed else message)
-        self.detail.setText(detail)
+        self.detail.setText(breakable(detail))
         self.detail.setVisible(bool(detail))
         self.setAccessibleDescription(message)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from flowpilot_desktop.tickets import TicketSnapshot
 from ui.safe_text import plain_text, plain_tooltip
 from ui.theme import set_style_property
+from ui.widgets.wrapping import breakable
 
 DESCRIPTION_PREVIEW_CHARS = 220
 
@@ -39,6 +40,9 @@ class TicketCard(QFrame):
         self.description_label = plain_text(QLabel(self))
         self.description_label.setObjectName("ticketCardDescription")
         self.description_label.setWordWrap(True)
+        # two lines at most: every pixel of height is the conversation's (the tooltip has all)
+        lines = self.description_label.fontMetrics().lineSpacing()
+        self.description_label.setMaximumHeight(2 * lines + 2)
         self.fetch_button = QPushButton("Fetch", self)
         self.fetch_button.setObjectName("ticketCardFetch")
         self.fetch_button.setAccessibleName("Fetch the ticket from ConnectWise")
@@ -73,20 +77,24 @@ class TicketCard(QFrame):
         )
         if not snapshot:
             self.title_label.setText(f"Ticket #{ticket_ref}")
-            self.meta_label.setText(problem or "Not fetched from ConnectWise yet.")
+            self.meta_label.setText(breakable(problem or "Not fetched from ConnectWise yet."))
             self.description_label.hide()
             self.fetch_button.setText("Fetch")
         else:
-            self.title_label.setText(f"#{ticket_ref} · {snapshot.summary or '(no summary)'}")
+            self.title_label.setText(
+                breakable(f"#{ticket_ref} · {snapshot.summary or '(no summary)'}")
+            )
             parts = [snapshot.company, snapshot.contact, snapshot.board, snapshot.status]
             meta = " · ".join(part for part in parts if part)
             if problem:
                 meta += f"\nCould not refresh: {problem}"
-            self.meta_label.setText(meta)
+            self.meta_label.setText(breakable(meta))
             description = " ".join(snapshot.description.split())
             self.description_label.setVisible(bool(description))
             short = description[:DESCRIPTION_PREVIEW_CHARS]
-            self.description_label.setText(short + ("…" if len(description) > len(short) else ""))
+            self.description_label.setText(
+                breakable(short + ("…" if len(description) > len(short) else ""))
+            )
             self.description_label.setToolTip(
                 plain_tooltip(description) if len(description) > len(short) else ""
             )

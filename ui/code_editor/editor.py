@@ -1,14 +1,24 @@
 """``CodeEditor``, the widget every script surface uses, and the factory that picks its backend.
 
 Everything both backends share lives here, written once over ``EditorBackend``: the language
-fallback, the span queries, find and replace all, the find bar and its shortcuts.
+fallback, the span queries, find and replace all, the find bar and its shortcuts, and how the
+keyboard gets out: Tab indents while editing, but Ctrl+Tab / Ctrl+Shift+Tab always leave the
+editor, Esc then Tab leaves it too, a read-only editor never keeps Tab, and Esc inside a
+dialog's editor cancels the dialog (an editor is never a keyboard trap).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.code_editor.backend import (
     DEFAULT_LANGUAGE,
@@ -49,9 +59,11 @@ class CodeEditor(QWidget):
         self.language = DEFAULT_LANGUAGE
         self._marked_values: tuple[str, ...] = ()
         self._read_only = False
+        self._released = False  # Esc was pressed: the next Tab moves the focus on
         self._backend = (backend or BACKEND)(self, self.sig_changed.emit)
         editor = self._backend.widget
         editor.setAccessibleName("Script")
+        editor.installEventFilter(self)
         self.setFocusProxy(editor)
 
         self.find_edit = QLineEdit(self)
@@ -84,6 +96,35 @@ class CodeEditor(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, self._open_find, context=context)
         QShortcut(QKeySequence("Ctrl+H"), self, self._open_replace, context=context)
         QShortcut(QKeySequence("Esc"), self.find_bar, self._close_find, context=context)
+
+    # ---- Keyboard
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._backend.widget and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if self._handle_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        key, modifiers = event.key(), event.modifiers()
+        tab = key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+        ctrl = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+        if tab and (ctrl or self._read_only or self._released):
+            self._released = False
+            forward = key == Qt.Key.Key_Tab and not modifiers & Qt.KeyboardModifier.ShiftModifier
+            self.focusNextPrevChild(forward)
+            return True
+        if key == Qt.Key.Key_Escape and self.find_bar.isHidden():
+            dialog = self.window()
+            if isinstance(dialog, QDialog):
+                dialog.reject()  # Esc cancels the dialog, from the editor as from anywhere
+            else:
+                self._released = True
+            return True
+        if key not in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+            self._released = False
+        return False
 
     # ---- The interface
 

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QStackedWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.preview import Preview
 from ui.masking import mark_placeholders, placeholder_spans
+from ui.safe_text import connect_safe_links, markdown_to_safe_html
 from ui.theme import set_style_property
 from ui.widgets.labels import error_label
 
@@ -76,7 +79,24 @@ class PreviewDialog(QDialog):
         self.editor.setAccessibleName(f"{TITLES[kind]} text, editable")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText("Writing the note…")
+        self.editor.setTabChangesFocus(True)  # a Tab never lands in the note that is posted
         self.editor.textChanged.connect(self._text_changed)
+        # Read as it will look (rendered, raw HTML shown as text); Edit (Ctrl+E) to change it
+        self.rendered = QTextBrowser(self)
+        self.rendered.setObjectName("previewRendered")
+        self.rendered.setAccessibleName(f"{TITLES[kind]} as it will read")
+        self.rendered.setOpenLinks(False)
+        self.rendered.setOpenExternalLinks(False)
+        connect_safe_links(self.rendered)
+        self._pages = QStackedWidget(self)
+        self._pages.addWidget(self.rendered)
+        self._pages.addWidget(self.editor)
+        self.edit_toggle = QPushButton("&Edit  (Ctrl+E)", self)
+        self.edit_toggle.setObjectName("previewEditToggle")
+        self.edit_toggle.setAccessibleName("Edit the note, or show it as it will read")
+        self.edit_toggle.setCheckable(True)
+        self.edit_toggle.setAutoDefault(False)
+        self.edit_toggle.toggled.connect(self._show_editor)
         self.mask_label = QLabel(self)
         self.mask_label.setObjectName("previewMaskNotice")
         self.mask_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -107,6 +127,7 @@ class PreviewDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(heading, 1)
         top.addWidget(self.origin_chip)
+        top.addWidget(self.edit_toggle)
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
@@ -116,7 +137,7 @@ class PreviewDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.destination_label)
         layout.addWidget(self.notice_label)
-        layout.addWidget(self.editor, 1)
+        layout.addWidget(self._pages, 1)
         layout.addWidget(self.mask_label)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
@@ -124,6 +145,7 @@ class PreviewDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.confirm)
         QShortcut(QKeySequence("F5"), self, self.request_refresh)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.edit_toggle.toggle)
         self._auto_refresh = QTimer(self)
         self._auto_refresh.setSingleShot(True)
         self._auto_refresh.setInterval(AUTO_REFRESH_DELAY_MS)
@@ -153,7 +175,7 @@ class PreviewDialog(QDialog):
         self._generating = False
         self._shown_text = preview.text
         self.editor.setPlainText(preview.text)
-        self.editor.setFocus()
+        self._pages.currentWidget().setFocus()
         self.confirm_button.setEnabled(True)
         self.refresh_button.setEnabled(True)
         origin = "cached" if preview.cached else "fresh"
@@ -229,9 +251,14 @@ class PreviewDialog(QDialog):
             return
         self.request_refresh(forced=False)
 
+    def _show_editor(self, editing: bool) -> None:
+        self._pages.setCurrentWidget(self.editor if editing else self.rendered)
+        self._pages.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def _text_changed(self) -> None:
         text = self.editor.toPlainText()
         mark_placeholders(self.editor, text, placeholder_spans(text))
+        self.rendered.setHtml(markdown_to_safe_html(text))
         if not self._generating:
             self.confirm_button.setEnabled(bool(text.strip()))
             self._mask_check.start()

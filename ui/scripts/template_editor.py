@@ -8,6 +8,7 @@ Saving only asks (``sig_save``); the library validates and the problems come bac
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -52,8 +54,20 @@ class TemplateEditor(QWidget):
         self.setObjectName("templateEditor")
         self.template_id: str | None = None
         self._provenance: tuple[str | None, str | None, str | None] = (None, None, None)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # the fields scroll on a small screen; the problems and Save stay in view
+        content = QWidget(self)
+        content.setObjectName("templateEditorContent")
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("templateEditorScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
         self.heading = meta_label("", self, "templateEditorHeading")
         layout.addWidget(self.heading)
         form = QFormLayout()
@@ -124,7 +138,7 @@ class TemplateEditor(QWidget):
         layout.addLayout(params_row)
 
         self.problems = error_label(self, "templateProblems")
-        layout.addWidget(self.problems)
+        outer.addWidget(self.problems)
         buttons = QHBoxLayout()
         self.delete_button = QPushButton("Delete…", self)
         self.delete_button.setObjectName("deleteTemplate")
@@ -132,15 +146,21 @@ class TemplateEditor(QWidget):
         self.delete_button.clicked.connect(
             lambda: self.template_id and self.sig_delete.emit(self.template_id)
         )
-        self.save_button = QPushButton("Save template", self)
+        self.save_button = QPushButton("Save template  (Ctrl+S)", self)
         self.save_button.setObjectName("saveTemplate")
         self.save_button.setAccessibleName("Save the template")
+        QShortcut(
+            QKeySequence.StandardKey.Save,
+            self,
+            self.save,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.save_button.setProperty("role", "primary")
         self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
-        layout.addLayout(buttons)
+        outer.addLayout(buttons)
         self.load(None, [])
 
     # ---- Public

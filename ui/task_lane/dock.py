@@ -37,7 +37,6 @@ from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
 from ui.theme import set_style_property
 from ui.widgets.editing import InlineEditor, retire
 from ui.widgets.labels import meta_label
-from ui.widgets.session_header import SessionHeader
 
 AUTO_COLLAPSE_FACTS = 5  # What we know starts collapsed from this many facts (SPEC §6)
 COLLAPSE_GROUP = "taskLaneCollapsed"
@@ -77,7 +76,6 @@ class TaskLaneDock(QDockWidget):
 
         body = QWidget(self)
         body.setObjectName("taskLaneBody")
-        self.header = SessionHeader("taskLane", body)
         self.thinking = QLabel("● thinking…", body)
         self.thinking.setObjectName("taskLaneThinking")
         self.thinking.setProperty("role", "header-meta")
@@ -127,6 +125,7 @@ class TaskLaneDock(QDockWidget):
         self._sections_layout.addStretch(1)
         scroll = QScrollArea(body)
         scroll.setObjectName("taskLaneScroll")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its rows are the Tab stops
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -146,8 +145,10 @@ class TaskLaneDock(QDockWidget):
         bottom.addWidget(self.resolve_button, 1)
         bottom.addWidget(self.escalate_button, 1)
 
+        # no title of its own: the conversation's header names the session, once
         header_row = QHBoxLayout()
-        header_row.addWidget(self.header, 1)
+        header_row.setContentsMargins(12, 4, 12, 0)
+        header_row.addStretch(1)
         header_row.addWidget(self.thinking, 0, Qt.AlignmentFlag.AlignTop)
         notice_row = QHBoxLayout()
         notice_row.setContentsMargins(12, 0, 12, 0)
@@ -193,7 +194,6 @@ class TaskLaneDock(QDockWidget):
     def show_session(self, summary: SessionSummary | None) -> None:
         changed = summary is None or self._session is None or summary.id != self._session.id
         self._session = summary
-        self.header.show_session(summary)
         self._sections.setVisible(summary is not None)
         if changed:
             self._first_render = True

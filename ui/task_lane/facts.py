@@ -23,6 +23,7 @@ from flowpilot_desktop.task_lane_service import FactView
 from ui.safe_text import plain_label
 from ui.widgets.editing import InlineEditor, retire
 from ui.widgets.labels import meta_label
+from ui.widgets.wrapping import breakable
 
 SOURCE_LABELS = {
     "ai_promote": "assistant",
@@ -48,7 +49,7 @@ class FactRow(QFrame):
         super().__init__(parent)
         self.fact = fact
         self.setObjectName("factRow")
-        self.text_label = plain_label(fact.text, self, "factText")
+        self.text_label = plain_label(breakable(fact.text), self, "factText")
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.editor = InlineEditor("factEditor", "Edit the fact, Enter to save", self)
         self.editor.hide()
@@ -206,9 +207,13 @@ class FactsSection(QWidget):
         self.note_editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def close_note_editor(self) -> None:
+        """Close the note editor; the focus moves to "+ Note" only if it was in the editor
+        (switching sessions must never take the focus away from where the technician is)."""
+        had_focus = self.note_editor.hasFocus()
         self.note_editor.clear()
         self.note_editor.hide()
-        self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        if had_focus:
+            self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def row_for(self, fact_id: str) -> FactRow | None:
         return next((row for row in self.rows if row.fact.id == fact_id), None)

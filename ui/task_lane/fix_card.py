@@ -16,6 +16,7 @@ from ui.safe_text import plain_label, plain_text
 from ui.theme import MUTED, SUCCESS, WARNING
 from ui.widgets.labels import meta_label
 from ui.widgets.status_text import fix_status_text
+from ui.widgets.wrapping import breakable
 
 
 def confidence_colour(confidence: int) -> str:
@@ -51,13 +52,13 @@ class FixCard(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setProperty("laneKey", "fix:card")
         self.setAccessibleName(f"Suggested fix: {fix.title}. Enter opens its script.")
-        title = plain_label(fix.title, self, "fixTitle")
+        title = plain_label(breakable(fix.title), self, "fixTitle")
         title.setProperty("role", "header-title")
         top = QHBoxLayout()
         top.addWidget(title, 1)
         top.addWidget(confidence_badge(fix.confidence, self), 0, Qt.AlignmentFlag.AlignTop)
         self.status_label = meta_label(fix_status_text(fix), self, "fixStatus")
-        self.description = plain_label(fix.description, self, "fixDescription")
+        self.description = plain_label(breakable(fix.description), self, "fixDescription")
         self.description.hide()
         self.details_button = QPushButton("Details", self)
         self.details_button.setObjectName("fixDetails")

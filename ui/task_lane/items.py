@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWi
 from ui.safe_text import plain_label
 from ui.widgets.editing import CopyButton, InlineEditor
 from ui.widgets.labels import meta_label
+from ui.widgets.wrapping import breakable
 
 PROMOTE_PLACEHOLDER = "Fact in your words (optional)"
 PROMOTE_TIP = (
@@ -128,7 +129,7 @@ class QuestionRow(LaneItemRow):
     kind = "question"
 
     def _build_item(self) -> None:
-        text = plain_label(self.item["text"], self, "questionText")
+        text = plain_label(breakable(self.item["text"]), self, "questionText")
         self._layout.addWidget(text)
         options = self.item.get("options") or []
         if options:
@@ -168,7 +169,9 @@ class CheckRow(LaneItemRow):
 
     def _build_item(self) -> None:
         done = bool(self.item.get("done"))
-        title = plain_label(("✓ " if done else "") + self.item["label"], self, "checkLabel")
+        title = plain_label(
+            breakable(("✓ " if done else "") + self.item["label"]), self, "checkLabel"
+        )
         self.setProperty("done", done)
         self._layout.addWidget(title)
         if self.item.get("description"):
@@ -176,7 +179,7 @@ class CheckRow(LaneItemRow):
         command = self.item.get("command") or ""
         if command:
             row = QHBoxLayout()
-            label = plain_label(command, self, "checkCommand")
+            label = plain_label(breakable(command), self, "checkCommand")
             label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.copy_button = CopyButton(

@@ -1,8 +1,9 @@
-"""The title line both workspace docks show for the selected session."""
+"""The one compact line over the conversation: the session's title, its ticket and status."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from flowpilot_desktop.sessions import SessionSummary
 from ui.safe_text import plain_label
@@ -10,7 +11,9 @@ from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 
 class SessionHeader(QWidget):
-    """ "Title" over "#ticket · status"; says so when no session is selected."""
+    """ "Title   #ticket · status" on one line (the title wraps when long); says so when no
+    session is selected. One line, because every pixel of height is the conversation's on a
+    1366×768 laptop."""
 
     def __init__(self, object_prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,13 +24,11 @@ class SessionHeader(QWidget):
         self.meta_label = plain_label("", self, f"{object_prefix}HeaderMeta")
         self.meta_label.setWordWrap(False)
         self.meta_label.setProperty("role", "header-meta")
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(self.title_label)
-        text.addWidget(self.meta_label)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 6)
-        layout.addLayout(text, 1)
+        layout.setContentsMargins(12, 6, 12, 2)
+        layout.setSpacing(12)
+        layout.addWidget(self.title_label, 1)
+        layout.addWidget(self.meta_label, 0, Qt.AlignmentFlag.AlignVCenter)
         self.show_session(None)
 
     def show_session(self, summary: SessionSummary | None) -> None:
