@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from flowpilot_desktop import APP_NAME, __version__
+from flowpilot_desktop.offscreen_screen import offscreen_platform, parse_screen_size
 from flowpilot_desktop.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -66,6 +67,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         metavar="PATH",
         help="start offscreen, render the main window to a PNG at PATH, and exit",
+    )
+    parser.add_argument(
+        "--screen",
+        type=_screen_size,
+        metavar="WxH",
+        help="with --screenshot: the size of the screen the window opens on (e.g. 1366x768; "
+        "default 1920x1080)",
     )
     parser.add_argument(
         "--smoke",
@@ -384,6 +392,7 @@ async def _run(
 
     window.sig_closed.connect(finish)
     app.aboutToQuit.connect(finish)
+
     def sessions_loaded(count: int) -> None:
         if not loaded.done():
             loaded.set_result(count)
@@ -436,14 +445,26 @@ async def _run(
 
 
 def _choose_qt_platform(args: argparse.Namespace) -> None:
-    """--screenshot always renders offscreen; --smoke does when there is no display."""
-    if "QT_QPA_PLATFORM" in os.environ:
+    """--screenshot always renders offscreen (on a screen of --screen's size); --smoke does
+    when there is no display. A platform the environment names is kept, except that plain
+    "offscreen" still gets the screen size a screenshot asks for."""
+    chosen = os.environ.get("QT_QPA_PLATFORM")
+    if chosen is not None and not (args.screenshot and chosen == "offscreen"):
         return
     no_display = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     )
-    if args.screenshot or (args.smoke and no_display):
+    if args.screenshot:
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform(*(args.screen or (1920, 1080)))
+    elif args.smoke and no_display:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _screen_size(text: str) -> tuple[int, int]:
+    try:
+        return parse_screen_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _process_start_time() -> float:

@@ -54,14 +54,11 @@ class KeyringLockedError(CredentialError):
         super().__init__(LOCKED_MESSAGE)
 
 
-LOCKED_MESSAGE = (
-    "The system keyring is locked, so FlowPilot can't read its keys. "
-    + (
-        "Unlock the login keychain (Keychain Access, or log in again), then try again."
-        if sys.platform == "darwin"
-        else "Unlock it (GNOME: the \u201cLogin\u201d keyring in Passwords and Keys; KeePassXC: "
-        "unlock the database with Secret Service integration on), then try again."
-    )
+LOCKED_MESSAGE = "The system keyring is locked, so FlowPilot can't read its keys. " + (
+    "Unlock the login keychain (Keychain Access, or log in again), then try again."
+    if sys.platform == "darwin"
+    else "Unlock it (GNOME: the \u201cLogin\u201d keyring in Passwords and Keys; KeePassXC: "
+    "unlock the database with Secret Service integration on), then try again."
 )
 
 

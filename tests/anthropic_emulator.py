@@ -247,7 +247,9 @@ class AnthropicEmulator:
                 pass
 
             def do_GET(self) -> None:
-                record = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, {})
+                record = RecordedRequest(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, {}
+                )
                 with emulator._lock:
                     emulator.requests.append(record)
                 url = urlsplit(self.path)
@@ -275,7 +277,9 @@ class AnthropicEmulator:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     body = {}
-                record = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                record = RecordedRequest(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with emulator._lock:
                     emulator.requests.append(record)
                 if not self.path.startswith("/v1/messages"):
@@ -300,7 +304,9 @@ class AnthropicEmulator:
                     self._error(401, "invalid x-api-key")
                     return False
                 if key == NO_PERMISSION_KEY:
-                    self._error(403, "Your API key does not have permission to use the specified resource.")
+                    self._error(
+                        403, "Your API key does not have permission to use the specified resource."
+                    )
                     return False
                 return True
 
@@ -312,7 +318,9 @@ class AnthropicEmulator:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+            def _headers(
+                self, status: int, content_type: str, extra: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("content-type", content_type)
                 self.send_header("request-id", f"req_{uuid.uuid4().hex[:16]}")
@@ -321,7 +329,13 @@ class AnthropicEmulator:
 
             def _error(self, status: int, message: str, retry_after_ms: int | None = None) -> None:
                 payload = json.dumps(
-                    {"type": "error", "error": {"type": _ERROR_TYPES.get(status, "api_error"), "message": message}}
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": _ERROR_TYPES.get(status, "api_error"),
+                            "message": message,
+                        },
+                    }
                 ).encode()
                 extra = {"content-length": str(len(payload))}
                 if retry_after_ms is not None:
@@ -331,7 +345,9 @@ class AnthropicEmulator:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def _message(self, body: dict[str, Any], reply: ScriptedReply, usage: dict[str, int]) -> None:
+            def _message(
+                self, body: dict[str, Any], reply: ScriptedReply, usage: dict[str, int]
+            ) -> None:
                 text = "".join(reply.deltas())
                 payload = json.dumps(
                     {
@@ -356,7 +372,11 @@ class AnthropicEmulator:
                 usage: dict[str, int],
                 record: RecordedRequest,
             ) -> None:
-                self._headers(200, "text/event-stream", {"transfer-encoding": "chunked", "cache-control": "no-cache"})
+                self._headers(
+                    200,
+                    "text/event-stream",
+                    {"transfer-encoding": "chunked", "cache-control": "no-cache"},
+                )
                 self.end_headers()
                 try:
                     self._event(
@@ -377,7 +397,11 @@ class AnthropicEmulator:
                     )
                     self._event(
                         "content_block_start",
-                        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                        {
+                            "type": "content_block_start",
+                            "index": 0,
+                            "content_block": {"type": "text", "text": ""},
+                        },
                     )
                     self._event("ping", {"type": "ping"})
                     output_tokens = 1
@@ -386,7 +410,13 @@ class AnthropicEmulator:
                         if reply.error_event_after is not None and count == reply.error_event_after:
                             self._event(
                                 "error",
-                                {"type": "error", "error": {"type": reply.error_event_type, "message": "Overloaded"}},
+                                {
+                                    "type": "error",
+                                    "error": {
+                                        "type": reply.error_event_type,
+                                        "message": "Overloaded",
+                                    },
+                                },
                             )
                             self._end()
                             return
@@ -402,7 +432,11 @@ class AnthropicEmulator:
                             time.sleep(max(0.0, due - time.monotonic()))
                         self._event(
                             "content_block_delta",
-                            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}},
+                            {
+                                "type": "content_block_delta",
+                                "index": 0,
+                                "delta": {"type": "text_delta", "text": delta},
+                            },
                         )
                         record.sent_deltas.append((time.monotonic(), delta))
                         output_tokens += 1
@@ -450,13 +484,19 @@ def _prefixes(body: dict[str, Any]) -> tuple[list[tuple[int, str]], list[int]]:
     for message in body.get("messages") or []:
         content = message.get("content")
         for block in content if isinstance(content, list) else [{"type": "text", "text": content}]:
-            blocks.append({"role": message.get("role"), **block} if isinstance(block, dict) else block)
+            blocks.append(
+                {"role": message.get("role"), **block} if isinstance(block, dict) else block
+            )
     prefixes: list[tuple[int, str]] = []
     breakpoints: list[int] = []
     digest = hashlib.sha256()
     length = 0
     for index, block in enumerate(blocks):
-        plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
+        plain = (
+            {k: v for k, v in block.items() if k != "cache_control"}
+            if isinstance(block, dict)
+            else block
+        )
         encoded = json.dumps(plain, sort_keys=True).encode()
         digest.update(encoded)
         length += len(encoded)

@@ -6,34 +6,23 @@ getEmptyCol idea), so storage tests start from the real schema without re-runnin
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from flowpilot_desktop.offscreen_screen import offscreen_platform
 from storage.database import Database
 from storage.engine import create_database_engine
 from storage.migrate import upgrade_database
 
-
-def _offscreen_screen(width: int, height: int) -> str:
-    """Qt's offscreen platform with a screen of this size (its default is 800×800): the window
-    opens as it would on that monitor."""
-    config = Path(tempfile.mkdtemp(prefix="flowpilot-screen-")) / "screen.json"
-    screen = {"name": "test", "x": 0, "y": 0, "width": width, "height": height}
-    config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96, "dpr": 1}]}))
-    return f"offscreen:configfile={config}"
-
-
 # Set before anything imports Qt. Tests see a 1920×1080 desktop (laptop sizes are set per
 # test); a platform the environment asked for is kept unless it is plain "offscreen".
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = _offscreen_screen(1920, 1080)
+    os.environ["QT_QPA_PLATFORM"] = offscreen_platform(1920, 1080)
 os.environ.setdefault("QT_API", "pyside6")
 
 

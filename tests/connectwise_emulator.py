@@ -590,7 +590,15 @@ def standard_setup(cw: ConnectWiseEmulator) -> tuple[int, int]:
     """A help-desk board with the usual statuses and one open ticket: (board_id, ticket_id)."""
     board = cw.add_board(
         "Help Desk",
-        ["New", "In Progress", "Waiting on Customer", "Escalated", "Completed", "Resolved", "Closed"],
+        [
+            "New",
+            "In Progress",
+            "Waiting on Customer",
+            "Escalated",
+            "Completed",
+            "Resolved",
+            "Closed",
+        ],
         board_id=30,
     )
     cw.add_board("Projects", ["Open", "Closed"], board_id=31)

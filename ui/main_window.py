@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
             self.sessions_panel,
             self.undo_stack,
             lambda: self.registry.shortcut_text("edit.undo"),
+            focus_composer=lambda: self.focus_chat(),
         )
         self.fixes = FixController(
             self,
@@ -251,6 +252,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not event.spontaneous():
+            self.dock_layout.keep_inside_screen()
         self.dock_layout.place_lane_for_width()
 
     def closeEvent(self, event: QCloseEvent) -> None:

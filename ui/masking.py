@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
 from flowpilot_desktop.logging_setup import MASK
 from flowpilot_desktop.scrubbing import PLACEHOLDER_PATTERN
-from ui.theme import WARNING
+from ui.theme import current_colours
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -36,9 +36,10 @@ def mark_placeholders(
         done = index
         return units
 
+    colours = current_colours()
     highlight = QTextCharFormat()
-    highlight.setBackground(QColor(WARNING).darker(300))
-    highlight.setForeground(QColor(WARNING))
+    highlight.setBackground(QColor(colours.warning_chip_bg))
+    highlight.setForeground(QColor(colours.warning_text))
     marks = []
     for start, end in sorted(spans):
         selection = QTextEdit.ExtraSelection()

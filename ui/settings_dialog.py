@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QShowEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,6 +40,7 @@ from ui.backups_picker import BackupsPicker
 from ui.secret_field import SecretField
 from ui.theme import set_style_property
 from ui.widgets.labels import error_label
+from ui.widgets.screen import available_geometry
 
 NO_STATUS = "(leave the status as it is)"
 PREFERRED_SIZE = QSize(600, 860)
@@ -520,9 +521,3 @@ class SettingsDialog(QDialog):
                 self.templatize_check.isChecked(),
             )
         )
-
-
-def available_geometry(widget: QWidget) -> QRect:
-    """The free area (no task bar, no dock) of the screen ``widget`` opens on."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    return screen.availableGeometry()

@@ -30,15 +30,6 @@ ThemeName = Literal["dark", "light"]
 THEME_ENV = "FLOWPILOT_THEME"
 """Environment variable forcing a theme (``light`` or ``dark``) whatever the system says."""
 
-# The dark theme's semantic colours, as constants for the modules that import them. They do not
-# follow the theme (a string cannot change); new code should use ``current_colours()``.
-ACCENT = "#60a5fa"
-WARNING = "#fbbf24"
-SUCCESS = "#34d399"
-INFO = "#67e8f9"
-DANGER = "#f87171"
-MUTED = "#94a3b8"
-
 
 @dataclass(frozen=True)
 class ThemeColours:
@@ -138,15 +129,15 @@ DARK = ThemeColours(
     text_strong="#f8fafc",
     text_soft="#cbd5e1",
     chip_text="#e2e8f0",
-    muted=MUTED,
+    muted="#94a3b8",
     faint="#64748b",
     disabled="#475569",
     disabled_bg="#1e293b",
-    accent=ACCENT,
+    accent="#60a5fa",
     accent_text="#bfdbfe",
     accent_strong="#93c5fd",
-    accent_border=ACCENT,
-    hover_border=ACCENT,
+    accent_border="#60a5fa",
+    hover_border="#60a5fa",
     primary="#1d4ed8",
     primary_border="#2563eb",
     on_primary="#f8fafc",
@@ -157,22 +148,22 @@ DARK = ThemeColours(
     checked_bg="#172554",
     focus="#93c5fd",
     focus_on_accent="#dbeafe",
-    success=SUCCESS,
+    success="#34d399",
     success_text="#86efac",
     success_bg="#14532d",
     success_chip_text="#bbf7d0",
     success_border="#166534",
-    warning=WARNING,
+    warning="#fbbf24",
     warning_text="#fde68a",
     warning_bg="#422006",
     warning_chip_bg="#78350f",
     warning_border="#a16207",
     badge_border="#92400e",
-    danger=DANGER,
+    danger="#f87171",
     danger_text="#fca5a5",
     danger_bg="#7f1d1d",
     danger_chip_text="#fecaca",
-    info=INFO,
+    info="#67e8f9",
     info_border="#155e75",
     violet="#7c3aed",
     violet_text="#c4b5fd",

@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStyle
+
+from ui.widgets.screen import available_geometry
 
 WINDOW_STATE_VERSION = 1
 NARROW_WINDOW_WIDTH = 1200  # below this the task lane becomes a tab beside the chat (SPEC §6)
 DEFAULT_SIZE = (1500, 950)  # on a larger screen; a laptop's screen is used whole
 SESSIONS_WIDTH, LANE_WIDTH = 260, 340  # the chat takes the rest, and whatever the window gains
+MIN_CHAT_WIDTH = 400
 
 
 @dataclass
@@ -57,7 +59,7 @@ class WindowLayout:
             dock.show()
         d.chat.raise_()
         d.generator.hide()
-        chat = max(400, window.width() - SESSIONS_WIDTH - LANE_WIDTH)
+        chat = max(MIN_CHAT_WIDTH, window.width() - SESSIONS_WIDTH - LANE_WIDTH)
         window.resizeDocks(
             [d.sessions, d.chat, d.lane],
             [SESSIONS_WIDTH, chat, LANE_WIDTH],
@@ -77,19 +79,27 @@ class WindowLayout:
 
     def fit_to_screen(self) -> None:
         """Open inside the screen's available area: a laptop's whole screen, else a roomy
-        window in the middle (a layout saved on a bigger monitor is clamped the same way)."""
+        window in the middle (a layout saved on a bigger monitor is clamped the same way).
+        The frame (title bar, borders) counts once the window system has said how big it is."""
         window = self._window
-        screen = window.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
+        area = available_geometry(window)
+        if area.isEmpty():
             return
-        area = screen.availableGeometry()
+        frame = window.frameGeometry().size() - window.geometry().size()
+        room_width, room_height = area.width() - frame.width(), area.height() - frame.height()
         width, height = DEFAULT_SIZE
         if area.width() < width + 100 or area.height() < height + 80:
-            width, height = area.width(), area.height()
-        window.resize(min(width, area.width()), min(height, area.height()))
-        frame = window.frameGeometry()
-        frame.moveCenter(area.center())
-        window.move(frame.topLeft())
+            width, height = room_width, room_height
+        window.resize(min(width, room_width), min(height, room_height))
+        placed = window.frameGeometry()
+        placed.moveCenter(area.center())
+        window.move(placed.topLeft())
+
+    def keep_inside_screen(self) -> None:
+        """Once shown (the frame is known now): a window sticking out of the screen is fitted."""
+        area = available_geometry(self._window)
+        if not area.isEmpty() and not area.contains(self._window.frameGeometry()):
+            self.fit_to_screen()
 
     def place_lane_for_width(self) -> None:
         """Below NARROW_WINDOW_WIDTH the lane becomes a tab beside the chat (Alt+3 brings it
@@ -120,16 +130,21 @@ class WindowLayout:
 
     def give_width_to_chat(self) -> None:
         """When the window grows or shrinks, the conversation takes the difference (Qt would
-        hand it to the Sessions list)."""
+        hand it to the Sessions list). The chat is named in the same resize: sizing only the
+        side docks, which sit in different dock areas, leaves Qt's split where it was."""
         if self._moving_lane:
             return
         d = self._docks
         widths = {id(d.sessions): self._side_widths[0], id(d.lane): self._side_widths[1]}
         sides = [dock for dock in (d.sessions, d.lane) if self._beside_chat(dock)]
-        if sides:
-            self._window.resizeDocks(
-                sides, [widths[id(dock)] for dock in sides], Qt.Orientation.Horizontal
-            )
+        if not sides or d.chat.isFloating() or d.chat.isHidden():
+            return
+        side_widths = [widths[id(dock)] for dock in sides]
+        separator = self._window.style().pixelMetric(
+            QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self._window
+        )
+        chat = max(MIN_CHAT_WIDTH, self._window.width() - sum(side_widths) - separator * len(sides))
+        self._window.resizeDocks([*sides, d.chat], [*side_widths, chat], Qt.Orientation.Horizontal)
 
     def remember_side_widths(self) -> None:
         """After the technician dragged a separator: those widths are the ones to keep."""
@@ -159,9 +174,7 @@ class WindowLayout:
         state = settings.value("state")
         if geometry is not None:
             window.restoreGeometry(geometry)
-            screen = window.screen()
-            if screen is not None and not screen.availableGeometry().contains(window.geometry()):
-                self.fit_to_screen()
+            self.keep_inside_screen()
         if state is not None:
             window.restoreState(state, WINDOW_STATE_VERSION)
         self._lane_placed_by_user = settings.value("lanePlacedByUser", "false") == "true"

@@ -73,9 +73,7 @@ def set_message_deleted(
     return message
 
 
-def finish_reply(
-    session: Session, session_id: str, reply_id: str | None, **fields: Any
-) -> Message:
+def finish_reply(session: Session, session_id: str, reply_id: str | None, **fields: Any) -> Message:
     """The streamed reply, complete (or stopped, or failed): its row updated in place, or
     added now when it could not be created at the start."""
     message = session.get(Message, reply_id) if reply_id is not None else None

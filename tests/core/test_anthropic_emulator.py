@@ -154,8 +154,7 @@ def test_models_page_passes_the_sdks_strict_validation(api: AnthropicEmulator) -
 
 def test_the_sdk_reads_the_list_and_pages_through_it(api: AnthropicEmulator) -> None:
     api.models = [
-        ModelEntry(f"claude-test-{n}", f"Claude Test {n}", "2026-01-01T00:00:00Z")
-        for n in range(5)
+        ModelEntry(f"claude-test-{n}", f"Claude Test {n}", "2026-01-01T00:00:00Z") for n in range(5)
     ]
 
     async def listing():

@@ -300,8 +300,12 @@ def test_anthropic_test_leaves_retired_models_out(tmp_path: Path, database: Data
 
     api.models = [
         ModelEntry("claude-new", "New", "2026-01-01T00:00:00Z"),
-        ModelEntry("claude-old", "Old", "2025-01-01T00:00:00Z", "deprecated", "2026-01-01T00:00:00Z"),
-        ModelEntry("claude-gone", "Gone", "2024-01-01T00:00:00Z", "retired", "2025-01-01T00:00:00Z"),
+        ModelEntry(
+            "claude-old", "Old", "2025-01-01T00:00:00Z", "deprecated", "2026-01-01T00:00:00Z"
+        ),
+        ModelEntry(
+            "claude-gone", "Gone", "2024-01-01T00:00:00Z", "retired", "2025-01-01T00:00:00Z"
+        ),
     ]
     check = _check(_service(tmp_path, database, MemoryKeyring()), api.base_url)
     assert check.model_ids == ["claude-new", "claude-old"]

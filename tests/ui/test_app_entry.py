@@ -59,6 +59,22 @@ def test_demo_screenshot_shows_a_populated_window(tmp_path: Path) -> None:
     assert not (tmp_path / "flowpilot.sqlite3").exists(), "the demo never touches real data"
 
 
+def test_a_laptop_screenshot_fills_the_laptop_screen(tmp_path: Path) -> None:
+    shot = tmp_path / "laptop.png"
+    done = _run_app(
+        "--demo", "--data-dir", str(tmp_path), "--screen", "1366x768", "--screenshot", str(shot)
+    )
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(shot))
+    assert 1300 <= image.width() <= 1366 and 700 <= image.height() <= 768
+
+
+def test_a_meaningless_screen_size_is_refused_plainly() -> None:
+    done = _run_app("--screen", "big", "--screenshot", "x.png")
+    assert done.returncode == 2
+    assert "a screen size looks like 1366x768" in done.stderr
+
+
 def test_database_from_a_newer_app_is_refused_with_a_message(tmp_path: Path) -> None:
     assert _run_app("--smoke", "--data-dir", str(tmp_path)).returncode == 0
     with sqlite3.connect(tmp_path / "flowpilot.sqlite3") as db:

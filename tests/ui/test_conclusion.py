@@ -263,6 +263,7 @@ def test_escalate_intercept_saves_the_outcome_first(qtbot, qloop, cw_window, api
     intercept = window.conclusion.intercept_dialog
     qtbot.waitExposed(intercept)
     assert intercept.choice == "applied_failed", "didn't work is the default"
+    assert QApplication.focusWidget() is intercept.buttons["applied_failed"], "focus starts there"
     assert list(intercept.buttons) == [
         "applied_success",
         "applied_failed",

@@ -213,7 +213,9 @@ def test_test_connection_lists_the_models_to_pick_a_tier_from_with_the_keyboard(
     listed = [m.id for m in DEFAULT_MODELS]
     for combo in dialog.tier_combos.values():
         assert [combo.itemText(i) for i in range(combo.count())] == listed
-    assert chat.currentText() == SONNET and dialog.tier_combos["fact_synthesis"].currentText() == HAIKU
+    assert (
+        chat.currentText() == SONNET and dialog.tier_combos["fact_synthesis"].currentText() == HAIKU
+    )
     assert chat.itemData(0, Qt.ItemDataRole.ToolTipRole) == DEFAULT_MODELS[0].display_name
 
     chat.setFocus()  # six tiers, no mnemonic each: the focus is put there, the rest is keys
@@ -240,7 +242,10 @@ def test_test_connection_with_a_refused_key_says_so_and_keeps_the_tiers(
     text = dialog.anthropic_test_label.text()
     assert text == "✗ The key was refused (401): it is wrong, revoked, or was not copied whole."
     assert BAD_KEY not in text and dialog.anthropic_test_button.isEnabled()
-    assert dialog.tier_combos["chat"].count() == 1 and dialog.tier_combos["chat"].currentText() == SONNET
+    assert (
+        dialog.tier_combos["chat"].count() == 1
+        and dialog.tier_combos["chat"].currentText() == SONNET
+    )
     dialog.reject()
 
 
@@ -249,10 +254,14 @@ def test_a_tier_keeps_a_model_the_list_does_not_have_and_takes_a_typed_id(qtbot)
 
     dialog = _open(qtbot, replace(_snapshot(), tiers=ModelTiers(chat="claude-gateway-alias")))
     dialog.show_anthropic_check(
-        AnthropicCheck(True, "The key works. 2 models available.", (
-            ModelOption("claude-opus-5-5", "Claude Opus 5.5"),
-            ModelOption(SONNET, "Claude Sonnet 5.5"),
-        ))
+        AnthropicCheck(
+            True,
+            "The key works. 2 models available.",
+            (
+                ModelOption("claude-opus-5-5", "Claude Opus 5.5"),
+                ModelOption(SONNET, "Claude Sonnet 5.5"),
+            ),
+        )
     )
     chat = dialog.tier_combos["chat"]
     assert chat.currentText() == "claude-gateway-alias" and chat.count() == 2

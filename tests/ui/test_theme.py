@@ -172,7 +172,7 @@ def test_status_colours_follow_the_theme(themed_app: QApplication) -> None:
     assert theme.status_colour("resolved").name() == LIGHT.success
     assert theme.status_colour("anything else").name() == LIGHT.muted
     theme.install_theme(themed_app, DARK)
-    assert theme.status_colour("escalated").name() == theme.WARNING
+    assert theme.status_colour("escalated").name() == theme.DARK.warning
 
 
 # -- the stylesheet template ------------------------------------------------------------------
@@ -390,3 +390,45 @@ def test_the_rendered_pngs_match_the_svg(qapp: QApplication) -> None:
         assert image.pixelColor(0, 0).alpha() == 0  # the rounded corner is transparent
         centre = image.pixelColor(size // 2, size // 2)
         assert centre.alpha() == 255
+
+
+# -- the code editor --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend_name", ["scintilla", "plain"])
+def test_the_code_editor_follows_the_theme(themed_app: QApplication, qtbot, backend_name) -> None:
+    from PySide6.QtGui import QColor
+
+    from ui.code_editor import CodeEditor, PlainTextBackend
+    from ui.code_editor.colours import editor_colours
+
+    if backend_name == "scintilla":
+        backend = pytest.importorskip("ui.code_editor.scintilla_backend").ScintillaBackend
+    else:
+        backend = PlainTextBackend
+    theme.install_theme(themed_app, DARK)
+    editor = CodeEditor(backend=backend)
+    qtbot.addWidget(editor)
+    editor.set_text('Write-Host "{{user}}"')
+
+    def shown_colours() -> tuple[str, str]:
+        """The text's background and the placeholder mark's colour, as the widget has them."""
+        widget = editor.findChild(
+            QWidget, f"codeEditor{'Scintilla' if backend_name == 'scintilla' else 'Plain'}"
+        )
+        if backend_name == "scintilla":
+            back = widget.styleBack(32)  # STYLE_DEFAULT, 0xBBGGRR
+            mark = widget.indicFore(8)
+            as_rgb = lambda bgr: QColor(bgr & 0xFF, bgr >> 8 & 0xFF, bgr >> 16 & 0xFF).name()  # noqa: E731
+            return as_rgb(back), as_rgb(mark)
+        block = widget.document().firstBlock()
+        formats = block.layout().formats()
+        mark = next(f.format.foreground().color().name() for f in formats)
+        return themed_app.palette().base().color().name(), mark
+
+    assert shown_colours()[1] == editor_colours(DARK).placeholder_text
+    theme.install_theme(themed_app, LIGHT)
+    background, mark = shown_colours()
+    assert mark == editor_colours(LIGHT).placeholder_text != editor_colours(DARK).placeholder_text
+    if backend_name == "scintilla":
+        assert background == LIGHT.input

@@ -12,7 +12,7 @@ import mimetypes
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -49,6 +49,29 @@ class ComposerEdit(QPlainTextEdit):
     """An image came in from the clipboard (an Attachment)."""
     sig_long_text_pasted = Signal(str)
     """A paste longer than a message may be: it becomes a text attachment instead."""
+
+    MIN_LINES, MAX_LINES = 2, 8
+    """Two lines while empty (room for the conversation on a laptop), growing with what is
+    typed up to eight, then it scrolls."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def _fit_height(self, *_args: object) -> None:
+        # A plain text document's layout measures its height in lines (wrapped lines count).
+        lines = int(self.document().documentLayout().documentSize().height())
+        lines = max(self.MIN_LINES, min(self.MAX_LINES, lines))
+        margins = self.contentsMargins()
+        chrome = 2 * (self.frameWidth() + self.document().documentMargin())
+        height = lines * self.fontMetrics().lineSpacing() + chrome + margins.top()
+        self.setFixedHeight(int(height + margins.bottom()) + 2)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_height()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -137,7 +160,6 @@ class Composer(QWidget):
             "Describe the problem or paste a screenshot…  (Enter sends, Shift+Enter new line)"
         )
         self.edit.setTabChangesFocus(True)
-        self.edit.setFixedHeight(84)
 
         self.regenerate_button = QPushButton("Regenerate", self)
         self.regenerate_button.setObjectName("composerRegenerate")
@@ -195,6 +217,19 @@ class Composer(QWidget):
     def set_can_regenerate(self, possible: bool) -> None:
         self._can_regenerate = possible
         self.regenerate_button.setEnabled(possible and not self._streaming)
+
+    def set_session_available(self, available: bool) -> None:
+        """Writing needs a session; the missing-key notice and its Open Settings button do not."""
+        for widget in (
+            self.edit,
+            self.regenerate_button,
+            self.attach_button,
+            self.clear_attachments_button,
+            self.send_button,
+        ):
+            widget.setEnabled(available)
+        if available:
+            self.set_can_regenerate(self._can_regenerate)
 
     def set_api_key_missing(self, missing: bool, reason: str = "") -> None:
         """Say the assistant can't answer: no key yet, or why the key can't be read."""

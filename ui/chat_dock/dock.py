@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from flowpilot_desktop.assistant.chat import (
     Attachment,
@@ -60,13 +67,25 @@ class ChatDock(QDockWidget):
         self.ticket_card = TicketCard(body)
         self.sync_strip = SyncStrip(body)
         self.view = MessageView(body)
-        self.empty_label = QLabel(body)
+        self.empty_state = QWidget(body)
+        self.empty_state.setObjectName("chatEmptyState")
+        self.empty_label = QLabel(self.empty_state)
         self.empty_label.setObjectName("chatEmpty")
         self.empty_label.setProperty("role", "empty-state")
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
+        self.setup_button = QPushButton("Open Settings…", self.empty_state)
+        self.setup_button.setObjectName("chatEmptySettings")
+        self.setup_button.setAccessibleName("Open Settings to connect ConnectWise and Anthropic")
+        self.setup_button.clicked.connect(self.sig_open_settings)
+        empty_layout = QVBoxLayout(self.empty_state)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_label)
+        empty_layout.addWidget(self.setup_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
         self._stack = QStackedWidget(body)
-        self._stack.addWidget(self.empty_label)
+        self._stack.addWidget(self.empty_state)
         self._stack.addWidget(self.view)
         self.banner = OutcomeBanner(body)
         self.composer = Composer(body)
@@ -74,13 +93,15 @@ class ChatDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.header)
         layout.addWidget(self.ticket_card)
         layout.addWidget(self.sync_strip)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.composer)
         self.setWidget(body)
+        # The header is the dock's title bar: one line for "Chat" and the session, not two
+        # (a 1366×768 laptop has no height to spare); it still drags the dock.
+        self.setTitleBarWidget(self.header)
 
         self.composer.sig_send.connect(self.send)
         self.composer.sig_draft_changed.connect(self._check_draft)
@@ -113,12 +134,15 @@ class ChatDock(QDockWidget):
         self.header.show_session(summary)
         if same_session:
             return  # a rename or a status change: the conversation on screen stays as it is
-        self.composer.setEnabled(summary is not None)
+        self.composer.set_session_available(summary is not None)
+        self.setup_button.setVisible(summary is None)
         if summary is None:
             self.empty_label.setText(
-                "Select or create a session to talk it through with the assistant."
+                "Select or create a session to talk it through with the assistant.\n\n"
+                "First time here? Connect ConnectWise (your site, company and API keys) "
+                "and add the Anthropic key in Settings."
             )
-            self._stack.setCurrentWidget(self.empty_label)
+            self._stack.setCurrentWidget(self.empty_state)
             return
         cached = self._history.get(summary.id)
         if cached is not None:
@@ -386,7 +410,7 @@ class ChatDock(QDockWidget):
             "No messages yet.\n\nDescribe the problem the way the user did; the assistant "
             "will ask what it needs and the task lane will fill in as you go."
         )
-        self._stack.setCurrentWidget(self.empty_label)
+        self._stack.setCurrentWidget(self.empty_state)
         self.composer.set_can_regenerate(False)
 
     def _refresh_usage(self, session_id: str) -> None:

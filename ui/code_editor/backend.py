@@ -19,8 +19,6 @@ INDENT = 4
 LANGUAGES = ("powershell", "bash", "batch", "python")
 """The languages with a lexer; anything else is shown as PowerShell (the default)."""
 DEFAULT_LANGUAGE = "powershell"
-VALUE_COLOUR = "#fbbf24"
-"""Chosen values look the same in both backends (amber)."""
 
 
 class EditorBackend(ABC):

@@ -10,7 +10,7 @@ dialog's editor cancels the dialog (an editor is never a keyboard trap).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from ui.code_editor.backend import (
     value_spans,
 )
 from ui.code_editor.plain_backend import PlainTextBackend
+from ui.widgets.shortcuts import local_shortcut
 
 
 def choose_backend() -> type[EditorBackend]:
@@ -61,6 +62,7 @@ class CodeEditor(QWidget):
         self._read_only = False
         self._released = False  # Esc was pressed: the next Tab moves the focus on
         self._backend = (backend or BACKEND)(self, self.sig_changed.emit)
+        self._backend.set_language(DEFAULT_LANGUAGE)  # coloured from the start
         editor = self._backend.widget
         editor.setAccessibleName("Script")
         editor.installEventFilter(self)
@@ -92,10 +94,9 @@ class CodeEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(editor, 1)
         layout.addWidget(self.find_bar)
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence.StandardKey.Find, self, self._open_find, context=context)
-        QShortcut(QKeySequence("Ctrl+H"), self, self._open_replace, context=context)
-        QShortcut(QKeySequence("Esc"), self.find_bar, self._close_find, context=context)
+        local_shortcut(QKeySequence.StandardKey.Find, self, self._open_find)
+        local_shortcut("Ctrl+H", self, self._open_replace)
+        local_shortcut("Esc", self.find_bar, self._close_find)
 
     # ---- Keyboard
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -16,7 +17,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from ui.code_editor.backend import INDENT, PLACEHOLDER, VALUE_COLOUR, EditorBackend, value_spans
+from ui.code_editor.backend import INDENT, PLACEHOLDER, EditorBackend, value_spans
+from ui.code_editor.colours import editor_colours
+from ui.theme import theme_notifier
 
 
 class PlainTextBackend(EditorBackend):
@@ -32,10 +35,16 @@ class PlainTextBackend(EditorBackend):
         self._editor.setTabStopDistance(self._editor.fontMetrics().horizontalAdvance(" ") * INDENT)
         self._editor.textChanged.connect(on_changed)
         self._highlighter = _PlaceholderHighlighter(self._editor.document())
+        theme_notifier().sig_theme_changed.connect(self._theme_changed)
 
     @property
     def widget(self) -> QWidget:
         return self._editor
+
+    def _theme_changed(self, _name: str) -> None:
+        if shiboken6.isValid(self._highlighter):
+            self._highlighter.follow_theme()
+            self._highlighter.rehighlight()
 
     def text(self) -> str:
         return self._editor.toPlainText()
@@ -75,11 +84,16 @@ class _PlaceholderHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self.values: tuple[str, ...] = ()
         self._format = QTextCharFormat()
-        self._format.setBackground(QColor("#0c4a6e"))
-        self._format.setForeground(QColor("#7dd3fc"))
         self._value_format = QTextCharFormat()
-        self._value_format.setBackground(QColor("#78350f"))
-        self._value_format.setForeground(QColor(VALUE_COLOUR))
+        self.follow_theme()
+
+    def follow_theme(self) -> None:
+        """Take the current theme's mark colours (the surface itself is the stylesheet's)."""
+        colours = editor_colours()
+        self._format.setBackground(QColor(colours.placeholder_background))
+        self._format.setForeground(QColor(colours.placeholder_text))
+        self._value_format.setBackground(QColor(colours.value_background))
+        self._value_format.setForeground(QColor(colours.value_text))
 
     def highlightBlock(self, text: str) -> None:
         for match in PLACEHOLDER.finditer(text):

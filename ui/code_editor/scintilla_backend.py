@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from lexilla import Language, create_lexer
 from lexilla.pyside6_scintilla import set_lexer
 from PySide6.QtGui import QColor, QFontDatabase
@@ -16,17 +17,17 @@ from ui.code_editor.backend import (
     DEFAULT_LANGUAGE,
     INDENT,
     PLACEHOLDER,
-    VALUE_COLOUR,
     EditorBackend,
     value_spans,
 )
+from ui.code_editor.colours import editor_colours
+from ui.theme import theme_notifier
 
 _STYLE_DEFAULT, _STYLE_LINENUMBER, _STYLE_INDENTGUIDE = 32, 33, 37
 _PLACEHOLDER_INDICATOR = 8
 _VALUE_INDICATOR = 9
 _INDIC_ROUNDBOX = 7
 _MARGIN_NUMBER = 1
-_FOREGROUND, _BACKGROUND, _MUTED = "#e2e8f0", "#0b1220", "#64748b"
 _LEXERS = {
     "powershell": Language.POWERSHELL,
     "bash": Language.BASH,
@@ -59,8 +60,8 @@ def _byte_offset(text: str, index: int) -> int:
 
 
 class ScintillaBackend(EditorBackend):
-    """Scintilla, styled for the dark theme. Placeholders and values are indicators,
-    re-marked after every change (SCEN_CHANGE) so they follow typing."""
+    """Scintilla, in the theme's colours (restyled when the theme changes). Placeholders and
+    values are indicators, re-marked after every change (SCEN_CHANGE) so they follow typing."""
 
     name = "Scintilla"
 
@@ -135,31 +136,37 @@ class ScintillaBackend(EditorBackend):
         editor.setScrollWidthTracking(True)
         editor.setMarginTypeN(0, _MARGIN_NUMBER)
         editor.setMarginWidthN(1, 0)
+        self._apply_styles()
+        editor.notifyChange.connect(self._text_changed)  # SCEN_CHANGE: after every edit
+        theme_notifier().sig_theme_changed.connect(self._theme_changed)
+
+    def _apply_styles(self) -> None:
+        """The theme, then the language's colours (``styleClearAll`` resets every style)."""
+        editor, colours = self._editor, editor_colours()
+        editor.styleSetFore(_STYLE_DEFAULT, _bgr(colours.foreground))
+        editor.styleSetBack(_STYLE_DEFAULT, _bgr(colours.background))
+        editor.styleClearAll()
+        editor.styleSetFore(_STYLE_LINENUMBER, _bgr(colours.margin_text))
+        editor.styleSetBack(_STYLE_LINENUMBER, _bgr(colours.margin_background))
+        editor.styleSetFore(_STYLE_INDENTGUIDE, _bgr(colours.guide))
+        editor.setCaretFore(_bgr(colours.foreground))
+        editor.setSelBack(True, _bgr(colours.selection))
+        editor.setMarginWidthN(0, editor.textWidth(_STYLE_LINENUMBER, "_9999"))
+        for style, colour in _STYLE_COLOURS[self._language].items():
+            editor.styleSetFore(style, _bgr(colours.syntax(colour)))
         for indicator, colour, alpha in (
-            (_PLACEHOLDER_INDICATOR, "#38bdf8", 70),
-            (_VALUE_INDICATOR, VALUE_COLOUR, 60),
+            (_PLACEHOLDER_INDICATOR, colours.placeholder_text, 70),
+            (_VALUE_INDICATOR, colours.value_text, 60),
         ):
             editor.indicSetStyle(indicator, _INDIC_ROUNDBOX)
             editor.indicSetFore(indicator, _bgr(colour))
             editor.indicSetAlpha(indicator, alpha)
             editor.indicSetUnder(indicator, True)
-        self._apply_styles()
-        editor.notifyChange.connect(self._text_changed)  # SCEN_CHANGE: after every edit
 
-    def _apply_styles(self) -> None:
-        """The theme, then the language's colours (``styleClearAll`` resets every style)."""
-        editor = self._editor
-        editor.styleSetFore(_STYLE_DEFAULT, _bgr(_FOREGROUND))
-        editor.styleSetBack(_STYLE_DEFAULT, _bgr(_BACKGROUND))
-        editor.styleClearAll()
-        editor.styleSetFore(_STYLE_LINENUMBER, _bgr(_MUTED))
-        editor.styleSetBack(_STYLE_LINENUMBER, _bgr("#111827"))
-        editor.styleSetFore(_STYLE_INDENTGUIDE, _bgr("#1e293b"))
-        editor.setCaretFore(_bgr(_FOREGROUND))
-        editor.setSelBack(True, _bgr("#1d4ed8"))
-        editor.setMarginWidthN(0, editor.textWidth(_STYLE_LINENUMBER, "_9999"))
-        for style, colour in _STYLE_COLOURS[self._language].items():
-            editor.styleSetFore(style, _bgr(colour))
+    def _theme_changed(self, _name: str) -> None:
+        if shiboken6.isValid(self._editor):
+            self._apply_styles()
+            self._editor.colourise(0, -1)
 
     def _text_changed(self) -> None:
         self._mark()

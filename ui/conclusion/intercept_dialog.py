@@ -91,6 +91,7 @@ class InterceptDialog(QDialog):
         layout.addLayout(row)
         default = self.buttons.get(DEFAULT_CHOICE) or next(iter(self.buttons.values()))
         default.setChecked(True)
+        default.setFocus()  # arrows move between the choices from the one already picked
         self._choice_changed()
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from flowpilot_desktop.scripts.library import TemplateRecord
@@ -21,6 +21,7 @@ from ui.safe_text import plain_label
 from ui.scripts.parameter_form import ParameterForm
 from ui.widgets.editing import COPIED_FEEDBACK_MS
 from ui.widgets.labels import meta_label
+from ui.widgets.shortcuts import local_shortcut
 
 
 def provenance_text(template: TemplateRecord) -> str:
@@ -92,9 +93,8 @@ class GeneratorPanel(QWidget):
         self.output.hide()
         layout.addWidget(self.output, 10)
         layout.addStretch(1)  # while there is no output, the form stays at the top
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.generate, context=context)
+            local_shortcut(keys, self, self.generate)
         self.form.sig_changed.connect(self._values_changed)
 
     @property

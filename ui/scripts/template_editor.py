@@ -8,7 +8,7 @@ Saving only asks (``sig_save``); the library validates and the problems come bac
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,6 +35,7 @@ from flowpilot_desktop.scripts.templates import (
 )
 from ui.code_editor import CodeEditor
 from ui.widgets.labels import error_label, meta_label
+from ui.widgets.shortcuts import local_shortcut
 
 COLUMNS = ("Name", "Type", "Label", "Required", "Default", "Choices", "Sensitive", "Description")
 _NAME, _TYPE, _LABEL, _REQUIRED, _DEFAULT, _CHOICES, _SENSITIVE, _DESCRIPTION = range(8)
@@ -149,12 +150,7 @@ class TemplateEditor(QWidget):
         self.save_button = QPushButton("Save template  (Ctrl+S)", self)
         self.save_button.setObjectName("saveTemplate")
         self.save_button.setAccessibleName("Save the template")
-        QShortcut(
-            QKeySequence.StandardKey.Save,
-            self,
-            self.save,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        local_shortcut(QKeySequence.StandardKey.Save, self, self.save)
         self.save_button.setProperty("role", "primary")
         self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.delete_button)

@@ -33,6 +33,7 @@ class SessionsController(QObject):
         panel: SessionsPanel,
         undo_stack: UndoStack,
         undo_keys: Callable[[], str],
+        focus_composer: Callable[[], None],
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -42,6 +43,7 @@ class SessionsController(QObject):
         self._panel = panel
         self._undo_stack = undo_stack
         self._undo_keys = undo_keys  # how Undo is reached now (the shortcut may be rebound)
+        self._focus_composer = focus_composer
         panel.sig_selection_changed.connect(state.select)
         state.sig_session_changed.connect(self._apply_change)
 
@@ -68,7 +70,7 @@ class SessionsController(QObject):
     def new_session(self, *, ticket_first: bool = False) -> None:
         title = "New session for a ticket" if ticket_first else "New triage session"
         dialog = SessionFormDialog(self._window, window_title=title, submit_text="Create")
-        self._open_form(dialog, self._service.create)
+        self._open_form(dialog, self._service.create, compose_next=True)
         if ticket_first:
             dialog.ticket_edit.setFocus()
 
@@ -127,14 +129,18 @@ class SessionsController(QObject):
         self,
         dialog: SessionFormDialog,
         write: Callable[[str, str], Coroutine[Any, Any, SessionChange]],
+        *,
+        compose_next: bool = False,
     ) -> None:
-        """Open the form; each submit runs ``write``; the form closes only once it succeeded."""
+        """Open the form; each submit runs ``write``; the form closes only once it succeeded.
+        ``compose_next``: a new session is made to be talked through, so the composer gets the
+        focus; after a rename the list keeps it."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def submitted(title: str, ticket: str) -> None:
             self._runner.run(
                 write(title, ticket),
-                on_success=lambda change: self._written(dialog, change),
+                on_success=lambda change: self._written(dialog, change, compose_next=compose_next),
                 on_failure=lambda error: dialog.show_error(describe_error(error)),
                 owner=dialog,
             )
@@ -142,11 +148,16 @@ class SessionsController(QObject):
         dialog.sig_submitted.connect(submitted)
         dialog.open()
 
-    def _written(self, dialog: SessionFormDialog | None, change: SessionChange) -> None:
+    def _written(
+        self, dialog: SessionFormDialog | None, change: SessionChange, *, compose_next: bool = False
+    ) -> None:
         if dialog is not None:
             dialog.accept()
         self._panel.select_session(change.session_id)
-        self._panel.focus_list()
+        if compose_next:
+            self._focus_composer()
+        else:
+            self._panel.focus_list()
 
     def _deleted(self, change: SessionChange, row: int) -> None:
         title = change.summary.title if change.summary else "Session"

@@ -13,29 +13,25 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.task_lane_service import FixView
 from ui.safe_text import plain_label, plain_text
-from ui.theme import MUTED, SUCCESS, WARNING
 from ui.widgets.labels import meta_label
 from ui.widgets.status_text import fix_status_text
 from ui.widgets.wrapping import breakable
 
 
-def confidence_colour(confidence: int) -> str:
-    """Badge colour by band: high, medium, low."""
+def confidence_band(confidence: int) -> str:
+    """The badge's band (the theme's stylesheet colours each): high, medium, low."""
     if confidence >= 80:
-        return SUCCESS
+        return "high"
     if confidence >= 50:
-        return WARNING
-    return MUTED
+        return "medium"
+    return "low"
 
 
 def confidence_badge(confidence: int, parent: QWidget) -> QLabel:
     badge = plain_text(QLabel(f"{confidence}%", parent))
     badge.setObjectName("fixConfidence")
     badge.setAccessibleName(f"Confidence {confidence} percent")
-    colour = confidence_colour(confidence)
-    badge.setStyleSheet(
-        f"color: {colour}; border: 1px solid {colour}; border-radius: 8px; padding: 1px 6px;"
-    )
+    badge.setProperty("band", confidence_band(confidence))
     return badge
 
 

@@ -7,19 +7,22 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from flowpilot_desktop.sessions import SessionSummary
 from ui.safe_text import plain_label
+from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 
 class SessionHeader(QWidget):
-    """ "Title   #ticket · status" on one line (the title wraps when long); says so when no
+    """ "Title   #ticket · status" on one line (a long title ends in "…"); says so when no
     session is selected. One line, because every pixel of height is the conversation's on a
-    1366×768 laptop."""
+    1366×768 laptop: the chat dock uses it as its title bar."""
 
     def __init__(self, object_prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"{object_prefix}Header")
-        # the title may be a ticket summary from ConnectWise: plain text
-        self.title_label = plain_label("", self, f"{object_prefix}HeaderTitle")
+        # the title may be a ticket summary from ConnectWise: plain text, one line ending in
+        # "…" when long (the whole title is in its tooltip and in the Sessions list)
+        self.title_label = ElidedLabel(self)
+        self.title_label.setObjectName(f"{object_prefix}HeaderTitle")
         self.title_label.setProperty("role", "header-title")
         self.meta_label = plain_label("", self, f"{object_prefix}HeaderMeta")
         self.meta_label.setWordWrap(False)
