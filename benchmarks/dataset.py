@@ -51,7 +51,7 @@ def build_data_dir(
     """Create ``data_dir`` holding that history; returns the database file."""
     from sqlalchemy import insert
 
-    from flowpilot_desktop.app import local_user_id
+    from flowpilot_desktop.composition import local_user_id
     from flowpilot_desktop.paths import AppPaths
     from storage.engine import create_database_engine
     from storage.migrate import upgrade_database

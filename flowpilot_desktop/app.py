@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from flowpilot_desktop import APP_NAME, __version__
+from flowpilot_desktop.composition import build_services, local_user_id
 from flowpilot_desktop.offscreen_screen import offscreen_platform, parse_screen_size
 from flowpilot_desktop.paths import AppPaths
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from flowpilot_desktop.services import AppServices
     from ui.main_window import MainWindow
     from ui.ops import TaskRunner
+
+__all__ = ["EXIT_DATABASE_ERROR", "build_services", "local_user_id", "main"]
 
 log = logging.getLogger(__name__)
 EXIT_DATABASE_ERROR = 2
@@ -280,98 +282,6 @@ def _exit_now(app: QApplication, code: int) -> NoReturn:
         if stream is not None:
             stream.flush()
     os._exit(code)
-
-
-def build_services(
-    paths: AppPaths, *, demo: bool = False, notices: list[str] | None = None
-) -> AppServices:
-    """Open (and upgrade) the database and build every service the window needs."""
-    from flowpilot_desktop.assistant.chat import ChatService
-    from flowpilot_desktop.changes import ChangeFeed
-    from flowpilot_desktop.conclusion.outbox_worker import OutboxWorker
-    from flowpilot_desktop.conclusion.posting import ConclusionService
-    from flowpilot_desktop.conclusion.preview import PreviewService
-    from flowpilot_desktop.config import ConfigStore
-    from flowpilot_desktop.credentials import CredentialStore
-    from flowpilot_desktop.database_care import DatabaseCare
-    from flowpilot_desktop.preferences import DatabasePreferences
-    from flowpilot_desktop.psa_access import PsaAccess
-    from flowpilot_desktop.scripts.drafts import DraftService
-    from flowpilot_desktop.scripts.fix_script import FixScriptService
-    from flowpilot_desktop.scripts.library import TemplateLibrary
-    from flowpilot_desktop.services import AppServices
-    from flowpilot_desktop.sessions import SessionService
-    from flowpilot_desktop.settings_service import SettingsService
-    from flowpilot_desktop.task_lane_service import TaskLaneService
-    from flowpilot_desktop.tickets import TicketService
-    from storage.database import Database
-    from storage.engine import create_database_engine, resolve_database_url, sqlite_file
-    from storage.migrate import upgrade_database
-
-    config_store = ConfigStore(paths.config_file)
-    config = config_store.load()
-    url = resolve_database_url(paths.database_file, config.database_url)
-    engine = create_database_engine(url)
-    try:
-        result = upgrade_database(engine, paths.backup_dir)
-    except BaseException:
-        engine.dispose()  # nothing keeps the file open: a restore can replace it
-        raise
-    if result.set_aside_path is not None and notices is not None:
-        notices.append(
-            "An earlier FlowPilot left an unfinished database; it was kept as "
-            f"{result.set_aside_path.name} and a fresh one was made."
-        )
-    if result.upgraded:
-        log.info(
-            "database upgraded %s -> %s (backup: %s)",
-            result.from_revision,
-            result.to_revision,
-            result.backup_path,
-        )
-    database = Database(engine, paths.backup_dir)
-    user_id = local_user_id()
-    if demo:
-        from flowpilot_desktop.demo import seed_demo_sessions
-
-        seed_demo_sessions(database, user_id)
-    file = sqlite_file(url)
-    credentials = CredentialStore()  # one store: run-only secrets are shared by every service
-    preferences = DatabasePreferences(database)
-    chat = ChatService(
-        database, credentials, config_store, preferences, paths.data_dir / "attachments"
-    )
-    task_lane = TaskLaneService(database, chat.synthesize)
-    psa = PsaAccess(config_store, credentials)
-    changes = ChangeFeed(database)
-    outbox = OutboxWorker(database, psa, changes.sync_moved)
-    return AppServices(
-        paths=paths,
-        database=database,
-        sessions=SessionService(database, user_id),
-        settings=SettingsService(config_store, credentials, preferences),
-        chat=chat,
-        task_lane=task_lane,
-        psa=psa,
-        tickets=TicketService(database, psa),
-        previews=PreviewService(database, chat.write_note),
-        conclusion=ConclusionService(database, task_lane, preferences, outbox.wake),
-        outbox=outbox,
-        changes=changes,
-        templates=TemplateLibrary(database),
-        fix_scripts=FixScriptService(database, chat.ask_template_extraction),
-        drafts=DraftService(database, preferences, user_id),
-        database_care=DatabaseCare(paths),
-        database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
-    )
-
-
-def local_user_id() -> str:
-    """Who owns the sessions on this machine: the OS login (stable across settings changes)."""
-    try:
-        return getpass.getuser() or "technician"
-    except (KeyError, OSError):
-        return "technician"
 
 
 async def _run(

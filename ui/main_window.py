@@ -324,7 +324,10 @@ class MainWindow(QMainWindow):
             self.sessions_panel.focus_list()
         self.registry.refresh()
         self.sig_sessions_loaded.emit(count)
-        # queued ConnectWise posts go out in the background, once the list is on screen
+        # Once the list is on screen: whether the assistant has a key (the keyring's first read
+        # imports its backends, ~0.2 s of a thread competing with the list), queued ConnectWise
+        # posts going out, the template catalogue.
+        self.chat_dock.refresh_key_state()
         self.services.outbox.start()
         self.scripts.start()
         # With the window as context, the timers die with it (tests close windows quickly).

@@ -13,7 +13,7 @@ import pytest
 import qasync
 import shiboken6
 
-from flowpilot_desktop.app import build_services
+from flowpilot_desktop.composition import build_services
 from flowpilot_desktop.paths import AppPaths
 from ui.main_window import MainWindow
 from ui.ops import TaskRunner, install_asyncgen_hooks

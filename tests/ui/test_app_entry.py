@@ -13,7 +13,8 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from flowpilot_desktop import __version__
-from flowpilot_desktop.app import EXIT_DATABASE_ERROR, local_user_id
+from flowpilot_desktop.app import EXIT_DATABASE_ERROR
+from flowpilot_desktop.composition import local_user_id
 
 
 def _run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -202,3 +202,78 @@ def test_filter_box_has_its_own_undo_and_delete(qtbot, qloop, make_window) -> No
     assert edit.text() == "r"
     qloop.settle()
     assert not any(b.isVisible() for b in window.findChildren(QMessageBox))
+
+
+# ---- Years of history: the filter is cheap and never opens another session
+
+
+def test_typing_a_filter_never_opens_another_session(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    for title in ("Printer offline", "VPN drops", "Printer jam"):
+        _type_and_submit_new_session(qtbot, qloop, window, title)
+        qloop.until(
+            lambda t=title: window.current_session() and window.current_session().title == t
+        )
+    panel = window.sessions_panel
+    panel.select_session(next(s.id for s in _summaries(panel) if s.title == "VPN drops"))
+    opened: list[object] = []
+    window.session_state.sig_current_session_changed.connect(opened.append)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(panel.filter_edit, "printer")
+    assert panel.visible_titles() == ["Printer jam", "Printer offline"]
+    assert opened == [] and window.current_session().title == "VPN drops", "still shown"
+    assert window.chat_dock.header.title_label.text() == "VPN drops"
+    qtbot.keyClicks(panel.filter_edit, " zzz")
+    assert panel.visible_titles() == [] and opened == []
+    for _ in " zzz":
+        qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Return)  # Enter: the first match
+    assert window.current_session().title == "Printer jam"
+    assert QApplication.focusWidget() is panel.list_view
+
+    panel.focus_filter()
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)  # all sessions again
+    assert panel.current_summary().title == "Printer jam", "the shown session stays selected"
+
+
+def _summaries(panel):
+    return [panel.model.summary_at(row) for row in range(panel.model.rowCount())]
+
+
+def test_the_filter_reads_each_rows_text_once_not_per_keystroke(qtbot) -> None:
+    """At 10,000 sessions a keystroke must not go through data() for every row."""
+    from datetime import UTC, datetime, timedelta
+
+    from flowpilot_desktop.sessions import SessionSummary
+    from ui.sessions_dock.model import SessionFilterModel, SessionListModel
+
+    class CountingModel(SessionListModel):
+        calls = 0
+
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            CountingModel.calls += 1
+            return super().data(index, role)
+
+    now = datetime.now(UTC)
+    model = CountingModel()
+    model.set_sessions(
+        [
+            SessionSummary(
+                f"id{n}",
+                f"Session {n}: issue #{n % 97}",
+                str(40000 + n),
+                "active",
+                now - timedelta(minutes=n),
+                0,
+            )
+            for n in range(10_000)
+        ]
+    )
+    proxy = SessionFilterModel(model)
+    CountingModel.calls = 0
+    for text in ("s", "se", "session 12", "#40012", "active 99"):
+        proxy.set_filter_text(text)
+    assert CountingModel.calls == 0
+    proxy.set_filter_text("#4001")
+    assert proxy.rowCount() == 11  # tickets 40010 … 40019, and session 4001 (ticket 44001)

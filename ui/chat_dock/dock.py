@@ -124,7 +124,6 @@ class ChatDock(QDockWidget):
         state.sig_current_session_changed.connect(self.show_session)
         state.sig_summary_changed.connect(self.show_session)
         state.sig_lane_changed.connect(self.show_task_state)
-        self.refresh_key_state()
 
     def show_session(self, summary: SessionSummary | None) -> None:
         same_session = (

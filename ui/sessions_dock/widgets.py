@@ -139,8 +139,7 @@ class SessionsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("sessionsPanel")
         self.model = SessionListModel(self)
-        self.proxy = SessionFilterModel(self)
-        self.proxy.setSourceModel(self.model)
+        self.proxy = SessionFilterModel(self.model, self)
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("sessionsFilter")
@@ -164,6 +163,8 @@ class SessionsPanel(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setProperty("role", "empty-state")
         self._new_session_keys = "Ctrl+N"
+        self._shown_id: str | None = None  # the session the list last selected
+        self._quiet = False
 
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self.list_view)
@@ -288,22 +289,33 @@ class SessionsPanel(QWidget):
         self.list_view.scrollTo(index)
 
     def _apply_filter(self, text: str) -> None:
-        selected = self.current_summary()
-        self.proxy.set_filter_text(text)
-        if selected is not None and self.model.row_of(selected.id) is not None:
-            proxy_index = self.proxy.mapFromSource(self.model.index(self.model.row_of(selected.id)))
-            if proxy_index.isValid():
-                self._select_proxy_row(proxy_index.row())
-                return
-        if self.proxy.rowCount():
-            self._select_proxy_row(0)
-        else:
-            self.list_view.selectionModel().clearSelection()
-            self.sig_selection_changed.emit(None)
+        """Filtering never opens another session (at 10,000 sessions each keystroke would
+        load a conversation): the shown session stays selected while it matches, and stays
+        shown, unselected in the list, while it does not; ↓ or Enter then picks a match."""
+        self._quiet = True  # Qt moves the current row off a hidden one: not the technician
+        try:
+            self.proxy.set_filter_text(text)
+            index = self._proxy_index_of(self._shown_id)
+            if index.isValid():
+                self._select_proxy_row(index.row())
+            else:
+                self.list_view.selectionModel().clear()
+        finally:
+            self._quiet = False
         self._update_empty_state()
 
+    def _proxy_index_of(self, session_id: str | None) -> QModelIndex:
+        row = self.model.row_of(session_id) if session_id else None
+        if row is None:
+            return QModelIndex()
+        return self.proxy.mapFromSource(self.model.index(row))
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.sig_selection_changed.emit(current.data(SUMMARY_ROLE) if current.isValid() else None)
+        if self._quiet or not current.isValid():
+            return
+        summary: SessionSummary = current.data(SUMMARY_ROLE)
+        self._shown_id = summary.id
+        self.sig_selection_changed.emit(summary)
 
     def _emit_activated(self, index: QModelIndex) -> None:
         if index.isValid():
