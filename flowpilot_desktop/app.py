@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
 
     from ui.app_icon import app_icon
+    from ui.collector import CollectorPolicy
     from ui.main_window import MainWindow
     from ui.ops import TaskRunner, install_asyncgen_hooks
     from ui.theme import apply_theme
@@ -156,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     install_asyncgen_hooks(loop)
     runner = TaskRunner(loop)
     window = MainWindow(services, runner)
+    collector = CollectorPolicy(app)
+    window.session_state.sig_streaming_changed.connect(collector.set_streaming)
+    window.sig_sessions_loaded.connect(lambda _count: collector.freeze_start_up())
     guard.attach(window)  # a second start on this folder brings the window to the front
     try:
         with loop:
