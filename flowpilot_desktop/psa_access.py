@@ -14,13 +14,7 @@ from dataclasses import dataclass
 
 from flowpilot_desktop.config import AppConfig, ConfigStore, normalise
 from flowpilot_desktop.credentials import CredentialStore, SecretName
-from psa.connectwise import (
-    ConnectWiseClient,
-    ConnectWiseProvider,
-    ConnectWiseSettings,
-    check_settings,
-    ticket_web_url,
-)
+from psa.connectwise_settings import ConnectWiseSettings, check_settings, ticket_web_url
 from psa.errors import PsaConfigError
 from psa.provider import BoardOption, PsaProvider, StatusOption
 
@@ -30,6 +24,9 @@ ProviderFactory = Callable[[ConnectWiseSettings], PsaProvider]
 
 
 def connectwise_provider(settings: ConnectWiseSettings) -> PsaProvider:
+    # imported on first use: the HTTP stack (httpx2) is not start-up work
+    from psa.connectwise import ConnectWiseClient, ConnectWiseProvider
+
     return ConnectWiseProvider(ConnectWiseClient(settings))
 
 

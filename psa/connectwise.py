@@ -13,11 +13,17 @@ import asyncio
 import random
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx2
 
+from psa.connectwise_settings import (
+    ConnectWiseSettings,
+    check_settings,
+    site_url,
+    ticket_web_url,
+)
 from psa.errors import (
     PsaAmbiguousError,
     PsaAuthError,
@@ -43,17 +49,14 @@ PAGE_SIZE = 1000  # the API's maximum
 TICKET_VERIFY_FIELDS = "id,status,board,closedFlag,_info"
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
-
-@dataclass(frozen=True)
-class ConnectWiseSettings:
-    """Where and who. ``site_url`` is ``https://host`` (``http://`` only for a local test)."""
-
-    site_url: str
-    company_id: str
-    public_key: str = field(repr=False)
-    private_key: str = field(repr=False)
-    client_id: str
-    member_identifier: str = ""
+__all__ = [
+    "ConnectWiseClient",
+    "ConnectWiseProvider",
+    "ConnectWiseSettings",
+    "check_settings",
+    "site_url",
+    "ticket_web_url",
+]
 
 
 @dataclass(frozen=True)
@@ -68,44 +71,6 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential with full jitter."""
         return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
-
-
-def check_settings(settings: ConnectWiseSettings) -> ConnectWiseSettings:
-    """The settings, or PsaConfigError naming every missing one."""
-    missing = [
-        label
-        for label, value in (
-            ("site", settings.site_url),
-            ("company id", settings.company_id),
-            ("public key", settings.public_key),
-            ("private key", settings.private_key),
-            ("client id", settings.client_id),
-        )
-        if not value.strip()
-    ]
-    if missing:
-        raise PsaConfigError(
-            "ConnectWise is not set up: add the " + ", ".join(missing) + " in Settings."
-        )
-    return settings
-
-
-def site_url(site: str) -> str:
-    """The base URL for a configured site: https unless a full http(s) URL was given."""
-    site = site.strip().rstrip("/")
-    return site if site.startswith(("http://", "https://")) else f"https://{site}"
-
-
-def ticket_web_url(site: str, company_id: str, ticket_id: int) -> str:
-    """The ticket in ConnectWise's web UI (the API host without its "api-" prefix; the
-    v4_6_release path redirects to the company's codebase)."""
-    base = site_url(site)
-    scheme, _, host = base.partition("://")
-    host = host.removeprefix("api-")
-    return (
-        f"{scheme}://{host}/v4_6_release/services/system_io/Service/fv_sr100_request.rails"
-        f"?service_recid={int(ticket_id)}&companyName={company_id}"
-    )
 
 
 class ConnectWiseClient:

@@ -55,6 +55,10 @@ def create_database_engine(url: str, **engine_options: Any) -> Engine:
     engine = create_engine(url, **engine_options)
     if is_sqlite:
         event.listen(engine, "connect", _configure_sqlite_connection)
+    elif engine.dialect.name == "postgresql":
+        from storage.models import add_postgresql_conditions
+
+        add_postgresql_conditions()
     return engine
 
 

@@ -10,13 +10,13 @@ from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from flowpilot_desktop import APP_NAME, __version__
-from ui.code_editor import EDITOR_BACKEND
+from ui.code_editor import editor_backend_name
 
 
 def about_lines(database_label: str) -> list[str]:
     return [
         f"Version {__version__}",
-        f"Script editor: {EDITOR_BACKEND}",
+        f"Script editor: {editor_backend_name()}",
         f"Data: {database_label}",
         f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__}",
         f"{platform.system()} {platform.release()} ({platform.machine()})",

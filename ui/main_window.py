@@ -45,6 +45,7 @@ from ui.undo import UndoStack
 from ui.window_layout import Docks, WindowLayout
 
 STATUS_MESSAGE_MS = 8000
+BACKGROUND_START_DELAY_MS = 300  # the key check, the outbox, the template catalogue
 SDK_WARMUP_DELAY_MS = 1500
 DAILY_BACKUP_DELAY_MS = 10_000  # after start-up settles: the copy is not start-up work
 
@@ -324,13 +325,8 @@ class MainWindow(QMainWindow):
             self.sessions_panel.focus_list()
         self.registry.refresh()
         self.sig_sessions_loaded.emit(count)
-        # Once the list is on screen: whether the assistant has a key (the keyring's first read
-        # imports its backends, ~0.2 s of a thread competing with the list), queued ConnectWise
-        # posts going out, the template catalogue.
-        self.chat_dock.refresh_key_state()
-        self.services.outbox.start()
-        self.scripts.start()
         # With the window as context, the timers die with it (tests close windows quickly).
+        QTimer.singleShot(BACKGROUND_START_DELAY_MS, self, self._start_background_work)
         QTimer.singleShot(SDK_WARMUP_DELAY_MS, self, self._warm_up_assistant)
         QTimer.singleShot(DAILY_BACKUP_DELAY_MS, self, self._make_daily_backup)
 
@@ -357,6 +353,14 @@ class MainWindow(QMainWindow):
             self.show_status(message.splitlines()[0])
         else:
             self.show_error("The fix", message)
+
+    def _start_background_work(self) -> None:
+        """Once the list has been on screen a moment: whether the assistant has a key (the
+        keyring's first read imports its backends, ~0.2 s of a thread that would compete with
+        the first paint), queued ConnectWise posts going out, the template catalogue."""
+        self.chat_dock.refresh_key_state()
+        self.services.outbox.start()
+        self.scripts.start()
 
     def _warm_up_assistant(self) -> None:
         self.runner.run(

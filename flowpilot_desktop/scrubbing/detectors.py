@@ -305,238 +305,255 @@ _KV = re.compile(
     _I,
 )
 
-_RULES: tuple[_Rule, ...] = (
-    # Newer vendor shapes the library lacks.
-    _Rule(
-        re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}"), "api-key", 1, ("sk-ant-",), whole=True
-    ),
-    _Rule(
-        re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-        "api-key",
-        1,
-        ("sk-",),
-        check=_mixed_case_and_digit,
-        whole=True,
-    ),
-    _Rule(
-        re.compile(r"(?<!\w)github_pat_[A-Za-z0-9_]{22,}"),
-        "api-key",
-        1,
-        ("github_pat_",),
-        whole=True,
-    ),
-    _Rule(
-        re.compile(r"(?<!\w)gh[pousr]_[A-Za-z0-9]{30,}(?!\w)"), "api-key", 1, ("gh",), whole=True
-    ),
-    _Rule(
-        re.compile(r"(?<![\w-])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}"),
-        "api-key",
-        1,
-        ("k_live_", "k_test_"),
-        whole=True,
-    ),
-    _Rule(re.compile(r"(?<!\w)npm_[A-Za-z0-9]{36}(?!\w)"), "api-key", 1, ("npm_",), whole=True),
-    _Rule(
-        re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), "gcp-key", 1, ("aiza",), whole=True
-    ),
-    _Rule(
-        re.compile(r"(?<![\w-])GOCSPX-[A-Za-z0-9_-]{28}(?![\w-])"),
-        "gcp-key",
-        1,
-        ("gocspx-",),
-        whole=True,
-    ),
-    _Rule(  # Azure AD (Entra) client secret: three characters, a digit, "Q~", 31–34 more
-        re.compile(r"(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])"),
-        "azure-key",
-        1,
-        ("q~",),
-        whole=True,
-    ),
-    _Rule(  # BitLocker recovery password: eight groups of six digits
-        re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])"),
-        "password",
-        1,
-        ("-",),
-        whole=True,
-    ),
-    # HTTP authorization.
-    _Rule(
-        re.compile(
-            r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
-            r"(?:(?:bearer|basic|token|apikey|sso-key|negotiate|ntlm)[ \t]+"
-            r"|(?!(?:bearer|basic|token|negotiate|ntlm|digest)\b))"
-            r"(?P<v>[A-Za-z0-9\-._~+/]+=*)",
-            _I,
+
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    return (
+        # Newer vendor shapes the library lacks.
+        _Rule(
+            re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}"),
+            "api-key",
+            1,
+            ("sk-ant-",),
+            whole=True,
         ),
-        "token",
-        literals=("authorization",),
-    ),
-    _Rule(
-        re.compile(r"\b[Bb]earer[ \t]+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)"),
-        "token",
-        literals=("bearer",),
-        check=_has_digit,
-    ),
-    # URIs with user:password@host (Mongo, Postgres, MySQL, Redis, AMQP, FTP, SMB, HTTP …).
-    _Rule(
-        re.compile(
-            r"\b[a-z][a-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:(?P<v>[^\s/\"'<>]+)@(?=[^\s@/\"'<>]+)", _I
+        _Rule(
+            re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
+            "api-key",
+            1,
+            ("sk-",),
+            check=_mixed_case_and_digit,
+            whole=True,
         ),
-        "password",
-        literals=("://",),
-    ),
-    # Key=value pairs (connection strings, configs, JSON, env, INI, PowerShell hashtables).
-    _Rule(
-        _KV,
-        None,
-        literals=("pass", "pwd", "pw", "secret", "token", "key", "sig", "psk"),
-        prose_guard=True,
-    ),
-    _Rule(  # web.config <add key="SmtpPassword" value="…" />
-        re.compile(
-            r"\bkey[ \t]*=[ \t]*[\"'](?P<key>[^\"'\r\n]{1,60})[\"'][ \t]+value[ \t]*=[ \t]*"
-            + _value(),
-            _I,
+        _Rule(
+            re.compile(r"(?<!\w)github_pat_[A-Za-z0-9_]{22,}"),
+            "api-key",
+            1,
+            ("github_pat_",),
+            whole=True,
         ),
-        None,
-        literals=("value",),
-    ),
-    _Rule(  # XML elements: <Password><Value>…</Value>, <keyMaterial>…, <ClientSecret>…
-        re.compile(
-            r"<(?P<key>[\w:.-]{0,40}?(?:password|passwd|pwd|secret|token|key|keymaterial|psk"
-            r"|passphrase))>[ \t\r\n]*(?:<value>[ \t]*)?(?P<v>[^<\s][^<]*?)[ \t\r\n]*</",
-            _I,
+        _Rule(
+            re.compile(r"(?<!\w)gh[pousr]_[A-Za-z0-9]{30,}(?!\w)"),
+            "api-key",
+            1,
+            ("gh",),
+            whole=True,
         ),
-        None,
-        literals=("pass", "pwd", "secret", "token", "key", "psk"),
-    ),
-    # Parameters: -Password x, -AccountPassword 'x', --password=x, -pw x, -Token x, -ClientSecret x
-    _Rule(
-        re.compile(
-            r"(?<![\w-])--?(?P<key>[A-Za-z][\w-]{0,40})(?::|=|[ \t]+)" + _value(_UNQUOTED_PARAM)
+        _Rule(
+            re.compile(r"(?<![\w-])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}"),
+            "api-key",
+            1,
+            ("k_live_", "k_test_"),
+            whole=True,
         ),
-        None,
-        literals=("pass", "pw", "secret", "token", "key"),
-        prose_guard=True,
-    ),
-    # Switches: /pass:x (cmdkey), /password:x (wmic, netdom), /pwd:x
-    _Rule(
-        re.compile(
-            r"(?<![\w/:.])/(?P<key>pass|password|passwd|pwd|passwordd|passwordo)[:=]"
-            + _value(r"[^\s\"']+"),
-            _I,
+        _Rule(re.compile(r"(?<!\w)npm_[A-Za-z0-9]{36}(?!\w)"), "api-key", 1, ("npm_",), whole=True),
+        _Rule(
+            re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"),
+            "gcp-key",
+            1,
+            ("aiza",),
+            whole=True,
         ),
-        "password",
-        literals=("/pass", "/pwd"),
-    ),
-    # net user <name> <password> [/add]   (not "*", which prompts)
-    _Rule(
-        re.compile(
-            r"\bnet(?:\.exe)?[ \t]+user[ \t]+(?:\"[^\"\r\n]*\"|[^\s\"/]\S*)[ \t]+"
-            + _value(_UNQUOTED_ARG, single=False),
-            _I,
+        _Rule(
+            re.compile(r"(?<![\w-])GOCSPX-[A-Za-z0-9_-]{28}(?![\w-])"),
+            "gcp-key",
+            1,
+            ("gocspx-",),
+            whole=True,
         ),
-        "password",
-        literals=("net",),
-        prose_guard=True,
-    ),
-    # PowerShell: ConvertTo-SecureString 'x' -AsPlainText -Force (also -String "x", piped 'x' |)
-    _Rule(
-        re.compile(
-            r"\bConvertTo-SecureString\b(?:[ \t]+-(?:AsPlainText|Force)\b(?::\$true)?)*"
-            r"[ \t]+(?:-String[ \t]+)?" + _value(r"[^\s'\"$(-][^\s);]*"),
-            _I,
+        _Rule(  # Azure AD (Entra) client secret: three characters, a digit, "Q~", 31–34 more
+            re.compile(r"(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])"),
+            "azure-key",
+            1,
+            ("q~",),
+            whole=True,
         ),
-        "password",
-        literals=("convertto-securestring",),
-    ),
-    _Rule(
-        re.compile(
-            r"(?:\"(?P<dq>[^\"\r\n]*)\"|'(?P<sq>(?:[^'\r\n]|'')*)')[ \t]*\|[ \t]*"
-            r"ConvertTo-SecureString\b[^\r\n|]*-AsPlainText",
-            _I,
+        _Rule(  # BitLocker recovery password: eight groups of six digits
+            re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])"),
+            "password",
+            1,
+            ("-",),
+            whole=True,
         ),
-        "password",
-        literals=("convertto-securestring",),
-    ),
-    # Registry autologon: reg query output, Set-ItemProperty -Name DefaultPassword -Value x
-    _Rule(
-        re.compile(
-            r"^[ \t]*(?P<key>\w*(?:password|passwd|pwd))[ \t]+REG_(?:EXPAND_)?SZ[ \t]+"
-            r"(?P<v>[^\r\n]*?)[ \t]*(?=\r?$)",
-            _I | re.MULTILINE,
+        # HTTP authorization.
+        _Rule(
+            re.compile(
+                r"\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+                r"(?:(?:bearer|basic|token|apikey|sso-key|negotiate|ntlm)[ \t]+"
+                r"|(?!(?:bearer|basic|token|negotiate|ntlm|digest)\b))"
+                r"(?P<v>[A-Za-z0-9\-._~+/]+=*)",
+                _I,
+            ),
+            "token",
+            literals=("authorization",),
         ),
-        None,
-        literals=("reg_",),
-    ),
-    _Rule(
-        re.compile(
-            r"-Name[ \t]+[\"']?(?P<key>\w*(?:password|passwd|pwd))[\"']?"
-            r"(?:[ \t]+-(?:Type|PropertyType)[ \t]+\S+)?[ \t]+(?:-Value[ \t]+)?"
-            + _value(_UNQUOTED_PARAM),
-            _I,
+        _Rule(
+            re.compile(r"\b[Bb]earer[ \t]+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)"),
+            "token",
+            literals=("bearer",),
+            check=_has_digit,
         ),
-        None,
-        literals=("-name",),
-    ),
-    # Credentials passed in code: NetworkCredential("user", "pass"), auth=("user", "pass")
-    _Rule(
-        re.compile(
-            r"(?:NetworkCredential|HTTPBasicAuth|HTTPDigestAuth|\bauth[ \t]*=[ \t]*)[ \t]*\("
-            r"[ \t]*(?:\"[^\"\r\n]*\"|'[^'\r\n]*')[ \t]*,[ \t]*"
-            + _value(r"(?!)"),  # quoted literals only: a bare name is a variable
+        # URIs with user:password@host (Mongo, Postgres, MySQL, Redis, AMQP, FTP, SMB, HTTP …).
+        _Rule(
+            re.compile(
+                r"\b[a-z][a-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:(?P<v>[^\s/\"'<>]+)@(?=[^\s@/\"'<>]+)",
+                _I,
+            ),
+            "password",
+            literals=("://",),
         ),
-        "password",
-        literals=("credential", "auth"),
-    ),
-    # Network gear: enable secret / username x secret 9 … / pre-shared-key / FortiOS set passwd
-    _Rule(
-        re.compile(
-            r"^[ \t]*(?:enable[ \t]+(?:secret|password)|username[ \t]+\S+(?:[ \t]+privilege"
-            r"[ \t]+\d+)?[ \t]+(?:secret|password)|set[ \t]+(?:passwd|psksecret)(?:[ \t]+ENC)?"
-            r"|set[ \t]+password[ \t]+ENC|crypto[ \t]+isakmp[ \t]+key"
-            r"|pre-shared-key(?:[ \t]+ascii)?)"
-            r"(?:[ \t]+[0-9])?[ \t]+" + _value(r"[^\s\"']+"),
-            _I | re.MULTILINE,
+        # Key=value pairs (connection strings, configs, JSON, env, INI, PowerShell hashtables).
+        _Rule(
+            _KV,
+            None,
+            literals=("pass", "pwd", "pw", "secret", "token", "key", "sig", "psk"),
+            prose_guard=True,
         ),
-        "password",
-        literals=("secret", "password", "passwd", "key"),
-        prose_guard=True,
-    ),
-    # SQL: IDENTIFIED BY 'x'
-    _Rule(
-        re.compile(r"\bIDENTIFIED[ \t]+BY[ \t]+" + _value(r"[^\s;'\"]+"), _I),
-        "password",
-        literals=("identified",),
-    ),
-    # Prose: "the local admin password is Summer2024!"
-    _Rule(
-        re.compile(
-            r"\b(?:password|passwd|passcode|passphrase|pwd|pw)[ \t]+"
-            r"(?:(?:is|was|has[ \t]+been)(?:[ \t]+(?:now|(?:set|changed|reset)[ \t]+to))?"
-            r"|(?:now|(?:set|changed|reset)[ \t]+to))"
-            r"[ \t]*:?[ \t]+" + _value(r"[^\s\"']+?(?=[.,;:)]?(?:\s|$))"),
-            _I,
+        _Rule(  # web.config <add key="SmtpPassword" value="…" />
+            re.compile(
+                r"\bkey[ \t]*=[ \t]*[\"'](?P<key>[^\"'\r\n]{1,60})[\"'][ \t]+value[ \t]*=[ \t]*"
+                + _value(),
+                _I,
+            ),
+            None,
+            literals=("value",),
         ),
-        "password",
-        literals=("pass", "pwd", "pw "),
-        check=_looks_like_password,
-    ),
-    # Wi-Fi: netsh wlan show profile … key=clear output; RDP files
-    _Rule(
-        re.compile(
-            r"^[ \t]*Key Content[ \t]*:[ \t]*(?P<v>[^\r\n]*?)[ \t]*(?=\r?$)", _I | re.MULTILINE
+        _Rule(  # XML elements: <Password><Value>…</Value>, <keyMaterial>…, <ClientSecret>…
+            re.compile(
+                r"<(?P<key>[\w:.-]{0,40}?(?:password|passwd|pwd|secret|token|key|keymaterial|psk"
+                r"|passphrase))>[ \t\r\n]*(?:<value>[ \t]*)?(?P<v>[^<\s][^<]*?)[ \t\r\n]*</",
+                _I,
+            ),
+            None,
+            literals=("pass", "pwd", "secret", "token", "key", "psk"),
         ),
-        "wifi-key",
-        literals=("key content",),
-    ),
-    _Rule(
-        re.compile(r"^password 51:b:(?P<v>[0-9A-Fa-f]+)", _I | re.MULTILINE),
-        "password",
-        literals=("51:b:",),
-    ),
-)
+        # Parameters: -Password x, -AccountPassword 'x', --password=x, -pw x, -Token x,
+        # -ClientSecret x
+        _Rule(
+            re.compile(
+                r"(?<![\w-])--?(?P<key>[A-Za-z][\w-]{0,40})(?::|=|[ \t]+)" + _value(_UNQUOTED_PARAM)
+            ),
+            None,
+            literals=("pass", "pw", "secret", "token", "key"),
+            prose_guard=True,
+        ),
+        # Switches: /pass:x (cmdkey), /password:x (wmic, netdom), /pwd:x
+        _Rule(
+            re.compile(
+                r"(?<![\w/:.])/(?P<key>pass|password|passwd|pwd|passwordd|passwordo)[:=]"
+                + _value(r"[^\s\"']+"),
+                _I,
+            ),
+            "password",
+            literals=("/pass", "/pwd"),
+        ),
+        # net user <name> <password> [/add]   (not "*", which prompts)
+        _Rule(
+            re.compile(
+                r"\bnet(?:\.exe)?[ \t]+user[ \t]+(?:\"[^\"\r\n]*\"|[^\s\"/]\S*)[ \t]+"
+                + _value(_UNQUOTED_ARG, single=False),
+                _I,
+            ),
+            "password",
+            literals=("net",),
+            prose_guard=True,
+        ),
+        # PowerShell: ConvertTo-SecureString 'x' -AsPlainText -Force (also -String "x", piped 'x' |)
+        _Rule(
+            re.compile(
+                r"\bConvertTo-SecureString\b(?:[ \t]+-(?:AsPlainText|Force)\b(?::\$true)?)*"
+                r"[ \t]+(?:-String[ \t]+)?" + _value(r"[^\s'\"$(-][^\s);]*"),
+                _I,
+            ),
+            "password",
+            literals=("convertto-securestring",),
+        ),
+        _Rule(
+            re.compile(
+                r"(?:\"(?P<dq>[^\"\r\n]*)\"|'(?P<sq>(?:[^'\r\n]|'')*)')[ \t]*\|[ \t]*"
+                r"ConvertTo-SecureString\b[^\r\n|]*-AsPlainText",
+                _I,
+            ),
+            "password",
+            literals=("convertto-securestring",),
+        ),
+        # Registry autologon: reg query output, Set-ItemProperty -Name DefaultPassword -Value x
+        _Rule(
+            re.compile(
+                r"^[ \t]*(?P<key>\w*(?:password|passwd|pwd))[ \t]+REG_(?:EXPAND_)?SZ[ \t]+"
+                r"(?P<v>[^\r\n]*?)[ \t]*(?=\r?$)",
+                _I | re.MULTILINE,
+            ),
+            None,
+            literals=("reg_",),
+        ),
+        _Rule(
+            re.compile(
+                r"-Name[ \t]+[\"']?(?P<key>\w*(?:password|passwd|pwd))[\"']?"
+                r"(?:[ \t]+-(?:Type|PropertyType)[ \t]+\S+)?[ \t]+(?:-Value[ \t]+)?"
+                + _value(_UNQUOTED_PARAM),
+                _I,
+            ),
+            None,
+            literals=("-name",),
+        ),
+        # Credentials passed in code: NetworkCredential("user", "pass"), auth=("user", "pass")
+        _Rule(
+            re.compile(
+                r"(?:NetworkCredential|HTTPBasicAuth|HTTPDigestAuth|\bauth[ \t]*=[ \t]*)[ \t]*\("
+                r"[ \t]*(?:\"[^\"\r\n]*\"|'[^'\r\n]*')[ \t]*,[ \t]*"
+                + _value(r"(?!)"),  # quoted literals only: a bare name is a variable
+            ),
+            "password",
+            literals=("credential", "auth"),
+        ),
+        # Network gear: enable secret / username x secret 9 … / pre-shared-key / FortiOS set passwd
+        _Rule(
+            re.compile(
+                r"^[ \t]*(?:enable[ \t]+(?:secret|password)|username[ \t]+\S+(?:[ \t]+privilege"
+                r"[ \t]+\d+)?[ \t]+(?:secret|password)|set[ \t]+(?:passwd|psksecret)(?:[ \t]+ENC)?"
+                r"|set[ \t]+password[ \t]+ENC|crypto[ \t]+isakmp[ \t]+key"
+                r"|pre-shared-key(?:[ \t]+ascii)?)"
+                r"(?:[ \t]+[0-9])?[ \t]+" + _value(r"[^\s\"']+"),
+                _I | re.MULTILINE,
+            ),
+            "password",
+            literals=("secret", "password", "passwd", "key"),
+            prose_guard=True,
+        ),
+        # SQL: IDENTIFIED BY 'x'
+        _Rule(
+            re.compile(r"\bIDENTIFIED[ \t]+BY[ \t]+" + _value(r"[^\s;'\"]+"), _I),
+            "password",
+            literals=("identified",),
+        ),
+        # Prose: "the local admin password is Summer2024!"
+        _Rule(
+            re.compile(
+                r"\b(?:password|passwd|passcode|passphrase|pwd|pw)[ \t]+"
+                r"(?:(?:is|was|has[ \t]+been)(?:[ \t]+(?:now|(?:set|changed|reset)[ \t]+to))?"
+                r"|(?:now|(?:set|changed|reset)[ \t]+to))"
+                r"[ \t]*:?[ \t]+" + _value(r"[^\s\"']+?(?=[.,;:)]?(?:\s|$))"),
+                _I,
+            ),
+            "password",
+            literals=("pass", "pwd", "pw "),
+            check=_looks_like_password,
+        ),
+        # Wi-Fi: netsh wlan show profile … key=clear output; RDP files
+        _Rule(
+            re.compile(
+                r"^[ \t]*Key Content[ \t]*:[ \t]*(?P<v>[^\r\n]*?)[ \t]*(?=\r?$)", _I | re.MULTILINE
+            ),
+            "wifi-key",
+            literals=("key content",),
+        ),
+        _Rule(
+            re.compile(r"^password 51:b:(?P<v>[0-9A-Fa-f]+)", _I | re.MULTILINE),
+            "password",
+            literals=("51:b:",),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -549,91 +566,99 @@ class _BlockRule:
     literal: str
 
 
-_BLOCK_RULES: tuple[_BlockRule, ...] = (
-    _BlockRule(
-        re.compile(r"-{4,5} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}"),
-        re.compile(r"-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}"),
-        "private key",
-    ),
-    _BlockRule(
-        re.compile(r"PuTTY-User-Key-File-\d+:"),
-        re.compile(r"Private-(?:MAC|Hash):[ \t]*[0-9A-Fa-f]+"),
-        "putty-user-key-file",
-    ),
-)
+@cache
+def _block_rules() -> tuple[_BlockRule, ...]:
+    return (
+        _BlockRule(
+            re.compile(r"-{4,5} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}"),
+            re.compile(r"-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}"),
+            "private key",
+        ),
+        _BlockRule(
+            re.compile(r"PuTTY-User-Key-File-\d+:"),
+            re.compile(r"Private-(?:MAC|Hash):[ \t]*[0-9A-Fa-f]+"),
+            "putty-user-key-file",
+        ),
+    )
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
-_LINE_RULES: tuple[_LineRule, ...] = (
-    _LineRule(  # net use [X:] \\srv\share <password> /user:DOM\u   or   /user:DOM\u <password>
-        re.compile(r"\bnet(?:\.exe)?[ \t]+use\b", _I),
-        (
-            re.compile(r"(?<!\S)\\\\\S+[ \t]+" + _value(_UNQUOTED_ARG, single=False)),
-            re.compile(
-                r"(?<!\S)/u(?:ser)?:(?:\"[^\"\r\n]*\"|\S+)[ \t]+"
-                + _value(_UNQUOTED_ARG, single=False),
-                _I,
+
+@cache
+def _line_rules() -> tuple[_LineRule, ...]:
+    return (
+        _LineRule(  # net use [X:] \\srv\share <password> /user:DOM\u   or   /user:DOM\u <password>
+            re.compile(r"\bnet(?:\.exe)?[ \t]+use\b", _I),
+            (
+                re.compile(r"(?<!\S)\\\\\S+[ \t]+" + _value(_UNQUOTED_ARG, single=False)),
+                re.compile(
+                    r"(?<!\S)/u(?:ser)?:(?:\"[^\"\r\n]*\"|\S+)[ \t]+"
+                    + _value(_UNQUOTED_ARG, single=False),
+                    _I,
+                ),
             ),
+            "password",
+            ("net",),
+            prose_guard=True,
         ),
-        "password",
-        ("net",),
-        prose_guard=True,
-    ),
-    _LineRule(  # schtasks /create … /ru u /rp <password>   (and /u u /p <password> remotely)
-        re.compile(r"(?<![\w-])schtasks(?:\.exe)?\b", _I),
-        (re.compile(r"(?<!\S)/r?p[ \t]+" + _value(_UNQUOTED_ARG, single=False), _I),),
-        "password",
-        ("schtasks",),
-    ),
-    _LineRule(  # netdom join … /pd:x /po:x
-        re.compile(r"(?<![\w-])netdom(?:\.exe)?\b", _I),
-        (re.compile(r"(?<!\S)/p[do]:" + _value(r"[^\s\"']+", single=False), _I),),
-        "password",
-        ("netdom",),
-    ),
-    _LineRule(  # psexec \\srv -u DOM\u -p <password>; paexec, sshpass -p, cpau
-        re.compile(
-            r"(?<![\w-])(?:psexec(?:64)?|paexec|sshpass|cpau|runasspc|runas)(?:\.exe)?\b", _I
+        _LineRule(  # schtasks /create … /ru u /rp <password>   (and /u u /p <password> remotely)
+            re.compile(r"(?<![\w-])schtasks(?:\.exe)?\b", _I),
+            (re.compile(r"(?<!\S)/r?p[ \t]+" + _value(_UNQUOTED_ARG, single=False), _I),),
+            "password",
+            ("schtasks",),
         ),
-        (re.compile(r"(?<!\S)[-/]p(?:[ \t]+|:)" + _value(r"[^\s\"'-]\S*")),),
-        "password",
-        ("psexec", "paexec", "sshpass", "cpau", "runas"),
-    ),
-    _LineRule(  # sqlcmd -S srv -U sa -P <password> (upper-case P; -p is statistics)
-        re.compile(r"(?<![\w-])(?:sqlcmd|osql|isql|bcp)(?:\.exe)?\b", _I),
-        (re.compile(r"(?<!\S)[-/]P(?!assword)[ \t]*" + _value(r"[^\s\"'-]\S*")),),
-        "password",
-        ("sqlcmd", "osql", "isql", "bcp"),
-    ),
-    _LineRule(  # mysql -u root -p<password>
-        re.compile(r"(?<![\w-])mysql(?:dump|admin|sh)?(?:\.exe)?\b", _I),
-        (re.compile(r"(?<!\S)-p" + _value(r"[^\s\"']+")),),
-        "password",
-        ("mysql",),
-    ),
-    _LineRule(  # curl -u user:password
-        re.compile(r"(?<![\w-])curl(?:\.exe)?\b", _I),
-        (
+        _LineRule(  # netdom join … /pd:x /po:x
+            re.compile(r"(?<![\w-])netdom(?:\.exe)?\b", _I),
+            (re.compile(r"(?<!\S)/p[do]:" + _value(r"[^\s\"']+", single=False), _I),),
+            "password",
+            ("netdom",),
+        ),
+        _LineRule(  # psexec \\srv -u DOM\u -p <password>; paexec, sshpass -p, cpau
             re.compile(
-                r"(?<!\S)(?:-u|--user|--proxy-user|-U)[ \t]+(?:\"[^\"\r\n:]*:(?P<dq>[^\"\r\n]*)\""
-                r"|'[^'\r\n:]*:(?P<sq>[^'\r\n]*)'|[^\s:\"']+:(?P<v>\S+))"
+                r"(?<![\w-])(?:psexec(?:64)?|paexec|sshpass|cpau|runasspc|runas)(?:\.exe)?\b", _I
             ),
+            (re.compile(r"(?<!\S)[-/]p(?:[ \t]+|:)" + _value(r"[^\s\"'-]\S*")),),
+            "password",
+            ("psexec", "paexec", "sshpass", "cpau", "runas"),
         ),
-        "password",
-        ("curl",),
-    ),
-    _LineRule(  # smbclient //srv/share -U DOMAIN/user%password
-        re.compile(r"(?<![\w-])(?:smbclient|rpcclient|smbmap|net[ \t]+rpc)\b", _I),
-        (re.compile(r"(?<!\S)(?:-U[ \t]*|--user(?:=|[ \t]+))[^\s%]+%(?P<v>\S+)"),),
-        "password",
-        ("smbclient", "rpcclient", "smbmap", "net"),
-    ),
-    _LineRule(  # netsh wlan add/set … key=<passphrase>   (key=clear is not one)
-        re.compile(r"\bnetsh(?:\.exe)?[ \t]+wlan\b", _I),
-        (re.compile(r"(?<![\w])key(?:material)?[ \t]*=[ \t]*" + _value(r"[^\s\"']+"), _I),),
-        "wifi-key",
-        ("netsh",),
-    ),
-)
+        _LineRule(  # sqlcmd -S srv -U sa -P <password> (upper-case P; -p is statistics)
+            re.compile(r"(?<![\w-])(?:sqlcmd|osql|isql|bcp)(?:\.exe)?\b", _I),
+            (re.compile(r"(?<!\S)[-/]P(?!assword)[ \t]*" + _value(r"[^\s\"'-]\S*")),),
+            "password",
+            ("sqlcmd", "osql", "isql", "bcp"),
+        ),
+        _LineRule(  # mysql -u root -p<password>
+            re.compile(r"(?<![\w-])mysql(?:dump|admin|sh)?(?:\.exe)?\b", _I),
+            (re.compile(r"(?<!\S)-p" + _value(r"[^\s\"']+")),),
+            "password",
+            ("mysql",),
+        ),
+        _LineRule(  # curl -u user:password
+            re.compile(r"(?<![\w-])curl(?:\.exe)?\b", _I),
+            (
+                re.compile(
+                    r"(?<!\S)(?:-u|--user|--proxy-user|-U)[ \t]+"
+                    r"(?:\"[^\"\r\n:]*:(?P<dq>[^\"\r\n]*)\""
+                    r"|'[^'\r\n:]*:(?P<sq>[^'\r\n]*)'|[^\s:\"']+:(?P<v>\S+))"
+                ),
+            ),
+            "password",
+            ("curl",),
+        ),
+        _LineRule(  # smbclient //srv/share -U DOMAIN/user%password
+            re.compile(r"(?<![\w-])(?:smbclient|rpcclient|smbmap|net[ \t]+rpc)\b", _I),
+            (re.compile(r"(?<!\S)(?:-U[ \t]*|--user(?:=|[ \t]+))[^\s%]+%(?P<v>\S+)"),),
+            "password",
+            ("smbclient", "rpcclient", "smbmap", "net"),
+        ),
+        _LineRule(  # netsh wlan add/set … key=<passphrase>   (key=clear is not one)
+            re.compile(r"\bnetsh(?:\.exe)?[ \t]+wlan\b", _I),
+            (re.compile(r"(?<![\w])key(?:material)?[ \t]*=[ \t]*" + _value(r"[^\s\"']+"), _I),),
+            "wifi-key",
+            ("netsh",),
+        ),
+    )
 
 
 # --- detect-secrets plugins (lazy) -------------------------------------------------------------
@@ -804,7 +829,7 @@ def _candidate(
 
 
 def _block_candidates(text: str, lowered: str) -> Iterator[_Candidate]:
-    for rule in _BLOCK_RULES:
+    for rule in _block_rules():
         if rule.literal not in lowered:
             continue
         begins = list(rule.begin.finditer(text))
@@ -821,7 +846,7 @@ def _block_candidates(text: str, lowered: str) -> Iterator[_Candidate]:
 
 def _rule_candidates(text: str, lowered: str) -> Iterator[_Candidate]:
     yield from _block_candidates(text, lowered)
-    for rule in _RULES:
+    for rule in _rules():
         if rule.literals and not any(literal in lowered for literal in rule.literals):
             continue
         for match in rule.pattern.finditer(text):
@@ -836,7 +861,7 @@ def _rule_candidates(text: str, lowered: str) -> Iterator[_Candidate]:
             )
             if found is not None:
                 yield found
-    for line_rule in _LINE_RULES:
+    for line_rule in _line_rules():
         if not any(literal in lowered for literal in line_rule.literals):
             continue
         scanned_until = -1  # a second trigger on a line already scanned adds nothing

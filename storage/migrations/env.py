@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.models import Base
+from storage.models import Base, add_postgresql_conditions
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -15,6 +15,9 @@ if connection is None:
 # one of its own (begin_transaction below is a no-op inside an external transaction).
 if not connection.in_transaction():
     raise RuntimeError("storage.migrate hands over a connection inside its one transaction")
+
+if connection.dialect.name == "postgresql":
+    add_postgresql_conditions()  # the partial indexes' conditions, as the migrations have them
 
 context.configure(
     connection=connection,

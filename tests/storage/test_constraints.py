@@ -125,9 +125,15 @@ def test_partial_indexes_exist_in_sqlite(session: Session) -> None:
 
 
 def test_partial_indexes_render_for_postgresql_too() -> None:
-    """A team database on PostgreSQL gets the same partial unique indexes."""
+    """A team database on PostgreSQL gets the same partial unique indexes (their conditions
+    are added when a PostgreSQL engine is made; twice changes nothing)."""
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.schema import CreateIndex
+
+    from storage.models import add_postgresql_conditions
+
+    add_postgresql_conditions()
+    add_postgresql_conditions()
 
     rendered = {
         index.name: str(CreateIndex(index).compile(dialect=postgresql.dialect()))

@@ -260,3 +260,15 @@ def test_0002_upgrades_a_0001_database_with_facts_and_messages(tmp_path: Path) -
         assert added is None, "the migrated fact is found by its key"
     finally:
         database.close()
+
+
+
+def test_the_models_do_not_load_the_postgresql_dialect() -> None:
+    """Every desktop start imports the models; PostgreSQL's dialect (~35 ms) waits for a
+    PostgreSQL engine (storage.engine adds the partial indexes' conditions then)."""
+    import subprocess
+    import sys
+
+    code = "import sys, storage.models; print('sqlalchemy.dialects.postgresql' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

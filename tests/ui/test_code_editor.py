@@ -70,14 +70,14 @@ def test_the_factory_falls_back_when_scintilla_cannot_be_imported(qtbot, monkeyp
 @needs_scintilla
 def test_the_factory_picks_scintilla_where_it_imports() -> None:
     assert choose_backend() is ScintillaBackend
-    assert code_editor.BACKEND is ScintillaBackend
-    assert code_editor.EDITOR_BACKEND == "Scintilla"  # what the About box shows
+    assert code_editor.default_backend() is ScintillaBackend
+    assert code_editor.editor_backend_name() == "Scintilla"  # what the About box shows
 
 
 def test_the_default_editor_runs_the_chosen_backend(qtbot) -> None:
     widget = CodeEditor()
     qtbot.addWidget(widget)
-    assert widget.objectName() == "codeEditor" and widget.backend == code_editor.EDITOR_BACKEND
+    assert widget.objectName() == "codeEditor" and widget.backend == code_editor.editor_backend_name()
     assert isinstance(widget.focusProxy(), QWidget)
     assert widget.focusProxy().accessibleName() == "Script"
 

@@ -231,7 +231,11 @@ def test_tab_never_enters_the_tab_behind_the_chat(qtbot, qloop, session_window) 
     qtbot.waitUntil(lambda: _is_shown(scripts))
     seen = _tab_through(qtbot, window, scripts.view.search_edit)
     assert not [w.objectName() for w in seen if chat.isAncestorOf(w)]
-    assert all(_is_shown(w) for w in seen)
+    assert all(_is_shown(w) for w in seen), [
+        (w.objectName(), type(w).__name__, w.parentWidget().objectName())
+        for w in seen
+        if not _is_shown(w)
+    ]
 
 
 def test_tab_order_follows_the_screen_left_to_right(qtbot, qloop, session_window) -> None:

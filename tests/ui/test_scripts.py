@@ -20,7 +20,7 @@ from flowpilot_desktop.scripts.templates import Parameter
 from storage.models import ScriptGeneration
 from storage.repositories.sessions import get_session_summary
 from tests.ui.helpers import activate
-from ui.code_editor import EDITOR_BACKEND
+from ui.code_editor import editor_backend_name
 from ui.scripts.no_template_dialog import NoTemplateDialog
 
 SCRIPT = 'Unlock-ADAccount -Identity "jdoe" -Server "dc1.corp.local"'
@@ -351,7 +351,7 @@ def test_the_about_box_says_which_editor_runs(qtbot, qloop, window) -> None:
     assert window.registry.trigger("app.about")
     box = next(b for b in window.findChildren(QMessageBox) if b.objectName() == "aboutDialog")
     qtbot.waitUntil(box.isVisible)
-    assert f"Script editor: {EDITOR_BACKEND}" in box.informativeText()
+    assert f"Script editor: {editor_backend_name()}" in box.informativeText()
     box.accept()
 
 
@@ -363,3 +363,20 @@ def test_refreshing_the_list_never_replaces_a_template_being_written(qtbot, qloo
     window.scripts.reload_library()
     qloop.until(lambda: len(window.scripts_dock.view.records) == 1)
     assert editor.template_id is None and editor.name_edit.text() == "Half-written"
+
+
+def test_the_library_is_built_when_first_needed_not_at_start_up(qtbot, qloop, make_window) -> None:
+    """Start-up skips the library's widgets and Scintilla's library (~50 ms of first paint)."""
+    import subprocess
+    import sys
+
+    code = "import sys, ui.main_window; print('pyside6_scintilla' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+    window = make_window()
+    assert not window.scripts_dock.view_built
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
+    assert window.scripts_dock.view_built
+    assert QApplication.focusWidget() is window.scripts_dock.view.search_edit

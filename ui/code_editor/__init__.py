@@ -5,11 +5,12 @@ lexers, line numbers, a monospace font, indentation with spaces and guides, ``{{
 placeholders marked with an indicator, chosen values (the assistant's proposed parameter
 values) marked with another, and find / replace (Ctrl+F, Ctrl+H). Where the binding
 can't be imported (no wheel for Intel macOS), the same interface over QPlainTextEdit, with the
-placeholders highlighted; ``EDITOR_BACKEND`` says which one runs (the About box shows it).
+placeholders highlighted; ``editor_backend_name()`` says which one runs (the About box shows it).
 
 Layout: ``backend.EditorBackend`` is the handful of methods an editing widget must offer;
 ``scintilla_backend.ScintillaBackend`` and ``plain_backend.PlainTextBackend`` are the two
-implementations; ``editor.choose_backend`` picks one once, at import, and ``editor.CodeEditor``
+implementations; ``editor.default_backend`` picks one once, when the first editor is made, and
+``editor.CodeEditor``
 is the thin widget callers use. ``ScintillaBackend`` is not re-exported here: importing it is
 what fails on machines without the wheel.
 """
@@ -17,12 +18,15 @@ what fails on machines without the wheel.
 from __future__ import annotations
 
 from ui.code_editor.backend import INDENT, LANGUAGES, PLACEHOLDER, EditorBackend
-from ui.code_editor.editor import BACKEND, EDITOR_BACKEND, CodeEditor, choose_backend
+from ui.code_editor.editor import (
+    CodeEditor,
+    choose_backend,
+    default_backend,
+    editor_backend_name,
+)
 from ui.code_editor.plain_backend import PlainTextBackend
 
 __all__ = [
-    "BACKEND",
-    "EDITOR_BACKEND",
     "INDENT",
     "LANGUAGES",
     "PLACEHOLDER",
@@ -30,4 +34,6 @@ __all__ = [
     "EditorBackend",
     "PlainTextBackend",
     "choose_backend",
+    "default_backend",
+    "editor_backend_name",
 ]

@@ -9,6 +9,8 @@ dialog's editor cancels the dialog (an editor is never a keyboard trap).
 
 from __future__ import annotations
 
+from functools import cache
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -40,9 +42,16 @@ def choose_backend() -> type[EditorBackend]:
     return ScintillaBackend
 
 
-BACKEND = choose_backend()
-"""Chosen once, at import: every editor in the application runs the same one."""
-EDITOR_BACKEND = BACKEND.name
+@cache
+def default_backend() -> type[EditorBackend]:
+    """Chosen once, when the first editor is made (not at import: loading Scintilla is not
+    start-up work): every editor in the application runs the same one."""
+    return choose_backend()
+
+
+def editor_backend_name() -> str:
+    """Which editor runs, as the About box shows it."""
+    return default_backend().name
 
 
 class CodeEditor(QWidget):
@@ -61,7 +70,7 @@ class CodeEditor(QWidget):
         self._marked_values: tuple[str, ...] = ()
         self._read_only = False
         self._released = False  # Esc was pressed: the next Tab moves the focus on
-        self._backend = (backend or BACKEND)(self, self.sig_changed.emit)
+        self._backend = (backend or default_backend())(self, self.sig_changed.emit)
         self._backend.set_language(DEFAULT_LANGUAGE)  # coloured from the start
         editor = self._backend.widget
         editor.setAccessibleName("Script")

@@ -24,11 +24,12 @@ from flowpilot_desktop.scripts.fix_script import Decided, ProposedDraft
 from flowpilot_desktop.scripts.library import Rendered, TemplateDraft, TemplateRecord
 from flowpilot_desktop.scripts.templates import TemplateError
 from flowpilot_desktop.services import AppServices
+from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
 from ui.ops import TaskRunner, describe_error
 from ui.scripts.generator import GeneratorPanel
 from ui.scripts.no_template_dialog import NoTemplateDialog
-from ui.scripts.scripts_view import EDIT_TAB, GENERATE_TAB, ScriptsDock
+from ui.scripts.scripts_view import EDIT_TAB, GENERATE_TAB, ScriptsDock, ScriptsView
 from ui.scripts.template_match import ScriptGeneratorDock
 from ui.scripts.templatize_controller import TemplatizeController
 from ui.scripts.templatize_dialog import TemplatizeDialog
@@ -73,7 +74,15 @@ class ScriptsController(QObject):
         panel = self.generator_dock.panel
         panel.sig_ran.connect(self.ran)
         panel.sig_use_draft.connect(self.open_no_template)
-        view = self.scripts_dock.view
+        self.scripts_dock.sig_view_built.connect(self._wire_view)
+        state.sig_current_session_changed.connect(self._show_session_title)
+        state.sig_session_changed.connect(self._session_changed)
+        state.sig_lane_changed.connect(self.fix_state)
+        # the library loads when it is first looked at, not at start-up
+        self.scripts_dock.visibilityChanged.connect(lambda shown: shown and self.reload_library())
+
+    def _wire_view(self, view: ScriptsView) -> None:
+        """The library's view, built when first needed (the dock says when)."""
         view.sig_query.connect(self.reload_library)
         view.sig_generate.connect(
             lambda template_id, values: self._generate(view.generator, template_id, values)
@@ -83,13 +92,11 @@ class ScriptsController(QObject):
         view.editor.sig_save.connect(self._save_template)
         view.editor.sig_delete.connect(self._confirm_delete)
         view.editor.sig_new_category.connect(self._ask_category)
-        state.sig_current_session_changed.connect(
-            lambda summary: view.set_session_title(summary.title if summary else None)
-        )
-        state.sig_session_changed.connect(self._session_changed)
-        state.sig_lane_changed.connect(self.fix_state)
-        # the library loads when it is first looked at, not at start-up
-        self.scripts_dock.visibilityChanged.connect(lambda shown: shown and self.reload_library())
+        self._show_session_title(self._state.current)
+
+    def _show_session_title(self, summary: SessionSummary | None) -> None:
+        if self.scripts_dock.view_built:
+            self.scripts_dock.view.set_session_title(summary.title if summary else None)
 
     # ---- Public: the fix's script path
 

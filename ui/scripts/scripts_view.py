@@ -213,6 +213,7 @@ class ScriptsView(QWidget):
 
 def _scrolling(page: QWidget, parent: QWidget) -> QScrollArea:
     scroll = QScrollArea(parent)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the page's fields are the Tab stops
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setWidget(page)
@@ -220,14 +221,40 @@ def _scrolling(page: QWidget, parent: QWidget) -> QScrollArea:
 
 
 class ScriptsDock(QDockWidget):
+    """The library's dock. Its view (the template editor and its code editor among it) is built
+    the first time it is needed, shown or asked for: at start-up the dock is a tab behind the
+    chat, and building it then cost the first paint ~50 ms (Scintilla's library included)."""
+
+    sig_view_built = Signal(object)
+    """The ScriptsView now exists (once)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Scripts", parent)
         self.setObjectName("scriptsDock")
         self.setAccessibleName("Scripts: the team's template library")
         self.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
-        self.view = ScriptsView(self)
-        self.setWidget(self.view)
+        self._view: ScriptsView | None = None
+        self._pending_drafts = 0
+        placeholder = QWidget(self)
+        placeholder.setObjectName("scriptsPlaceholder")
+        self.setWidget(placeholder)
+        self.visibilityChanged.connect(lambda shown: shown and self.view)
+
+    @property
+    def view(self) -> ScriptsView:
+        if self._view is None:
+            self._view = ScriptsView(self)
+            self._view.set_pending_drafts(self._pending_drafts)
+            self.setWidget(self._view)
+            self.sig_view_built.emit(self._view)
+        return self._view
+
+    @property
+    def view_built(self) -> bool:
+        return self._view is not None
 
     def set_pending_drafts(self, count: int) -> None:
-        self.view.set_pending_drafts(count)
+        self._pending_drafts = count
+        if self._view is not None:
+            self._view.set_pending_drafts(count)
         self.setWindowTitle(f"Scripts ({count} to review)" if count else "Scripts")

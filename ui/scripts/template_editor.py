@@ -64,6 +64,7 @@ class TemplateEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
         scroll.setObjectName("templateEditorScroll")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields are the Tab stops
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
