@@ -196,3 +196,24 @@ def test_task_lane_becomes_a_tab_in_a_narrow_window(qtbot, qloop, make_window) -
     assert (
         window.dockWidgetArea(window.task_lane_dock) == QtCore_Qt.DockWidgetArea.LeftDockWidgetArea
     )
+
+
+def test_the_keyring_waits_until_the_list_is_on_screen(
+    qtbot, qloop, make_window, memory_keyring, monkeypatch
+) -> None:
+    """Its first read imports the backends (~0.2 s of a thread): not while the window starts."""
+    reads: list[str] = []
+    original = memory_keyring.get_password
+    monkeypatch.setattr(
+        memory_keyring, "get_password", lambda s, u: reads.append(u) or original(s, u)
+    )
+    window = make_window(load=False)
+    qloop.settle(0.4)
+    assert reads == []
+    loaded: list[int] = []
+    window.sig_sessions_loaded.connect(loaded.append)
+    window.load_sessions()
+    qloop.until(lambda: loaded)
+    assert reads == [], "not even right after the list arrived"
+    qloop.until(lambda: reads)  # then the composer learns whether there is a key
+    qloop.until(window.chat_dock.composer.missing_key.isVisible)
