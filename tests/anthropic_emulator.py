@@ -1,7 +1,8 @@
 """A local emulator of the Anthropic Messages API for tests: the real SDK talks to it over HTTP.
 
 It follows the wire format the SDK 2.x expects (shared/reference/platform-notes.md §1.5–1.7):
-``event:`` lines, the exact SSE event order, cumulative usage with cache counters, a
+``event:`` lines, the exact SSE event order, cumulative usage with cache counters billed the
+documented way (tests/prompt_cache.py: breakpoints, the 20-block lookback, minimum lengths), a
 ``request-id`` header, and error bodies ``{"type": "error", "error": {...}}``. Replies are
 scripted per test; faults on demand (429/529 with ``retry-after-ms``, 500, an ``error`` event
 mid-stream, a dropped connection, slow tokens). Every request is recorded.
@@ -15,7 +16,6 @@ mid-stream, a dropped connection, slow tokens). Every request is recorded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.emulator_server import EmulatorServer
+from tests.prompt_cache import PromptCache, TooManyBreakpoints
 
 BAD_KEY = "sk-ant-bad-key"
 NO_PERMISSION_KEY = "sk-ant-no-permission"
@@ -91,7 +92,6 @@ class ScriptedReply:
     drop_after: int | None = None  # close the connection after this many deltas
     delay_s: float = 0.0  # pause before each delta
     tokens_per_s: float | None = None  # pace deltas on a fixed schedule (for benchmarks)
-    input_tokens: int = 25
     stop_reason: str = "end_turn"
 
     def deltas(self) -> list[str]:
@@ -119,7 +119,7 @@ class AnthropicEmulator:
         self.models: list[ModelEntry] = list(DEFAULT_MODELS)
         # answers to the next GET /v1/models (status, retry_after_ms, delay_s are used)
         self.model_faults: deque[ScriptedReply] = deque()
-        self._cached_prefixes: set[str] = set()
+        self.prompt_cache = PromptCache()  # billed the documented way (tests/prompt_cache.py)
         self._lock = threading.Lock()
         self._server = EmulatorServer(self._handler_class())
         self._thread = threading.Thread(
@@ -210,30 +210,6 @@ class AnthropicEmulator:
             "last_id": page[-1].id if page else None,
         }
 
-    def _usage_for(self, body: dict[str, Any], reply: ScriptedReply) -> dict[str, int]:
-        """Cache counters as the API reports them.
-
-        Prefixes ending at a cache_control breakpoint are written to the cache; a later request
-        reads the longest prefix it shares with one written before (system first, then messages,
-        cache_control itself not part of the match), and writes the rest up to its last breakpoint.
-        """
-        prefixes, breakpoints = _prefixes(body)
-        read_size = 0
-        with self._lock:
-            for size, digest in prefixes:
-                if digest in self._cached_prefixes:
-                    read_size = size
-            written_size = 0
-            for index in breakpoints:
-                size, digest = prefixes[index]
-                self._cached_prefixes.add(digest)
-                written_size = max(written_size, size)
-        return {
-            "input_tokens": reply.input_tokens,
-            "cache_creation_input_tokens": max(0, written_size - read_size),
-            "cache_read_input_tokens": read_size,
-        }
-
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
@@ -291,7 +267,12 @@ class AnthropicEmulator:
                 if reply.status != 200:
                     self._error(reply.status, "scripted failure", reply.retry_after_ms)
                     return
-                usage = emulator._usage_for(body, reply)
+                try:
+                    with emulator._lock:
+                        usage = emulator.prompt_cache.usage(body)
+                except TooManyBreakpoints as error:
+                    self._error(400, str(error))
+                    return
                 if body.get("stream"):
                     self._stream(body, reply, usage, record)
                 else:
@@ -471,36 +452,3 @@ def _api_key(headers: dict[str, str]) -> str | None:
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
     return headers.get("x-api-key")
-
-
-def _prefixes(body: dict[str, Any]) -> tuple[list[tuple[int, str]], list[int]]:
-    """(token size, digest) of the request prefix ending at each block, and the breakpoints."""
-    blocks: list[Any] = []
-    system = body.get("system")
-    if isinstance(system, str):
-        blocks.append({"type": "text", "text": system})
-    elif isinstance(system, list):
-        blocks.extend(system)
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for block in content if isinstance(content, list) else [{"type": "text", "text": content}]:
-            blocks.append(
-                {"role": message.get("role"), **block} if isinstance(block, dict) else block
-            )
-    prefixes: list[tuple[int, str]] = []
-    breakpoints: list[int] = []
-    digest = hashlib.sha256()
-    length = 0
-    for index, block in enumerate(blocks):
-        plain = (
-            {k: v for k, v in block.items() if k != "cache_control"}
-            if isinstance(block, dict)
-            else block
-        )
-        encoded = json.dumps(plain, sort_keys=True).encode()
-        digest.update(encoded)
-        length += len(encoded)
-        prefixes.append((max(1, length // 4), digest.copy().hexdigest()))
-        if isinstance(block, dict) and block.get("cache_control"):
-            breakpoints.append(index)
-    return prefixes, breakpoints

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from flowpilot_desktop.assistant.attachment_store import AttachmentStore
 from flowpilot_desktop.assistant.attachments import MAX_IMAGES, Attachment
 from flowpilot_desktop.assistant.client import AssistantClient
 from flowpilot_desktop.assistant.conversation import INTERRUPTED, ChatMessage, to_chat_message
+from flowpilot_desktop.assistant.layout import OneShotPrompt
 from flowpilot_desktop.assistant.one_shot import EXTRACTION_MAX_TOKENS, ask
 from flowpilot_desktop.assistant.one_shot import synthesize_fact as _synthesize_fact
 from flowpilot_desktop.assistant.one_shot import write_note as _write_note
@@ -226,7 +228,7 @@ class ChatService:
         scrub = self._scrub_for(inputs.session_id)
         return await _write_note(client, model, kind, inputs, draft, scrub)
 
-    async def ask_template_extraction(self, prompt: str) -> str | None:
+    async def ask_template_extraction(self, prompt: OneShotPrompt) -> str | None:
         """One answer from the template-extraction tier (None without a key; raises when the
         call fails, and the caller falls back to the script as it is)."""
         try:
@@ -234,8 +236,8 @@ class ChatService:
         except UserFacingError:
             return None
         tiers = await self._client.tiers()
-        prompt = self._scrubber.scrub(prompt).text
-        return await ask(client, tiers.template_extraction, EXTRACTION_MAX_TOKENS, prompt)
+        scrubbed = replace(prompt, data=tuple(self._scrubber.scrub(p).text for p in prompt.data))
+        return await ask(client, tiers.template_extraction, EXTRACTION_MAX_TOKENS, scrubbed)
 
     # ---- Private
 

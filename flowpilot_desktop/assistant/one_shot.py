@@ -1,5 +1,6 @@
 """Single requests beside the chat: a fact synthesized from an answered item, a resolution
-note or escalation package, a template extraction. Every prompt passes the scrubber."""
+note or escalation package, a template extraction. Every prompt passes the scrubber, and each
+is laid out for the prompt cache: stable instructions first, then the data (``layout``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from flowpilot_desktop.assistant.layout import OneShotPrompt
 from flowpilot_desktop.assistant.task_lane import LaneItem
 from flowpilot_desktop.conclusion.inputs import NoteInputs
 
@@ -23,6 +25,17 @@ SYNTHESIS_MAX_TOKENS = 200
 
 Scrub = Callable[[str], str]
 
+SYNTHESIS_INSTRUCTIONS = (
+    "Write one short sentence stating the confirmed fact from this troubleshooting item and its "
+    "answer. Reply with the sentence only, or with NONE if the answer confirms nothing."
+)
+NOTE_INSTRUCTIONS = (
+    "Write the {what} for this ConnectWise ticket as markdown. Keep exactly the headings of the "
+    "draft, in the same order. Use only the facts given; do not invent steps, names or values; "
+    "never include passwords or keys (masked values stay masked as they are). Keep the "
+    "Resolution paragraph's meaning: it reflects the fix outcome. Reply with the note only."
+)
+
 
 async def synthesize_fact(
     client: AsyncAnthropic, model: str, item: LaneItem, scrub: Scrub
@@ -33,13 +46,9 @@ async def synthesize_fact(
     answer = item.get("answer") or item.get("result") or ""
     if not answer:
         return None
-    prompt = (
-        "Write one short sentence stating the confirmed fact from this troubleshooting item and "
-        "its answer. Reply with the sentence only, or with NONE if the answer confirms nothing.\n"
-        f"Item: {subject}\nAnswer: {answer}"
-    )
+    prompt = OneShotPrompt(SYNTHESIS_INSTRUCTIONS, (scrub(f"Item: {subject}\nAnswer: {answer}"),))
     try:
-        text = await ask(client, model, SYNTHESIS_MAX_TOKENS, scrub(prompt))
+        text = await ask(client, model, SYNTHESIS_MAX_TOKENS, prompt)
     except Exception as error:
         log.warning("fact synthesis failed: %s", type(error).__name__)
         return None
@@ -51,21 +60,20 @@ async def write_note(
 ) -> str | None:
     """Ask the model to write the note; the caller checks the headings and falls back."""
     what = "resolution note" if kind == "resolution" else "escalation package"
-    prompt = (
-        f"Write the {what} for this ConnectWise ticket as markdown. Keep exactly the headings of "
-        "the draft, in the same order. Use only the facts given; do not invent steps, names or "
-        "values; never include passwords or keys (masked values stay masked as they are). Keep "
-        "the Resolution paragraph's meaning: it reflects the fix outcome. Reply with the note "
-        f"only.\n\nSession data (JSON):\n{_inputs_json(inputs)}\n\nDraft:\n{draft}"
+    prompt = OneShotPrompt(
+        NOTE_INSTRUCTIONS.format(what=what),
+        # the session data first and cached: a Refresh, or the other kind of note, sends it again
+        (scrub(f"Session data (JSON):\n{_inputs_json(inputs)}"), scrub(f"Draft:\n{draft}")),
+        cache_data=True,
     )
-    return await ask(client, model, NOTE_MAX_TOKENS, scrub(prompt))
+    return await ask(client, model, NOTE_MAX_TOKENS, prompt)
 
 
-async def ask(client: AsyncAnthropic, model: str, max_tokens: int, prompt: str) -> str | None:
-    """One user message, the text of the answer (None when empty)."""
-    message = await client.messages.create(
-        model=model, max_tokens=max_tokens, messages=[{"role": "user", "content": prompt}]
-    )
+async def ask(
+    client: AsyncAnthropic, model: str, max_tokens: int, prompt: OneShotPrompt
+) -> str | None:
+    """One request, the text of the answer (None when empty)."""
+    message = await client.messages.create(**prompt.request(model, max_tokens))
     text = "".join(block.text for block in message.content if block.type == "text" and block.text)
     return text.strip() or None
 

@@ -1,14 +1,13 @@
-"""Prompt texts and the request's system blocks.
+"""Prompt texts and the session context the assistant is given.
 
-The first system block is the stable prompt with ``cache_control``: byte-identical across turns
-and sessions (no timestamps, no ids), so every turn reads it from the prompt cache. The
-session's context (ticket, facts, open items, active fix) goes in a second block after it.
+The system prompt is byte-identical across turns and sessions (no timestamps, no ids); the
+session context is rendered here and sent in the newest user turn (``layout``), where its
+changes never invalidate the cached conversation.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -38,15 +37,8 @@ class SessionContext:
     templates: tuple[str, ...] = ()  # the team's script templates, one line each
 
 
-def system_blocks(
-    context: SessionContext, scrub: Callable[[str], str] = lambda text: text
-) -> list[dict[str, Any]]:
-    """The stable prompt, then the session context as it may leave the machine (``scrub``:
-    the ticket, facts and fix can hold what a technician pasted or a customer wrote)."""
-    return [
-        {"type": "text", "text": prompt_text("system.md"), "cache_control": {"type": "ephemeral"}},
-        {"type": "text", "text": scrub(render_context(context))},
-    ]
+def system_prompt() -> str:
+    return prompt_text("system.md")
 
 
 def render_context(context: SessionContext) -> str:

@@ -28,8 +28,8 @@ DELETED_EARLIER = "(The technician removed the earlier messages of this conversa
 
 def api_messages(history: Iterable[Any], scrub: Scrub) -> list[dict[str, Any]]:
     """The conversation as API messages: roles alternate, attachments become content blocks,
-    the first message is the technician's, and the last block carries the cache breakpoint so
-    the next turn reads the history from cache."""
+    and the first message is the technician's (``layout.chat_messages`` then places the
+    session context and the cache breakpoints)."""
     result: list[dict[str, Any]] = []
     for row in history:
         blocks = content_blocks(row, scrub)
@@ -42,11 +42,6 @@ def api_messages(history: Iterable[Any], scrub: Scrub) -> list[dict[str, Any]]:
     if result and result[0]["role"] == "assistant":
         # the technician deleted the message(s) this reply answered: the API wants a user first
         result.insert(0, {"role": "user", "content": [{"type": "text", "text": DELETED_EARLIER}]})
-    if result:
-        result[-1]["content"][-1] = {
-            **result[-1]["content"][-1],
-            "cache_control": {"type": "ephemeral"},
-        }
     return result
 
 

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from flowpilot_desktop.assistant.apply import AppliedReply, apply_reply
 from flowpilot_desktop.assistant.context import request_inputs
 from flowpilot_desktop.assistant.conversation import ChatMessage, to_chat_message
+from flowpilot_desktop.assistant.layout import chat_messages, chat_system
 from flowpilot_desktop.assistant.markers import ParsedReply, StreamingFilter, parse_reply
-from flowpilot_desktop.assistant.prompts import system_blocks
+from flowpilot_desktop.assistant.prompts import render_context, system_prompt
 from flowpilot_desktop.assistant.request import api_messages
 from flowpilot_desktop.assistant.task_lane import LaneItem, find_item, stored_task_lane
 from flowpilot_desktop.changes import ChangeKind, SessionChange
@@ -107,8 +108,10 @@ class ReplyStreamer:
             return {
                 "model": tiers.chat,
                 "max_tokens": CHAT_MAX_TOKENS,
-                "system": system_blocks(context, lambda text: scrub(text, True)),
-                "messages": api_messages(history, scrub),
+                "system": chat_system(system_prompt()),
+                "messages": chat_messages(
+                    api_messages(history, scrub), scrub(render_context(context), True)
+                ),
             }
 
         request = await asyncio.to_thread(build)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from flowpilot_desktop.assistant.layout import OneShotPrompt
 from flowpilot_desktop.scripts.templates import (
     Parameter,
     TemplateError,
@@ -24,7 +25,7 @@ from flowpilot_desktop.scripts.templates import (
 )
 
 log = logging.getLogger(__name__)
-Ask = Callable[[str], Awaitable[str | None]]
+Ask = Callable[[OneShotPrompt], Awaitable[str | None]]
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -37,17 +38,21 @@ class Extraction:
     reason: str | None = None  # why the original script was kept
 
 
-def extraction_prompt(script: str, language: str, title: str) -> str:
-    return (
-        "Turn this script into a reusable team template. Replace only values that would "
-        "change from one ticket to the next (user names, host names, paths, addresses, "
-        "passwords) with {{snake_case}} placeholders; leave everything else byte for byte. "
-        "Mark passwords, keys and tokens as type secret. Types: string, int, bool, choice, "
-        "secret, date, ip. Reply with JSON only: "
-        '{"name": "...", "templated_body": "...", "parameters": [{"name": "...", "type": '
-        '"string", "label": "...", "description": "...", "required": true, "default": null, '
-        '"choices": [], "sensitive": false}], "values": {"<name>": "<the value in the script>"}}'
-        f"\n\nFix: {title}\nLanguage: {language}\nScript:\n{script}"
+EXTRACTION_INSTRUCTIONS = (
+    "Turn this script into a reusable team template. Replace only values that would change "
+    "from one ticket to the next (user names, host names, paths, addresses, passwords) with "
+    "{{snake_case}} placeholders; leave everything else byte for byte. Mark passwords, keys and "
+    "tokens as type secret. Types: string, int, bool, choice, secret, date, ip. Reply with JSON "
+    'only: {"name": "...", "templated_body": "...", "parameters": [{"name": "...", "type": '
+    '"string", "label": "...", "description": "...", "required": true, "default": null, '
+    '"choices": [], "sensitive": false}], "values": {"<name>": "<the value in the script>"}}'
+)
+
+
+def extraction_prompt(script: str, language: str, title: str) -> OneShotPrompt:
+    """The stable instructions (cached), then this script."""
+    return OneShotPrompt(
+        EXTRACTION_INSTRUCTIONS, (f"Fix: {title}\nLanguage: {language}\nScript:\n{script}",)
     )
 
 

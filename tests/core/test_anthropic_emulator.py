@@ -16,7 +16,8 @@ from tests.anthropic_emulator import (
     ScriptedReply,
 )
 
-SYSTEM = [{"type": "text", "text": "stable prompt " * 200, "cache_control": {"type": "ephemeral"}}]
+# over the 4,096-token minimum the emulator applies to models with no documented minimum
+SYSTEM = [{"type": "text", "text": "stable prompt " * 1400, "cache_control": {"type": "ephemeral"}}]
 
 
 def _client(api: AnthropicEmulator, key: str = "sk-ant-test", retries: int = 2):
@@ -226,3 +227,11 @@ def test_models_scripted_fault(api: AnthropicEmulator) -> None:
     with pytest.raises(anthropic.InternalServerError):
         asyncio.run(_first_page(_client(api, retries=0)))
     assert [m.id for m in asyncio.run(_first_page(_client(api)))][:1] == ["claude-opus-5-5"]
+
+
+def test_more_than_four_cache_breakpoints_is_a_400(api: AnthropicEmulator) -> None:
+    system = [
+        {"type": "text", "text": f"b{n}", "cache_control": {"type": "ephemeral"}} for n in range(5)
+    ]
+    with pytest.raises(anthropic.BadRequestError, match="maximum of 4 blocks"):
+        asyncio.run(_stream(_client(api, retries=0), system=system))

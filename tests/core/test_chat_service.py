@@ -71,28 +71,45 @@ def test_a_turn_streams_visible_text_and_stores_both_messages(
     assert lane["questions"][0]["options"] == ["Yes", "No"]
 
 
-def test_the_system_block_is_cached_and_identical_across_turns_and_sessions(
+def test_the_prefix_only_grows_and_the_context_rides_in_the_newest_turn(
     db, api, tmp_path, session_id
 ) -> None:
+    """System prompt (cached, identical everywhere) → the conversation (breakpoints on the last
+    reply and the one before) → the newest turn: the session context, then the message."""
     other = db.run_sync(lambda s: create_session(s, user_id="tech", title="Printer offline").id)
     service = _service(db, api, tmp_path)
 
     async def turns():
-        await service.send(session_id, "first")
-        await service.send(session_id, "second")
+        for text in ("first", "second", "third"):
+            await service.send(session_id, text)
         await service.send(other, "another session")
 
     asyncio.run(turns())
-    systems = [r.body["system"] for r in api.message_requests]
-    assert all(s[0]["cache_control"] == {"type": "ephemeral"} for s in systems)
-    assert systems[0][0] == systems[1][0] == systems[2][0], "byte-identical stable block"
-    assert "Outlook prompts" in systems[0][1]["text"] and "Printer offline" in systems[2][1]["text"]
-    second = api.message_requests[1].body["messages"]
-    assert second[-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert [m["role"] for m in second] == ["user", "assistant", "user"]
-    usage = asyncio.run(service.usage(session_id))
-    assert usage.cache_read_tokens > 0 and 0 < usage.cache_hit_rate <= 1
-    assert usage.cost_usd > 0
+    bodies = [r.body for r in api.message_requests]
+    assert all(b["system"] == bodies[0]["system"] for b in bodies), "byte-identical system"
+    assert bodies[0]["system"][0]["cache_control"] == {"type": "ephemeral"}
+    third = bodies[2]["messages"]
+    assert [m["role"] for m in third] == ["user", "assistant"] * 2 + ["user"]
+    context, message = third[-1]["content"]
+    assert context["text"].startswith("<session_context>") and "Outlook prompts" in context["text"]
+    assert message["text"] == "third"
+    assert [b.get("cache_control") for m in third for b in m["content"]] == [
+        None, {"type": "ephemeral"}, None, {"type": "ephemeral"}, None, None
+    ]  # fmt: skip
+    assert all("session_context" not in b["text"] for m in third[:-1] for b in m["content"])
+    assert _plain(third[:2]) == _plain(bodies[1]["messages"][:2]), "the same bytes as before"
+    assert "Printer offline" in bodies[3]["messages"][-1]["content"][0]["text"]
+
+
+def _plain(messages: list[dict]) -> list[dict]:
+    """The messages without their breakpoints (what the cache matches on)."""
+    return [
+        {
+            **m,
+            "content": [{k: v for k, v in b.items() if k != "cache_control"} for b in m["content"]],
+        }
+        for m in messages
+    ]
 
 
 def test_stop_keeps_the_partial_reply_marked_stopped(db, api, tmp_path, session_id) -> None:
@@ -225,7 +242,8 @@ def test_attachments_are_stored_and_sent_as_blocks(db, api, tmp_path, session_id
     stored = result.user_message.attachments
     assert [a["kind"] for a in stored] == ["image", "text"]
     assert all(Path(a["path"]).exists() for a in stored)
-    blocks = api.message_requests[0].body["messages"][0]["content"]
+    context, *blocks = api.message_requests[0].body["messages"][0]["content"]
+    assert context["text"].startswith("<session_context>")
     assert blocks[0]["type"] == "image" and blocks[0]["source"]["media_type"] == "image/png"
     assert "Error 0x80070005" in blocks[1]["text"] and blocks[2]["text"] == "see attached"
 
@@ -298,7 +316,7 @@ def test_the_team_templates_are_in_the_context_and_a_fix_can_name_one(
     api.enqueue(ScriptedReply(text="Try this.\n" + _block("SUGGEST_FIX", fix)))
     asyncio.run(_service(db, api, tmp_path).send(session_id, "still prompting"))
 
-    context = api.message_requests[0].body["system"][1]["text"]
+    context = api.message_requests[0].body["messages"][-1]["content"][0]["text"]
     assert f"- id {template_id}: Reset Outlook profile (powershell; parameters: profile)" in context
     stored = db.run_sync(lambda s: fixes.active_fix(s, session_id))
     assert stored.template_id == template_id

@@ -175,7 +175,7 @@ def test_a_pasted_password_reaches_no_request_no_row_and_no_posted_note(
     for secret in (PASSWORD, TICKET_SECRET, NOTE_SECRET, KEY):
         assert secret not in outbound, f"{secret!r} left the machine"
     assert "[password #1]" in note["text"], "the customer-visible note carries the placeholder"
-    context = rig.api.message_requests[0].body["system"][1]["text"]
+    context = rig.api.message_requests[0].body["messages"][-1]["content"][0]["text"]
     assert "Contoso" in context and TICKET_SECRET not in context
     stored = rig.stored()
     assert PASSWORD not in stored, "the pasted password is stored masked, as it was sent"
@@ -189,7 +189,7 @@ def test_a_text_attachment_is_masked_before_it_is_stored_or_sent(rig: Rig, sessi
     assert stored["kind"] == "text"
     assert PASSWORD not in Path(stored["path"]).read_text(encoding="utf-8")
     assert PASSWORD not in rig.outbound()
-    blocks = rig.api.message_requests[0].body["messages"][0]["content"]
+    _context, *blocks = rig.api.message_requests[0].body["messages"][0]["content"]
     assert "db_host = sql01" in blocks[0]["text"], "UTF-16 decoded, the rest intact"
 
 

@@ -10,7 +10,8 @@ from flowpilot_desktop.assistant.prompts import (
     PROMPT_FILES,
     SessionContext,
     prompt_text,
-    system_blocks,
+    render_context,
+    system_prompt,
 )
 from flowpilot_desktop.tickets import TicketSnapshot
 from resources import resource_path
@@ -67,12 +68,11 @@ def test_marker_blocks_hold_placeholders_only(name: str) -> None:
         )
 
 
-def test_the_stable_system_block_has_no_session_data() -> None:
+def test_the_system_prompt_has_no_session_data_and_the_context_renders_it() -> None:
     context = SessionContext(
         "Printer offline", "48190", TicketSnapshot(company="Calder"), ("Fact one",), None, None
     )
-    stable, session = system_blocks(context)
-    assert stable["cache_control"] == {"type": "ephemeral"}
-    assert "Printer offline" not in stable["text"] and "48190" not in stable["text"]
-    assert "Printer offline" in session["text"] and "Fact one" in session["text"]
-    assert "cache_control" not in session
+    stable = system_prompt()
+    assert "Printer offline" not in stable and "48190" not in stable
+    rendered = render_context(context)
+    assert "Printer offline" in rendered and "Fact one" in rendered and "Calder" in rendered

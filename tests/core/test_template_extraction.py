@@ -47,7 +47,7 @@ def test_a_good_schema_is_taken(db, api, tmp_path) -> None:
     assert [p.name for p in result.parameters] == ["mailbox", "user"]
     assert result.templated_body == GOOD["templated_body"]
     assert api.message_requests[-1].body["model"] == "claude-sonnet-5-5"
-    assert SCRIPT in api.message_requests[-1].body["messages"][0]["content"]
+    assert SCRIPT in api.message_requests[-1].body["messages"][0]["content"][0]["text"]
 
 
 def test_secret_defaults_are_dropped(db, api, tmp_path) -> None:

@@ -185,7 +185,7 @@ def test_a_pasted_screenshot_is_attached_and_shown_as_a_thumbnail(
     qtbot.keyClicks(dock.composer.edit, "see screenshot")
     qtbot.keyClick(dock.composer.edit, Qt.Key.Key_Return)
     qloop.until(lambda: not dock.streaming and len(dock.view.bubbles()) == 2)
-    blocks = api.message_requests[0].body["messages"][0]["content"]
+    _context, *blocks = api.message_requests[0].body["messages"][0]["content"]
     assert blocks[0]["type"] == "image" and blocks[0]["source"]["media_type"] == "image/png"
     from PySide6.QtWidgets import QLabel
 

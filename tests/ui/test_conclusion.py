@@ -119,7 +119,7 @@ def test_resolve_by_keyboard_posts_once_and_verifies(qtbot, qloop, cw_window, ap
     assert not window.registry.is_enabled("ticket.resolve")
 
     _say(qtbot, qloop, window, api, "Let's look at the token.")
-    context = json.dumps(api.message_requests[-1].body["system"])
+    context = json.dumps(api.message_requests[-1].body["messages"][-1]["content"][0])
     assert "Ticket summary: Outlook keeps asking for the password" in context
     _set_targets(qloop, window, cw)
     sid = window.current_session().id
