@@ -63,44 +63,54 @@ def database_file(data_dir: Path) -> Path:
 
 
 def measure_startup(data_dir: Path, runs: int) -> StartupFigures:
-    """``runs`` alternating runs of the app and the bare window over the database of
-    ``data_dir``, after one warm-up run of each (which also migrates an empty folder and
-    writes the window state, as a first start would)."""
+    """``runs`` alternating runs of the app and the bare window over ``data_dir``."""
+    return measure_startups([data_dir], runs)[0]
+
+
+def measure_startups(data_dirs: list[Path], runs: int) -> list[StartupFigures]:
+    """For each data folder, ``runs`` runs of the app and of the bare window over its
+    database, all interleaved (app, bare, next folder's app, bare, ...), so that a busy moment
+    of the machine weighs on every figure alike; after one warm-up run of each (which also
+    migrates an empty folder and writes the window state, as a first start would)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    app_command = [
-        sys.executable,
-        "-m",
-        "flowpilot_desktop",
-        "--smoke",
-        "--data-dir",
-        str(data_dir),
+    commands = [_commands(data_dir) for data_dir in data_dirs]
+    for app_command, bare_command in commands:
+        _timed(app_command, env)  # warms the OS file cache; the bare window needs the file
+        _timed(bare_command, env)
+    app_times: list[list[float]] = [[] for _ in data_dirs]
+    bare_times: list[list[float]] = [[] for _ in data_dirs]
+    marks: list[list[dict[str, float]]] = [[] for _ in data_dirs]
+    for _ in range(runs):
+        for n, (app_command, bare_command) in enumerate(commands):
+            elapsed, output = _timed(app_command, env)
+            app_times[n].append(elapsed)
+            marks[n].append(json.loads(output.strip().splitlines()[-1]))
+            bare_times[n].append(_timed(bare_command, env)[0])
+    return [
+        StartupFigures(
+            runs=runs,
+            sessions=int(marks[n][-1].get("sessions", 0)),
+            app_ms=statistics.median(app_times[n]) * 1000,
+            bare_ms=statistics.median(bare_times[n]) * 1000,
+            marks_ms={
+                key: statistics.median(m[key] for m in marks[n] if key in m)
+                for key in MARKS
+                if any(key in m for m in marks[n])
+            },
+        )
+        for n in range(len(data_dirs))
     ]
-    bare_command = [
+
+
+def _commands(data_dir: Path) -> tuple[list[str], list[str]]:
+    """The app's --smoke over ``data_dir``, and the bare window over the same database file."""
+    app = [sys.executable, "-m", "flowpilot_desktop", "--smoke", "--data-dir", str(data_dir)]
+    bare = [
         sys.executable,
         str(ROOT / "benchmarks" / "bare_window.py"),
         str(database_file(data_dir)),
     ]
-    _timed(app_command, env)  # warms the OS file cache; the bare window needs the file
-    _timed(bare_command, env)
-    app_times: list[float] = []
-    bare_times: list[float] = []
-    marks: list[dict[str, float]] = []
-    for _ in range(runs):
-        elapsed, output = _timed(app_command, env)
-        app_times.append(elapsed)
-        marks.append(json.loads(output.strip().splitlines()[-1]))
-        bare_times.append(_timed(bare_command, env)[0])
-    return StartupFigures(
-        runs=runs,
-        sessions=int(marks[-1].get("sessions", 0)),
-        app_ms=statistics.median(app_times) * 1000,
-        bare_ms=statistics.median(bare_times) * 1000,
-        marks_ms={
-            key: statistics.median(m[key] for m in marks if key in m)
-            for key in MARKS
-            if any(key in m for m in marks)
-        },
-    )
+    return app, bare
 
 
 def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
