@@ -5,7 +5,8 @@ It follows the wire format the SDK 2.x expects (shared/reference/platform-notes.
 documented way (tests/prompt_cache.py: breakpoints, the 20-block lookback, minimum lengths), a
 ``request-id`` header, and error bodies ``{"type": "error", "error": {...}}``. Replies are
 scripted per test; faults on demand (429/529 with ``retry-after-ms``, 500, an ``error`` event
-mid-stream, a dropped connection, slow tokens). Every request is recorded.
+mid-stream, a dropped connection, slow tokens, a stream that goes silent with the connection
+open). Every request is recorded.
 
 ``GET /v1/models`` lists ``models`` (newest first) in the documented page format: ``data`` of
 ``{"type": "model", "id", "display_name", "created_at"}`` (plus ``lifecycle``,
@@ -90,6 +91,10 @@ class ScriptedReply:
     error_event_after: int | None = None  # send `event: error` after this many deltas
     error_event_type: str = "overloaded_error"
     drop_after: int | None = None  # close the connection after this many deltas
+    # after this many deltas send nothing for stall_s, the connection kept open (a stalled
+    # upstream), then go on with the rest of the reply
+    stall_after: int | None = None
+    stall_s: float = 5.0
     delay_s: float = 0.0  # pause before each delta
     tokens_per_s: float | None = None  # pace deltas on a fixed schedule (for benchmarks)
     stop_reason: str = "end_turn"
@@ -387,7 +392,8 @@ class AnthropicEmulator:
                     self._event("ping", {"type": "ping"})
                     output_tokens = 1
                     paced_from = time.monotonic()
-                    for count, delta in enumerate(reply.deltas()):
+                    deltas = reply.deltas()
+                    for count, delta in enumerate(deltas):
                         if reply.error_event_after is not None and count == reply.error_event_after:
                             self._event(
                                 "error",
@@ -406,6 +412,8 @@ class AnthropicEmulator:
                             self.connection.shutdown(2)
                             self.close_connection = True
                             return
+                        if reply.stall_after is not None and count == reply.stall_after:
+                            time.sleep(reply.stall_s)
                         if reply.delay_s:
                             time.sleep(reply.delay_s)
                         if reply.tokens_per_s:
@@ -421,6 +429,8 @@ class AnthropicEmulator:
                         )
                         record.sent_deltas.append((time.monotonic(), delta))
                         output_tokens += 1
+                    if reply.stall_after is not None and reply.stall_after >= len(deltas):
+                        time.sleep(reply.stall_s)  # silent after the last delta
                     self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
                     self._event(
                         "message_delta",

@@ -92,6 +92,15 @@ def test_dropped_connection_mid_stream_raises_a_transport_error(api: AnthropicEm
         asyncio.run(_stream(_client(api, retries=0)))
 
 
+def test_a_stall_sends_nothing_then_the_rest_on_the_same_stream(api: AnthropicEmulator) -> None:
+    """A stalled upstream: the connection stays open and silent, then the reply goes on."""
+    api.enqueue(ScriptedReply(chunks=["a", "b", "c"], stall_after=1, stall_s=0.4))
+    texts, final = asyncio.run(_stream(_client(api, retries=0)))
+    assert texts == ["a", "b", "c"] and final.stop_reason == "end_turn"
+    (first, _), (second, _), _ = api.message_requests[0].sent_deltas
+    assert second - first >= 0.4
+
+
 def test_non_streaming_create(api: AnthropicEmulator) -> None:
     api.enqueue("A short answer")
 
