@@ -47,21 +47,32 @@ def create_client(credentials: CredentialStore, config: AppConfig) -> AsyncAnthr
     )
 
 
+class ReplyStalledError(Exception):
+    """The reply stream sent nothing for ``seconds`` while its connection stayed open: a
+    stalled upstream, told apart from a connection that closed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no data on the reply stream for {seconds:g} s")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class AssistantFailure:
     """An LLM failure in a technician's words, and whether Retry makes sense now."""
 
     # no_key | auth | permission | rate_limited | overloaded | server | offline | timeout |
-    # stream | other
+    # stalled | stream | other
     kind: str
     message: str
     retryable: bool
     retry_after_s: float | None = None
 
 
-def describe_llm_error(error: BaseException) -> AssistantFailure:
-    """Map an SDK exception to what the chat shows inline."""
+def describe_llm_error(error: BaseException, *, text_arrived: bool = False) -> AssistantFailure:
+    """Map an SDK exception to what the chat shows inline. ``text_arrived``: some of the reply
+    was shown (and is kept); a message never promises a partial reply that isn't there."""
     import anthropic
+    import httpx2
 
     if isinstance(error, MissingApiKeyError):
         return AssistantFailure("no_key", str(error), retryable=False)
@@ -84,21 +95,30 @@ def describe_llm_error(error: BaseException) -> AssistantFailure:
         return AssistantFailure(
             "rate_limited", "Rate limited by Anthropic (429)." + when, True, wait
         )
+    kept = _partial(text_arrived)
+    if isinstance(error, ReplyStalledError | httpx2.ReadTimeout):
+        # httpx2's read timeout mid-stream (the SDK wraps it only before the stream) is the
+        # same silence, noticed by the HTTP client first
+        seconds = error.seconds if isinstance(error, ReplyStalledError) else _read_timeout(error)
+        return AssistantFailure(
+            "stalled",
+            f"No data from the assistant for {seconds:g} s: the reply stalled. {kept}"
+            "Retry to ask again.",
+            True,
+        )
     if isinstance(error, anthropic.APIStatusError) and (
         error.status_code == 529 or getattr(error, "type", None) == "overloaded_error"
     ):
-        where = " mid-reply" if error.status_code == 200 else ""
+        where = " mid-reply" if error.status_code == 200 and text_arrived else ""
         return AssistantFailure(
-            "overloaded",
-            f"Anthropic is overloaded{where} (529). The partial reply is kept; Retry in a moment.",
-            True,
+            "overloaded", f"Anthropic is overloaded{where} (529). {kept}Retry in a moment.", True
         )
     if isinstance(error, anthropic.APIStatusError) and error.status_code == 200:
+        kind = getattr(error, "type", None) or "error"
+        what = "broke off" if text_arrived else "failed before any text arrived"
         return AssistantFailure(
             "stream",
-            "The reply broke off with an error from Anthropic "
-            f"({getattr(error, 'type', None) or 'error'}). "
-            "The partial reply is kept.",
+            f"The reply {what} with an error from Anthropic ({kind}). {kept}Retry in a moment.",
             True,
         )
     if isinstance(error, anthropic.APIStatusError) and error.status_code >= 500:
@@ -116,13 +136,12 @@ def describe_llm_error(error: BaseException) -> AssistantFailure:
             "The conversation is kept; Retry when the connection is back.",
             True,
         )
-    import httpx2
-
     if isinstance(error, httpx2.TransportError):  # the SDK lets these through mid-stream
+        where = "mid-reply" if text_arrived else "before any text of the reply arrived"
         return AssistantFailure(
             "offline",
-            "The connection to Anthropic dropped mid-reply. The partial reply is kept; Retry when "
-            "the connection is back.",
+            f"The connection to Anthropic dropped {where}. {kept}Retry when the connection is "
+            "back.",
             True,
         )
     if isinstance(error, anthropic.APIStatusError):
@@ -130,6 +149,20 @@ def describe_llm_error(error: BaseException) -> AssistantFailure:
             "other", f"Anthropic refused the request ({error.status_code}): {error.message}", False
         )
     return AssistantFailure("other", f"The assistant failed: {type(error).__name__}.", True)
+
+
+def _partial(text_arrived: bool) -> str:
+    """The sentence about the partial reply: only when there is one."""
+    return "The partial reply is kept; " if text_arrived else ""
+
+
+def _read_timeout(error: BaseException) -> float:
+    """The read timeout the request ran with (the client's, or a per-request one)."""
+    try:
+        timeout = error.request.extensions["timeout"]["read"]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, RuntimeError, TypeError):
+        return REQUEST_TIMEOUT_S
+    return float(timeout) if isinstance(timeout, int | float) else REQUEST_TIMEOUT_S
 
 
 def _retry_after(error: BaseException) -> float | None:

@@ -4,6 +4,8 @@ then store it and apply its markers in one transaction.
 Qt-free: the chat dock passes ``on_text`` for live text and a TurnControl for Stop. A reply
 is saved every few seconds while it streams (visible text only; markers once complete), so a
 crash keeps what arrived; a reply that can't be saved (a full disk) stays on screen with why.
+A stream that goes silent with its connection open is ended after ``stall_timeout_s`` and
+reported as a stall (Retry), apart from a connection that closed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from flowpilot_desktop.assistant.prompts import render_context, system_prompt
 from flowpilot_desktop.assistant.request import api_messages
 from flowpilot_desktop.assistant.task_lane import LaneItem, find_item, stored_task_lane
 from flowpilot_desktop.changes import ChangeKind, SessionChange
-from flowpilot_desktop.llm import AssistantFailure, describe_llm_error
+from flowpilot_desktop.llm import AssistantFailure, ReplyStalledError, describe_llm_error
 from flowpilot_desktop.logging_setup import MASK, register_secret
 from flowpilot_desktop.model_tiers import ModelTiers
 from flowpilot_desktop.scripts.templates import parse_schema
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 
 CHAT_MAX_TOKENS = 4096
 AUTOSAVE_INTERVAL_S = 2.0  # a streaming reply is saved this often (and when it ends)
+# No event on the reply stream for this long is a stall: well under the 60 s HTTP read
+# timeout, and long enough for a slow gateway between two events.
+STALL_TIMEOUT_S = 25.0
 
 # (session id, the answered question or check) -> one fact, or None
 Synthesizer = Callable[[str, LaneItem], Awaitable[str | None]]
@@ -83,10 +88,12 @@ class ReplyStreamer:
         database: Database,
         scrubber: Scrubber,
         autosave_interval_s: float = AUTOSAVE_INTERVAL_S,
+        stall_timeout_s: float = STALL_TIMEOUT_S,
     ) -> None:
         self._database = database
         self._scrubber = scrubber
         self._autosave_interval_s = autosave_interval_s
+        self.stall_timeout_s = stall_timeout_s
         self.live_replies: set[str] = set()  # reply rows this process is streaming into
 
     async def answer(
@@ -121,9 +128,11 @@ class ReplyStreamer:
         autosave = (
             asyncio.ensure_future(self._autosave(reply_id, shown)) if reply_id is not None else None
         )
-        stream_task = asyncio.ensure_future(_stream(client, request, raw, shown, on_text))
+        stream_task = asyncio.ensure_future(
+            _stream(client, request, raw, shown, on_text, self.stall_timeout_s)
+        )
         control._stream_task = stream_task
-        failure: AssistantFailure | None = None
+        error: Exception | None = None
         final: _StreamedReply | None = None
         try:
             final = await stream_task
@@ -131,13 +140,16 @@ class ReplyStreamer:
             if not control.stopped:  # quitting: the row stays "streaming" (interrupted)
                 self.live_replies.discard(reply_id or "")
                 raise
-        except Exception as error:
-            failure = describe_llm_error(error)
-            log.warning("assistant turn failed: %s (%s)", failure.kind, type(error).__name__)
+        except Exception as caught:
+            error = caught
         finally:
             if autosave is not None:
                 autosave.cancel()
         parsed = parse_reply("".join(raw))
+        failure: AssistantFailure | None = None
+        if error is not None:  # whether text arrived decides what the message promises
+            failure = describe_llm_error(error, text_arrived=bool(parsed.visible_text))
+            log.warning("assistant turn failed: %s (%s)", failure.kind, type(error).__name__)
         synthesized: dict[str, str] = {}
         if failure is None and not control.stopped and parsed.promotions:
             synthesized = await self._synthesize(session_id, parsed, synthesize)
@@ -268,28 +280,42 @@ async def _stream(
     raw: list[str],
     shown_so_far: list[str],
     on_text: Callable[[str], None] | None,
+    stall_timeout_s: float,
 ) -> _StreamedReply:
     """Consume the raw event stream. Lighter than the SDK's ``messages.stream()`` helper,
-    which rebuilds the whole message snapshot on every delta (quadratic on long replies)."""
+    which rebuilds the whole message snapshot on every delta (quadratic on long replies).
+
+    Raises ReplyStalledError when no event (a ping counts: the server is alive) arrives for
+    ``stall_timeout_s``, closing the stream as it leaves. One deadline moved on every event, not a
+    ``wait_for`` task per event."""
     visible = StreamingFilter()
     reply = _StreamedReply()
     usage: dict[str, int] = {}
+    loop = asyncio.get_running_loop()
     events = await client.messages.create(**request, stream=True)
     async with events:
-        async for event in events:
-            if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                raw.append(event.delta.text)
-                shown = visible.feed(event.delta.text)
-                if shown:
-                    shown_so_far.append(shown)
-                    if on_text is not None:
-                        on_text(shown)
-            elif event.type == "message_start":
-                reply.model = event.message.model
-                usage.update(_usage_fields(event.message.usage))
-            elif event.type == "message_delta":
-                usage.update(_usage_fields(event.usage))  # cumulative; null fields left out
-                reply.stop_reason = event.delta.stop_reason
+        silence = asyncio.timeout(stall_timeout_s)
+        try:
+            async with silence:
+                async for event in events:
+                    silence.reschedule(loop.time() + stall_timeout_s)
+                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        raw.append(event.delta.text)
+                        shown = visible.feed(event.delta.text)
+                        if shown:
+                            shown_so_far.append(shown)
+                            if on_text is not None:
+                                on_text(shown)
+                    elif event.type == "message_start":
+                        reply.model = event.message.model
+                        usage.update(_usage_fields(event.message.usage))
+                    elif event.type == "message_delta":
+                        usage.update(_usage_fields(event.usage))  # cumulative; nulls left out
+                        reply.stop_reason = event.delta.stop_reason
+        except TimeoutError:
+            if not silence.expired():
+                raise
+            raise ReplyStalledError(stall_timeout_s) from None
     reply.usage = SimpleNamespace(**usage)
     return reply
 
