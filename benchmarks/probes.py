@@ -65,44 +65,64 @@ class GcLog:
 
 @dataclass(frozen=True, slots=True)
 class Stall:
-    """The longest time the GUI thread did not run its 5 ms heartbeat, and what collected
-    garbage meanwhile."""
+    """The longest time the GUI thread did not run its 5 ms heartbeat; the CPU time its thread
+    and the whole process got in that gap, and the collections in it: enough to tell the
+    app's own work from waiting (for the GIL, or for a core on a busy machine)."""
 
     ms: float
     started: float
+    gap_ms: float = float("nan")  # beat to beat (``ms`` is clipped to the measured window)
+    gui_cpu_ms: float = float("nan")
+    process_cpu_ms: float = float("nan")
     collections: tuple[Collection, ...] = ()
 
     def cause(self) -> str:
-        """How much of the stall was the garbage collector's (a collection of ≥ half of it is
-        named as the cause)."""
+        """A collection when it took half of the stall; otherwise who had the CPU."""
+        if not self.ms >= 1:
+            return "none"
         start, end = self.started, self.started + (self.ms + HEARTBEAT_MS) / 1000
         spent = {c: (min(c.ended, end) - max(c.started, start)) * 1000 for c in self.collections}
-        total = sum(spent.values())
-        if not spent or total < 1:
-            return "not the garbage collector"
-        worst = max(spent, key=lambda c: spent[c])
-        if total >= self.ms / 2:
+        collected = sum(spent.values())
+        if collected >= 1 and collected >= self.ms / 2:
+            worst = max(spent, key=lambda c: spent[c])
             return (
                 f"mostly garbage collection: generation {worst.generation}, "
                 f"{worst.seconds * 1000:.0f} ms"
             )
-        return f"{total:.0f} ms of it garbage collection (generation {worst.generation})"
+        others = self.process_cpu_ms - self.gui_cpu_ms
+        if self.gui_cpu_ms >= 0.6 * self.gap_ms:
+            who = "the GUI thread working"
+        elif others >= 0.5 * self.gap_ms:
+            who = "another thread of the app running, the GUI thread waiting (GIL)"
+        elif self.gui_cpu_ms >= 0.25 * self.gap_ms:
+            who = "the GUI thread working, slowed by a busy machine"
+        else:
+            who = "the process mostly off the CPU (other programs, or I/O)"
+        detail = (
+            f"GUI thread {self.gui_cpu_ms:.0f} ms of CPU, process {self.process_cpu_ms:.0f} ms, "
+            f"in {self.gap_ms:.0f} ms"
+        )
+        if collected >= 1:
+            detail += f", {collected:.0f} ms garbage collection"
+        return f"{who}: {detail}"
 
 
 class StallWatch:
     """A 5 ms precise QTimer on the GUI thread: a gap between two beats, minus 5 ms, is a time
-    the window could not have answered input or painted."""
+    the window could not have answered input or painted. Each beat also notes the CPU time of
+    the GUI thread and of the process, to tell working from waiting."""
 
     def __init__(self, gc_log: GcLog | None = None) -> None:
         self.beats: list[float] = []
+        self._cpu: list[tuple[float, float]] = []  # (GUI thread, process) CPU seconds per beat
         self._gc_log = gc_log
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(HEARTBEAT_MS)
-        self._timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
+        self._timer.timeout.connect(self._beat)
 
     def start(self) -> None:
-        self.beats.append(time.perf_counter())
+        self._beat()
         self._timer.start()
 
     def stop(self) -> None:
@@ -118,15 +138,37 @@ class StallWatch:
         after ``end`` counts only inside it (give the heartbeat a beat after ``end`` before
         asking: ``await asyncio.sleep(0.02)``)."""
         first = max(bisect.bisect_left(self.beats, start) - 1, 0)
-        last = bisect.bisect_right(self.beats, end)
-        window = self.beats[first : last + 1]
-        if len(window) < 2:
+        last = min(bisect.bisect_right(self.beats, end), len(self.beats) - 1)
+        if last <= first:
             return Stall(float("nan"), start)
-        gap, began = max(
-            (min(b, end) - max(a, start), max(a, start)) for a, b in itertools.pairwise(window)
+        clipped, i = max(
+            (min(self.beats[i + 1], end) - max(self.beats[i], start), i) for i in range(first, last)
         )
-        collections = self._gc_log.between(began, began + gap) if self._gc_log else []
-        return Stall(max(0.0, gap * 1000 - HEARTBEAT_MS), began, tuple(collections))
+        began = max(self.beats[i], start)
+        (gui_before, process_before), (gui_after, process_after) = self._cpu[i], self._cpu[i + 1]
+        collections = self._gc_log.between(began, began + clipped) if self._gc_log else []
+        return Stall(
+            ms=max(0.0, clipped * 1000 - HEARTBEAT_MS),
+            started=began,
+            gap_ms=(self.beats[i + 1] - self.beats[i]) * 1000,
+            gui_cpu_ms=(gui_after - gui_before) * 1000,
+            process_cpu_ms=(process_after - process_before) * 1000,
+            collections=tuple(collections),
+        )
+
+    def busiest_ms(self, start: float, end: float) -> float:
+        """The most CPU time the GUI thread spent between two beats within [start, end],
+        minus a beat: its longest own stall, as a machine with a free core would show it."""
+        first = bisect.bisect_left(self.beats, start)
+        last = bisect.bisect_right(self.beats, end) - 1
+        busiest = max(
+            (self._cpu[i + 1][0] - self._cpu[i][0] for i in range(first, last)), default=0.0
+        )
+        return max(0.0, busiest * 1000 - HEARTBEAT_MS)
+
+    def _beat(self) -> None:
+        self.beats.append(time.perf_counter())
+        self._cpu.append((time.thread_time(), time.process_time()))
 
 
 class PaintProbe(QObject):
