@@ -213,6 +213,7 @@ async def measure(
     opens: int,
     switches: int,
     background_wait_s: float,
+    filter_text: str,
 ) -> dict[str, Any]:
     from benchmarks.probes import peak_rss_mb, rss_mb
 
@@ -239,9 +240,9 @@ async def measure(
     result["switch_back"] = [asdict(t) for t in back]
 
     under_test.window.focus_session_filter()
-    keys = [*FILTER_TEXT, *("\b" * len(FILTER_TEXT))]
+    keys = [*filter_text, *("\b" * len(filter_text))]
     result["keystrokes"] = [asdict(await steps.keystroke(key)) for key in keys]
-    result["filter_text"] = FILTER_TEXT
+    result["filter_text"] = filter_text
 
     for conversation in conversations:
         await steps.open_session(conversation.session_id)
@@ -250,10 +251,12 @@ async def measure(
     result["peak_rss_mb"] = peak_rss_mb()
     steps.stop()
     collections = steps.gc_log.collections
+    longest = max(collections, key=lambda c: c.seconds, default=None)
     result["gc"] = {
         "collections": len(collections),
         "full": sum(1 for c in collections if c.generation == 2),
-        "longest_ms": max((c.seconds * 1000 for c in collections), default=0.0),
+        "longest_ms": longest.seconds * 1000 if longest else 0.0,
+        "longest_generation": longest.generation if longest else None,
     }
     return result
 
@@ -276,6 +279,7 @@ def main() -> int:
         default=10.5,
         help="seconds to let the window's own start-up work (daily backup at 10 s) pass",
     )
+    parser.add_argument("--filter-text", default=FILTER_TEXT, help="typed, then deleted")
     args = parser.parse_args()
 
     from flowpilot_desktop.paths import AppPaths
@@ -293,6 +297,7 @@ def main() -> int:
                 opens=args.opens,
                 switches=args.switches,
                 background_wait_s=args.background_wait,
+                filter_text=args.filter_text,
             )
         finally:
             await close_app(under_test)
