@@ -156,6 +156,11 @@ class StallWatch:
             collections=tuple(collections),
         )
 
+    def beat_after(self, moment: float) -> float:
+        """The first beat after ``moment`` (the loop was free again), or ``moment``."""
+        index = bisect.bisect_right(self.beats, moment)
+        return self.beats[index] if index < len(self.beats) else moment
+
     def busiest_ms(self, start: float, end: float) -> float:
         """The most CPU time the GUI thread spent between two beats within [start, end],
         minus a beat: its longest own stall, as a machine with a free core would show it."""

@@ -130,7 +130,8 @@ class Measurement:
         list_at = await within(list_painted, 30)
         chat_at = await within(chat_painted, 30)
         whole = await self.stall_since(started)
-        list_stall = self.watch.longest(started, list_at or loaded)
+        # Up to the loop's next beat: the frame's painting (and what ran right after) included.
+        list_stall = self.watch.longest(started, self.watch.beat_after(list_at or loaded))
         current = self.window.session_state.current
         return {
             "sessions": count,
