@@ -32,7 +32,9 @@ from psa.errors import (
     PsaNotFoundError,
     PsaRejectedError,
     PsaUnavailableError,
+    PsaUnexpectedError,
     StatusNotAppliedError,
+    join_sentences,
 )
 from psa.provider import (
     BoardOption,
@@ -247,7 +249,9 @@ class ConnectWiseClient:
                 if not failure.retryable:
                     raise failure
                 if not idempotent and response.status_code != 429:
-                    raise PsaAmbiguousError(f"{failure} It may or may not have been stored.")
+                    raise PsaAmbiguousError(
+                        join_sentences(str(failure), "It may or may not have been stored.")
+                    )
                 last = failure
                 if retry_after is not None:
                     if retry_after > self._retry.max_retry_after_s:
@@ -263,45 +267,59 @@ class ConnectWiseClient:
     def _error_for(self, response: httpx2.Response) -> PsaError:
         status = response.status_code
         said = _cw_message(response)
-        detail = f" ConnectWise said: {said}" if said else ""
+        detail = f"ConnectWise said: {said}" if said else ""
         if status == 401:
             return PsaAuthError(
-                "ConnectWise refused the credentials: check the company id, public and private "
-                "keys in Settings." + detail,
+                join_sentences(
+                    "ConnectWise refused the credentials: check the company id, public and "
+                    "private keys in Settings.",
+                    detail,
+                ),
                 status=status,
             )
         if status == 403:
             return PsaAuthError(
-                "The ConnectWise API member has no permission for this (security role)." + detail,
+                join_sentences(
+                    "The ConnectWise API member has no permission for this (security role).",
+                    detail,
+                ),
                 status=status,
             )
         if status == 404:
             hint = (
                 ""
                 if self._succeeded
-                else " If this is the first call, the site or the credentials may be wrong: "
+                else "If this is the first call, the site or the credentials may be wrong: "
                 "ConnectWise cloud answers 404 for those too."
             )
-            return PsaNotFoundError("ConnectWise: not found." + detail + hint, status=status)
+            return PsaNotFoundError(
+                join_sentences("ConnectWise: not found.", detail, hint), status=status
+            )
         if status == 429:
             wait = _retry_after(response)
-            error = PsaUnavailableError(
-                "ConnectWise is rate limiting requests"
-                + (f"; it asks to wait {wait:g} s." if wait is not None else ".")
-                + detail,
+            return PsaUnavailableError(
+                join_sentences(
+                    "ConnectWise is rate limiting requests"
+                    + (f"; it asks to wait {wait:g} s." if wait is not None else "."),
+                    detail,
+                ),
                 status=status,
             )
-            return error
         if status in (400, 409, 405, 415, 422):
-            return PsaRejectedError("ConnectWise refused the request." + detail, status=status)
+            return PsaRejectedError(
+                join_sentences("ConnectWise refused the request.", detail), status=status
+            )
         if status >= 500:
             said_text = response.text.lower()
             timed_out = "timeout" in said_text or "timed out" in said_text or status == 504
             kind = "timed out" if timed_out else f"failed ({status})"
             return PsaUnavailableError(
-                f"ConnectWise {kind} on its side; try again in a moment." + detail, status=status
+                join_sentences(f"ConnectWise {kind} on its side; try again in a moment.", detail),
+                status=status,
             )
-        return PsaError(f"ConnectWise answered {status}." + detail, status=status)
+        return PsaUnexpectedError(
+            join_sentences(f"ConnectWise answered {status}.", detail), status=status
+        )
 
 
 class ConnectWiseProvider:
@@ -327,7 +345,8 @@ class ConnectWiseProvider:
             ticket = await self.client.get_ticket(ticket_id)
         except PsaNotFoundError as error:
             raise PsaNotFoundError(
-                f"Ticket #{ticket_id} was not found in ConnectWise. {error}", status=404
+                join_sentences(f"Ticket #{ticket_id} was not found in ConnectWise.", str(error)),
+                status=404,
             ) from None
         return _snapshot(ticket)
 
@@ -364,8 +383,11 @@ class ConnectWiseProvider:
             await self.client.patch_status(ticket_id, status_id)
         except PsaRejectedError as error:
             raise PsaRejectedError(
-                f"ConnectWise refused the status for ticket #{ticket_id}: it may not belong to "
-                f"the ticket's board or be inactive. {error}",
+                join_sentences(
+                    f"ConnectWise refused the status for ticket #{ticket_id}: it may not belong "
+                    "to the ticket's board or be inactive.",
+                    str(error),
+                ),
                 status=error.status,
             ) from None
         ticket = await self.client.get_ticket(ticket_id, fields=TICKET_VERIFY_FIELDS)
@@ -415,8 +437,9 @@ def _json(response: httpx2.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise PsaError(
-            f"ConnectWise sent an answer FlowPilot can't read (HTTP {response.status_code})."
+        raise PsaUnexpectedError(
+            f"ConnectWise sent an answer FlowPilot can't read (HTTP {response.status_code}).",
+            status=response.status_code,
         ) from None
 
 
@@ -439,7 +462,7 @@ def _cw_message(response: httpx2.Response) -> str:
         if isinstance(error, dict) and error.get("message"):
             field_name = f"{error['field']}: " if error.get("field") else ""
             parts.append(f"{field_name}{error['message']}")
-    return " ".join(part for part in parts if part)
+    return join_sentences(*parts)
 
 
 def _retry_after(response: httpx2.Response) -> float | None:

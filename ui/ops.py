@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from flowpilot_desktop.changes import SessionChange
-from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.errors import UserFacingError, is_expected
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -138,10 +138,11 @@ def change_of(result: object) -> SessionChange | None:
 
 
 def describe_error(error: Exception) -> str:
-    """The text a technician sees for an error: our own messages as they are, others briefly."""
+    """The text a technician sees for an error: expected ones (ours, the PSA's known failures)
+    as they are; an unexpected one briefly, pointing at the log where its details are."""
     from flowpilot_desktop.logging_setup import redact
 
-    if isinstance(error, UserFacingError):
+    if is_expected(error):
         return str(error)
     detail = str(error).strip() or type(error).__name__
     return redact(f"{detail}\n\nDetails are in the log file.")

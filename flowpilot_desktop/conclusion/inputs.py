@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowpilot_desktop.errors import end_sentence
 from flowpilot_desktop.fix_outcome import FixStatus
 from flowpilot_desktop.scrubbing import default_scrubber
 from psa.provider import TicketSnapshot
@@ -54,7 +55,7 @@ class NoteInputs:
         ticket = self.ticket or TicketSnapshot()
         summary = ticket.summary.strip() or self.title
         description = ticket.description.strip()
-        return f"{summary}. {description}".strip() if description else summary
+        return f"{end_sentence(summary)} {description}" if description else summary
 
     def redacted(self) -> NoteInputs:
         """The same inputs through the outbound scrubber (credential-shaped text and every

@@ -8,6 +8,7 @@ the SPEC's.
 from __future__ import annotations
 
 from flowpilot_desktop.conclusion.inputs import FixInput, NoteInputs
+from flowpilot_desktop.errors import join_sentences
 from flowpilot_desktop.fix_outcome import FixStatus
 
 NOTHING_CONFIRMED = "Nothing confirmed yet."
@@ -38,7 +39,7 @@ def resolution_paragraph(fix: FixInput | None) -> str:
 def root_cause(inputs: NoteInputs) -> str:
     fix = inputs.fix
     if fix is not None and fix.status == FixStatus.APPLIED_SUCCESS:
-        return f"Addressed by {fix.title}." + (f" {fix.description}" if fix.description else "")
+        return join_sentences(f"Addressed by {fix.title}", fix.description or "")
     suspected = fix.title if fix is not None and fix.status != FixStatus.DISMISSED else ""
     return ROOT_CAUSE_UNKNOWN + (f" Suspected: {suspected}." if suspected else "")
 
@@ -91,7 +92,7 @@ def _hypothesis(fix: FixInput | None) -> str:
         return f"{fix.title} was tried and did not resolve it; the cause lies elsewhere."
     if fix.status == FixStatus.APPLIED_PARTIAL:
         return f"{fix.title} helped in part; the remaining symptoms need another look."
-    return f"{fix.title}." + (f" {fix.description}" if fix.description else "")
+    return join_sentences(fix.title, fix.description or "")
 
 
 def _next_steps(fix: FixInput | None) -> str:

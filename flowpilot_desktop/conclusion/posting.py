@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from flowpilot_desktop import fix_outcome
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion.targets import StatusTarget, kind_label, target_for
-from flowpilot_desktop.errors import UserFacingError
+from flowpilot_desktop.errors import UserFacingError, join_sentences
 from flowpilot_desktop.fix_outcome import FixStatus
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import default_scrubber
@@ -85,17 +85,19 @@ class SyncView:
                 if self.note_id is None
                 else (f"{what} posted to {ticket} as note {self.note_id}; {self.status_line}")
             )
+        reason = f": {self.error}" if self.error else ""  # often ConnectWise's words, bare
         if self.state is SyncState.RETRYING:
             if self.note_id:
-                return (
+                return join_sentences(
                     f"{what} posted to {ticket} as note {self.note_id}, but the status is not "
-                    f"moved yet: {self.error} FlowPilot will try again."
+                    f"moved yet{reason}",
+                    "FlowPilot will try again.",
                 )
-            return f"{what} not posted yet: {self.error} FlowPilot will try again."
+            return join_sentences(f"{what} not posted yet{reason}", "FlowPilot will try again.")
         if self.state is SyncState.POSTED:
             return f"{what} posted to {ticket} as note {self.note_id}; {self.status_line}"
-        posted = f" It was posted as note {self.note_id}." if self.note_id else ""
-        return f"{what} for {ticket}: {self.error}{posted}"
+        posted = f"It was posted as note {self.note_id}." if self.note_id else ""
+        return join_sentences(f"{what} for {ticket}{reason}", posted)
 
 
 @dataclass(frozen=True)

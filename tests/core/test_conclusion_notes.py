@@ -95,6 +95,24 @@ def test_escalation_lists_checks_with_what_they_showed_and_a_pending_fix_leads()
     assert "Leading hypothesis (fix applied, awaiting verification): Reset WAM." in package
 
 
+def test_the_parts_of_a_note_read_as_sentences_whatever_punctuation_they_came_with() -> None:
+    """A summary ending in "?" or a fix title ending in "." gets no second full stop."""
+    ticket = TicketSnapshot(
+        summary="Why does Outlook ask for the password?", description="Since this morning."
+    )
+    worked = FixInput("Cleared the cached token.", "Removed stale entries", "applied_success", True)
+    note = compose_resolution_note(_inputs(ticket=ticket, fix=worked))
+    assert "Why does Outlook ask for the password? Since this morning." in note
+    assert "Addressed by Cleared the cached token. Removed stale entries." in note
+    bare = TicketSnapshot(summary="Outlook asks for the password", description="Since today.")
+    assert "Outlook asks for the password. Since today." in compose_resolution_note(
+        _inputs(ticket=bare)
+    )
+    proposed = FixInput("Clear the cached token.", "", "proposed", False)
+    package = compose_escalation_package(_inputs(fix=proposed))
+    assert "## Current hypothesis\n\nClear the cached token.\n\n" in package
+
+
 def test_no_secret_reaches_a_note() -> None:
     secret = "Sup3r-Secret-Passw0rd"
     register_secret(secret)

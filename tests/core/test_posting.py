@@ -17,7 +17,7 @@ import pytest
 from flowpilot_desktop.assistant.apply import apply_reply
 from flowpilot_desktop.assistant.markers import parse_reply
 from flowpilot_desktop.conclusion.outbox_worker import LEASE_S, OutboxWorker
-from flowpilot_desktop.conclusion.posting import ConclusionService, SyncState
+from flowpilot_desktop.conclusion.posting import ConclusionService, SyncState, SyncView
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.credentials import CredentialStore, SecretName
@@ -556,3 +556,35 @@ def test_a_secret_typed_into_the_note_never_reaches_connectwise(rig: Rig, db: Da
     (note,) = rig.cw.notes[5123]
     assert "Sup3rSecret-Passw0rd" not in note["text"] and "[secret #1]" in note["text"]
     assert "Sup3rSecret" not in json.dumps([r.body for r in rig.cw.requests])
+
+
+@pytest.mark.parametrize(
+    ("state", "note_id", "headline"),
+    [
+        (
+            SyncState.RETRYING,
+            None,
+            "Resolution note not posted yet: ConnectWise said: Gateway Timeout. "
+            "FlowPilot will try again.",
+        ),
+        (
+            SyncState.RETRYING,
+            "77",
+            "Resolution note posted to ticket #5123 as note 77, but the status is not moved "
+            "yet: ConnectWise said: Gateway Timeout. FlowPilot will try again.",
+        ),
+        (
+            SyncState.FAILED,
+            "77",
+            "Resolution note for ticket #5123: ConnectWise said: Gateway Timeout. "
+            "It was posted as note 77.",
+        ),
+    ],
+)
+def test_a_reason_without_a_full_stop_still_reads_as_its_own_sentence(
+    state: SyncState, note_id: str | None, headline: str
+) -> None:
+    view = SyncView(
+        NoteKind.RESOLUTION, state, "5123", note_id, error="ConnectWise said: Gateway Timeout"
+    )
+    assert view.headline == headline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -239,6 +240,31 @@ def test_note_post_is_not_repeated_after_a_server_error(cw: ConnectWiseEmulator)
     with pytest.raises(PsaAmbiguousError, match="may or may not"):
         run(cw, lambda p: p.post_note(5123, "text", NoteKind.RESOLUTION))
     assert len(cw.api_requests("POST", "notes")) == 1
+
+
+def test_a_gateway_timeout_on_a_note_post_reads_as_separate_sentences(
+    cw: ConnectWiseEmulator,
+) -> None:
+    """ConnectWise's words often end without a full stop; what follows them starts a sentence."""
+    standard_setup(cw)
+    gateway = json.dumps({"code": "", "message": "Gateway Timeout", "errors": None})
+    cw.fail_next(504, method="POST", text=gateway)
+    with pytest.raises(PsaAmbiguousError) as raised:
+        run(cw, lambda p: p.post_note(5123, "text", NoteKind.RESOLUTION))
+    assert str(raised.value) == (
+        "ConnectWise timed out on its side; try again in a moment. "
+        "ConnectWise said: Gateway Timeout. It may or may not have been stored."
+    )
+
+
+def test_a_404_without_a_full_stop_and_the_first_call_hint_are_two_sentences(
+    cw: ConnectWiseEmulator,
+) -> None:
+    standard_setup(cw)
+    cw.fail_next(404, path_contains="service/boards", text='{"code":"NotFound","message":"Gone"}')
+    with pytest.raises(PsaNotFoundError) as raised:
+        run(cw, lambda p: p.boards())
+    assert "ConnectWise said: Gone. If this is the first call," in str(raised.value)
 
 
 def test_note_stored_then_connection_dropped_is_ambiguous_and_found(
