@@ -3,6 +3,8 @@
 Settings can change while the app runs, so a provider is built from the current settings and
 keyring secrets each time it is needed and closed afterwards. Settings' "Test connection" and
 the status pickers use what is typed in the dialog before it is saved (``PsaOverrides``).
+Which settings have worked outlives those providers (``WorkingSettings``): a 404 blames the
+settings only while they never answered.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from dataclasses import dataclass
 
 from flowpilot_desktop.config import AppConfig, ConfigStore, normalise
 from flowpilot_desktop.credentials import CredentialStore, SecretName
-from psa.connectwise_settings import ConnectWiseSettings, check_settings, ticket_web_url
+from psa.connectwise_settings import (
+    ConnectWiseSettings,
+    WorkingSettings,
+    check_settings,
+    ticket_web_url,
+)
 from psa.errors import PsaConfigError
 from psa.provider import BoardOption, PsaProvider, StatusOption
 
@@ -23,11 +30,13 @@ __all__ = ["BoardOption", "PsaAccess", "PsaConfigError", "PsaOverrides", "Status
 ProviderFactory = Callable[[ConnectWiseSettings], PsaProvider]
 
 
-def connectwise_provider(settings: ConnectWiseSettings) -> PsaProvider:
+def connectwise_provider(
+    settings: ConnectWiseSettings, worked: WorkingSettings | None = None
+) -> PsaProvider:
     # imported on first use: the HTTP stack (httpx2) is not start-up work
     from psa.connectwise import ConnectWiseClient, ConnectWiseProvider
 
-    return ConnectWiseProvider(ConnectWiseClient(settings))
+    return ConnectWiseProvider(ConnectWiseClient(settings, worked=worked))
 
 
 @dataclass(frozen=True)
@@ -44,11 +53,14 @@ class PsaAccess:
         self,
         config_store: ConfigStore,
         credentials: CredentialStore,
-        factory: ProviderFactory = connectwise_provider,
+        factory: ProviderFactory | None = None,
     ) -> None:
+        """``factory``: how a provider is built (tests); by default a ConnectWise client that
+        shares this access's record of the settings that worked."""
         self._config_store = config_store
         self._credentials = credentials
-        self._factory = factory
+        self._worked = WorkingSettings()
+        self._factory: ProviderFactory = factory or self._connectwise
 
     async def settings(self, overrides: PsaOverrides | None = None) -> ConnectWiseSettings:
         # keyring reads can block (D-Bus, an unlock prompt): not on the event loop
@@ -77,6 +89,9 @@ class PsaAccess:
     ) -> list[StatusOption]:
         async with self.open(overrides) as provider:
             return await provider.board_statuses(board_id)
+
+    def _connectwise(self, settings: ConnectWiseSettings) -> PsaProvider:
+        return connectwise_provider(settings, self._worked)
 
     def _settings(self, overrides: PsaOverrides | None) -> ConnectWiseSettings:
         config = normalise(overrides.config if overrides else self._config_store.load())

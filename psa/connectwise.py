@@ -20,6 +20,7 @@ import httpx2
 
 from psa.connectwise_settings import (
     ConnectWiseSettings,
+    WorkingSettings,
     check_settings,
     site_url,
     ticket_web_url,
@@ -55,6 +56,7 @@ __all__ = [
     "ConnectWiseClient",
     "ConnectWiseProvider",
     "ConnectWiseSettings",
+    "WorkingSettings",
     "check_settings",
     "site_url",
     "ticket_web_url",
@@ -85,13 +87,16 @@ class ConnectWiseClient:
         timeout: httpx2.Timeout | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        worked: WorkingSettings | None = None,
     ) -> None:
+        """``worked``: the settings that have answered before, kept by whoever builds clients
+        (one per piece of work), so a 404 blames the settings only while they never worked."""
         check_settings(settings)
         self._settings = settings
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._codebase: str | None = None
-        self._succeeded = False  # a 404 before any success may mean a wrong site or keys
+        self._worked = worked if worked is not None else WorkingSettings()
         self._http = httpx2.AsyncClient(
             timeout=timeout or httpx2.Timeout(30.0, connect=10.0),
             auth=httpx2.BasicAuth(
@@ -242,7 +247,8 @@ class ConnectWiseClient:
                 last = PsaUnavailableError(f"ConnectWise did not answer in time ({_brief(error)}).")
             else:
                 if response.status_code < 400:
-                    self._succeeded = self._succeeded or authenticated
+                    if authenticated:  # companyinfo answers whatever the keys are
+                        self._worked.add(self._settings)
                     return response
                 failure = self._error_for(response)
                 retry_after = _retry_after(response) if response.status_code == 429 else None
@@ -288,7 +294,7 @@ class ConnectWiseClient:
         if status == 404:
             hint = (
                 ""
-                if self._succeeded
+                if self._settings in self._worked
                 else "If this is the first call, the site or the credentials may be wrong: "
                 "ConnectWise cloud answers 404 for those too."
             )

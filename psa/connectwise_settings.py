@@ -3,6 +3,9 @@ and the start-up path need (importing the client's httpx2 stack is left to the f
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 
 from psa.errors import PsaConfigError
@@ -18,6 +21,40 @@ class ConnectWiseSettings:
     private_key: str = field(repr=False)
     client_id: str
     member_identifier: str = ""
+
+
+class WorkingSettings:
+    """The ConnectWise settings that answered a signed call at least once in this run.
+
+    Clients are built per piece of work and thrown away, but "has this configuration ever
+    worked?" decides whether a 404 may mean wrong settings, so it is kept here (by whoever
+    builds the clients). It holds only hashes keyed with a random key made for this run, in
+    memory: never the keys themselves.
+    """
+
+    def __init__(self) -> None:
+        self._salt = secrets.token_bytes(32)
+        self._seen: set[str] = set()
+
+    def add(self, settings: ConnectWiseSettings) -> None:
+        self._seen.add(self._fingerprint(settings))
+
+    def __contains__(self, settings: object) -> bool:
+        return (
+            isinstance(settings, ConnectWiseSettings) and self._fingerprint(settings) in self._seen
+        )
+
+    def _fingerprint(self, settings: ConnectWiseSettings) -> str:
+        # what decides where a call goes and who signs it (the member identifier does not)
+        parts = (
+            site_url(settings.site_url).lower(),
+            settings.company_id.strip().lower(),
+            settings.public_key,
+            settings.private_key,
+            settings.client_id.strip(),
+        )
+        message = "\0".join(parts).encode()
+        return hmac.new(self._salt, message, hashlib.sha256).hexdigest()
 
 
 def check_settings(settings: ConnectWiseSettings) -> ConnectWiseSettings:

@@ -12,6 +12,7 @@ import pytest
 
 import psa.connectwise as connectwise
 from psa.connectwise import ConnectWiseClient, ConnectWiseProvider, ConnectWiseSettings, RetryPolicy
+from psa.connectwise_settings import WorkingSettings
 from psa.errors import (
     PsaAmbiguousError,
     PsaAuthError,
@@ -174,6 +175,47 @@ def test_unknown_ticket_first_call_hints_at_the_setup(cw: ConnectWiseEmulator) -
     assert "credentials may be wrong" not in str(later.value)
     assert "Ticket with id 999 not found." in str(later.value)  # ConnectWise's own words
     assert len(cw.api_requests("GET", "tickets/999")) == 2  # one per run: 404 is not retried
+
+
+def test_the_first_call_hint_needs_these_settings_never_to_have_worked_on_any_client(
+    cw: ConnectWiseEmulator,
+) -> None:
+    """Clients are built per piece of work: what worked is remembered outside them, per
+    settings, and without the keys themselves."""
+    standard_setup(cw)
+    worked = WorkingSettings()
+
+    async def fetch_999(**overrides: str) -> str:
+        """A new client, as for every piece of work; what the 404 for ticket #999 says."""
+        client = ConnectWiseClient(settings(cw, **overrides), sleep=Sleeps(), worked=worked)
+        try:
+            with pytest.raises(PsaNotFoundError) as raised:
+                await ConnectWiseProvider(client).fetch_ticket(999)
+            return str(raised.value)
+        finally:
+            await client.aclose()
+
+    async def test_connection() -> None:
+        client = ConnectWiseClient(settings(cw), sleep=Sleeps(), worked=worked)
+        try:
+            await ConnectWiseProvider(client).test_connection()
+        finally:
+            await client.aclose()
+
+    async def main() -> tuple[str, str, str]:
+        first = await fetch_999()
+        await test_connection()
+        after_success = await fetch_999()
+        cw.fail_next(404, path_contains="tickets/999")  # other keys would get a 401 here
+        other_keys = await fetch_999(public_key="anotherPublicKey")
+        return first, after_success, other_keys
+
+    first, after_success, other_keys = asyncio.run(main())
+    hint = "If this is the first call, the site or the credentials may be wrong"
+    assert hint in first
+    assert hint not in after_success and "Ticket #999 was not found" in after_success
+    assert hint in other_keys, "these settings never worked"
+    assert PRIVATE_KEY not in repr(vars(worked)) and PUBLIC_KEY not in repr(vars(worked))
 
 
 def test_board_statuses_follow_the_link_header(
