@@ -82,29 +82,35 @@ class SettingsController(QObject):
         )
 
     def _connect_psa(self, dialog: SettingsDialog) -> None:
-        """Test connection and the live board/status lists, with what is typed in Settings."""
+        """Test connection and the live board/status lists, with what is typed in Settings;
+        each failure is said where that request was made."""
         psa = self._services.psa
 
-        def run(coro: object, shown: Callable[..., None]) -> None:
+        def run(coro: object, shown: Callable[..., None], failed: Callable[[str], None]) -> None:
             self._runner.run(
                 coro,  # type: ignore[arg-type]
                 on_success=shown,
-                on_failure=lambda error: dialog.show_test_result(False, describe_error(error)),
+                on_failure=lambda error: failed(describe_error(error)),
                 owner=dialog,
             )
 
         dialog.sig_test_requested.connect(
             lambda overrides: run(
-                psa.test_connection(overrides), lambda text: dialog.show_test_result(True, text)
+                psa.test_connection(overrides),
+                lambda text: dialog.show_test_result(True, text),
+                lambda message: dialog.show_test_result(False, message),
             )
         )
         dialog.sig_boards_requested.connect(
-            lambda overrides: run(psa.boards(overrides), dialog.set_boards)
+            lambda overrides: run(
+                psa.boards(overrides), dialog.set_boards, dialog.show_boards_failure
+            )
         )
         dialog.sig_statuses_requested.connect(
             lambda board_id, overrides: run(
                 psa.board_statuses(board_id, overrides),
                 lambda statuses: dialog.set_statuses(board_id, statuses),
+                lambda message: dialog.show_statuses_failure(board_id, message),
             )
         )
 

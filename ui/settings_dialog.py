@@ -33,6 +33,7 @@ from flowpilot_desktop.anthropic_check import AnthropicCheck, AnthropicOverrides
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigError, validate
 from flowpilot_desktop.credentials import SecretName
+from flowpilot_desktop.errors import join_sentences
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
 from flowpilot_desktop.psa_access import BoardOption, PsaOverrides, StatusOption
 from flowpilot_desktop.settings_service import SettingsSnapshot, SettingsUpdate
@@ -81,9 +82,10 @@ class SettingsDialog(QDialog):
     """Test the Anthropic key with what is typed (AnthropicOverrides); answer with
     show_anthropic_check (or show_anthropic_failure)."""
     sig_boards_requested = Signal(object)
-    """Load the service boards (PsaOverrides); answer with set_boards or show_test_result."""
+    """Load the service boards (PsaOverrides); answer with set_boards or show_boards_failure."""
     sig_statuses_requested = Signal(int, object)
-    """Load a board's statuses (board id, PsaOverrides); answer with set_statuses."""
+    """Load a board's statuses (board id, PsaOverrides); answer with set_statuses or
+    show_statuses_failure."""
     sig_backups_requested = Signal()
     """List the database's copies; answer with backups.set_backups."""
     sig_restore_requested = Signal(str)
@@ -288,10 +290,25 @@ class SettingsDialog(QDialog):
         self.board_combo.blockSignals(False)
         self.load_boards_button.setEnabled(True)
         if boards:
-            self.status_hint.setText(f"{len(boards)} boards loaded: pick the statuses below.")
+            self._set_status_hint(f"{len(boards)} boards loaded: pick the statuses below.")
             self._board_chosen()
         else:
-            self.status_hint.setText("ConnectWise lists no active service boards.")
+            self._set_status_hint("ConnectWise lists no active service boards.")
+
+    def show_boards_failure(self, message: str) -> None:
+        """Why the boards did not load, where "Loading the boards…" was; Load boards works
+        again."""
+        self.load_boards_button.setEnabled(True)
+        self._set_status_hint(join_sentences("✗ Could not load the boards", message), error=True)
+
+    def show_statuses_failure(self, board_id: int, message: str) -> None:
+        """Why the board's statuses did not load (unless another board was picked since)."""
+        if self.board_combo.currentData() != board_id:
+            return
+        board = self.board_combo.currentText()
+        self._set_status_hint(
+            join_sentences(f"✗ Could not load the statuses of “{board}”", message), error=True
+        )
 
     def set_statuses(self, board_id: int, statuses: list[StatusOption]) -> None:
         """Fill both status lists from the board's live list (active statuses only)."""
@@ -308,7 +325,7 @@ class SettingsDialog(QDialog):
                 combo.addItem(label, (status.id, status.name))
                 if status.name.casefold() == wanted:
                     combo.setCurrentIndex(combo.count() - 1)
-        self.status_hint.setText(
+        self._set_status_hint(
             f"Statuses of “{self.board_combo.currentText()}”. A ticket on another board moves "
             "to the status of the same name there."
         )
@@ -416,6 +433,7 @@ class SettingsDialog(QDialog):
             self,
         )
         self.status_hint.setObjectName("settingsStatusHint")
+        self.status_hint.setTextFormat(Qt.TextFormat.PlainText)  # ConnectWise's words and names
         self.status_hint.setProperty("role", "header-meta")
         self.status_hint.setWordWrap(True)
         form.addRow("", self.status_hint)
@@ -448,14 +466,20 @@ class SettingsDialog(QDialog):
 
     def _load_boards(self) -> None:
         self.load_boards_button.setEnabled(False)
-        self.status_hint.setText("Loading the boards…")
+        self._set_status_hint("Loading the boards…")
         self.sig_boards_requested.emit(self.overrides())
 
     def _board_chosen(self) -> None:
         board_id = self.board_combo.currentData()
         if isinstance(board_id, int):
-            self.status_hint.setText("Loading the statuses…")
+            self._set_status_hint("Loading the statuses…")
             self.sig_statuses_requested.emit(board_id, self.overrides())
+
+    def _set_status_hint(self, text: str, *, error: bool = False) -> None:
+        self.status_hint.setText(text)
+        role = "error" if error else "header-meta"
+        if self.status_hint.property("role") != role:
+            set_style_property(self.status_hint, "role", role)
 
     def _group(self, title: str, object_name: str) -> QFormLayout:
         box = QGroupBox(title, self)

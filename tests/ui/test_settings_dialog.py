@@ -1,8 +1,10 @@
 """The Settings dialog: masked secrets, the no-keyring path, validation that keeps input, the
-Anthropic test and the model lists it fills, and fitting a laptop screen."""
+Anthropic test and the model lists it fills, the ConnectWise test and board lists (and what
+their failures say), and fitting a laptop screen."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -14,6 +16,13 @@ from flowpilot_desktop.credentials import NO_KEYRING_MESSAGE, KeyringStatus, Sec
 from flowpilot_desktop.model_tiers import HAIKU, SONNET, ModelTiers
 from flowpilot_desktop.settings_service import SettingsSnapshot
 from tests.anthropic_emulator import BAD_KEY, DEFAULT_MODELS
+from tests.connectwise_emulator import (
+    CLIENT_ID,
+    COMPANY,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    standard_setup,
+)
 from tests.ui.helpers import activate
 from ui.settings_dialog import SettingsDialog
 
@@ -301,6 +310,103 @@ def test_mnemonics_in_settings_are_unique(qtbot) -> None:
     letters = [m.group(1).lower() for t in texts for m in re.finditer(r"&([^&])", t)]
     assert "n" in letters  # Test co&nnection (Anthropic)
     assert sorted(letters) == sorted(set(letters)), letters
+
+
+# ---- ConnectWise: Test connection, the board and status lists, and what failures say
+
+
+def _window_on_connectwise(make_window, app_paths, memory_keyring, cw):
+    from flowpilot_desktop.config import AppConfig, ConfigStore
+
+    standard_setup(cw)
+    ConfigStore(app_paths.config_file).save(
+        AppConfig(cw_site=cw.site, cw_company_id=COMPANY, cw_client_id=CLIENT_ID)
+    )
+    memory_keyring.set_password("FlowPilot Desktop", "cw_public_key", PUBLIC_KEY)
+    memory_keyring.set_password("FlowPilot Desktop", "cw_private_key", PRIVATE_KEY)
+    return make_window()
+
+
+def test_a_failed_load_boards_says_why_and_loading_again_works(
+    qtbot, qloop, make_window, app_paths, memory_keyring, cw
+) -> None:
+    window = _window_on_connectwise(make_window, app_paths, memory_keyring, cw)
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    refused = {"code": "Forbidden", "message": "<b>No access</b> for <username>", "errors": None}
+    cw.fail_next(403, path_contains="service/boards", text=json.dumps(refused))
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Loa&d boards
+    hint = dialog.status_hint
+    asked = lambda: cw.api_requests("GET", "service/boards")  # noqa: E731
+    qloop.until(lambda: asked() and dialog.load_boards_button.isEnabled())  # answered
+    assert hint.text() == (
+        "✗ Could not load the boards. The ConnectWise API member has no permission for this "
+        "(security role). ConnectWise said: <b>No access</b> for <username>."
+    )
+    assert hint.textFormat() == Qt.TextFormat.PlainText, "ConnectWise's words, shown as text"
+    assert hint.property("role") == "error"
+
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # again: it works
+    qloop.until(lambda: hint.text().startswith("Statuses of"))
+    assert hint.text().startswith("Statuses of “Help Desk”.")
+    assert hint.property("role") == "header-meta"
+    board = dialog.board_combo
+    assert [board.itemText(i) for i in range(board.count())] == ["Help Desk", "Projects"]
+    dialog.reject()
+
+
+def test_a_failed_status_list_says_why_for_the_board_picked(
+    qtbot, qloop, make_window, app_paths, memory_keyring, cw
+) -> None:
+    window = _window_on_connectwise(make_window, app_paths, memory_keyring, cw)
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Loa&d boards
+    qloop.until(lambda: dialog.status_hint.text().startswith("Statuses of “Help Desk”"))
+    cw.fail_next(403, path_contains="/statuses")
+    qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # Bo&ard
+    assert QApplication.focusWidget() is dialog.board_combo
+    qtbot.keyClick(dialog.board_combo, Qt.Key.Key_Down)  # Projects
+    qloop.until(lambda: dialog.status_hint.text().startswith("✗"))
+    assert dialog.status_hint.text() == (
+        "✗ Could not load the statuses of “Projects”. The ConnectWise API member has no "
+        "permission for this (security role). ConnectWise said: Injected 403."
+    )
+    assert dialog.status_hint.property("role") == "error"
+    dialog.reject()
+
+
+def test_a_404_after_a_working_test_connection_does_not_blame_the_settings(
+    qtbot, qloop, make_window, app_paths, memory_keyring, cw
+) -> None:
+    """The "first call" hint is for settings that never worked: not after a working test."""
+    window = _window_on_connectwise(make_window, app_paths, memory_keyring, cw)
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    qtbot.keyClick(dialog, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # &Test connection
+    qloop.until(lambda: dialog.test_label.text().startswith("✓"))
+    cw.fail_next(404, path_contains="service/boards")
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Loa&d boards
+    asked = lambda: cw.api_requests("GET", "service/boards")  # noqa: E731
+    qloop.until(lambda: asked() and dialog.load_boards_button.isEnabled())  # answered
+    assert dialog.status_hint.text() == (
+        "✗ Could not load the boards. ConnectWise: not found. ConnectWise said: Injected 404."
+    )
+    assert dialog.test_label.text().startswith("✓ Connected"), "the test's answer stays"
+    dialog.reject()
+
+
+def test_test_connection_before_connectwise_is_set_up_says_what_to_add(
+    qtbot, qloop, make_window
+) -> None:
+    """An expected answer in plain words, without pointing at the log file."""
+    window = make_window()
+    dialog = _open_settings_with_keyboard(qtbot, qloop, window)
+    qtbot.keyClick(dialog, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # &Test connection
+    qloop.until(lambda: dialog.test_label.text().startswith("✗"))
+    assert dialog.test_label.text() == (
+        "✗ ConnectWise is not set up: add the site, company id, public key, private key, "
+        "client id in Settings."
+    )
+    assert dialog.test_button.isEnabled()
+    dialog.reject()
 
 
 # ---- A 1366×768 laptop
