@@ -1,9 +1,12 @@
 """The assistant's marker protocol (SPEC §5): find the blocks, validate them, strip them.
 
 A block is ``[NAME]`` on its own line, JSON starting with ``{`` or ``[``, then ``[/NAME]``.
-Models also write blocks inline (``Noted. [PROMOTE]{"text": "…"}[/PROMOTE]``); those are
-applied too, because otherwise they would show raw JSON and be lost. An inline ``[NAME]``
-opens a block only when JSON follows it, so prose that mentions a marker stays as it is.
+Models also write blocks inline (``Noted. [PROMOTE]{"text": "…"}[/PROMOTE] Next, …``); those
+are applied too, because otherwise they would show raw JSON and be lost. An inline ``[NAME]``
+opens a block only when JSON follows it (after a separator such as ``:`` or ``-`` at most),
+so prose that mentions a marker stays as it is. An inline block is read leniently: it ends
+where its JSON value ends (brackets counted outside strings), so a missing or wrong closing
+tag loses neither the fact nor the prose after it; what still isn't JSON is hidden and logged.
 
 The technician never sees a block or a tag: not when the reply is complete and not while it
 streams (a half-received tag, or an open tag whose next characters are not known yet, is
@@ -37,10 +40,21 @@ _LONGEST_TAG = max(len(tag) for tag in _TAGS)
 # held back while streaming stays small and feed() stays O(len(delta)).
 _GAP = 256
 _OWN_LINE_END = re.compile(rf"[^\S\n]{{0,{_GAP}}}(?:\n|\Z)")
+# Between an inline open tag and its JSON: spaces, and at most one short separator (": ", " - ").
+_LEAD = rf"\s{{0,{_GAP}}}(?:[:=>\-–—]{{1,3}}\s{{0,{_GAP}}})?"
+# JSON (or JSON-like: single quotes, unquoted keys) or a code fence follows the open tag.
 _JSON_START = re.compile(
-    rf"\s{{0,{_GAP}}}(?:\{{\s{{0,{_GAP}}}[\"}}]|\[\s{{0,{_GAP}}}[\[{{\"\]]|```)"
+    _LEAD + rf"(?P<value>\{{\s{{0,{_GAP}}}[\"'}}\w]|\[\s{{0,{_GAP}}}[\[{{\"'\]]|(?P<fence>```))"
 )
-_MAYBE_JSON_START = re.compile(rf"\s{{0,{_GAP}}}(?:\{{\s{{0,{_GAP}}}|\[\s{{0,{_GAP}}}|`{{1,2}})?\Z")
+_MAYBE_JSON_START = re.compile(_LEAD + rf"(?:\{{\s{{0,{_GAP}}}|\[\s{{0,{_GAP}}}|`{{1,2}})?\Z")
+_JSON_STOP = re.compile(r'["{}\[\]]')  # what changes the state of an inline JSON value
+_STRING_STOP = re.compile(r'["\\]')
+_OPENERS = re.compile(r"[{\[]+")
+_CLOSERS = re.compile(r"[}\]]+")
+# Characters of inline JSON followed bracket by bracket per reply (a reply is ~16 KB at most):
+# past it, inline blocks end only at their closing tag, so hostile input stays cheap.
+_FOLLOWED_JSON_MAX = 100_000
+_CLOSER_GAP = re.compile(rf"\s{{0,{_GAP}}}")  # between an inline block's JSON and its closing tag
 _SPACES = re.compile(r"[^\S\n]*")
 _FENCE = re.compile(r"^```[\w-]*\s*(.*?)\s*```$", re.DOTALL)
 _MAX_OPTIONS = 4
@@ -156,10 +170,13 @@ class _Scanner:
     """One pass over a reply, fed in pieces: visible text out, blocks collected.
 
     Outside a block, text up to the next tag goes out at once; an open tag starts a block
-    when it stands on its own line or JSON follows it, else it is text. Inside a block, only
-    its closing tag is looked for. What is carried from one piece to the next is a partial
-    tag, an undecided open tag with its bounded lookahead, or a partial closing tag: a few
-    hundred characters at most. Stray closing tags are never shown.
+    when it stands on its own line or JSON follows it, else it is text. Inside a block on its
+    own lines, only its closing tag is looked for. Inside an inline block, the JSON value is
+    followed (depth and strings, runs of brackets at once) until it closes or its closing tag
+    turns up outside a string; a closing tag right after the JSON is taken with the block.
+    What is carried from one piece to the next is a partial tag, an undecided open tag with
+    its bounded lookahead, a partial closing tag, or the gap after an inline block's JSON: a
+    few hundred characters at most. Stray closing tags are never shown.
     """
 
     def __init__(self, *, collect: bool) -> None:
@@ -169,6 +186,12 @@ class _Scanner:
         self._line_blank = True  # only spaces shown since the last line break
         self._last_blank = True  # nothing shown yet, or it ended with whitespace
         self._skip_spaces = False  # after a removed block: no double space, no blank indent
+        # an inline block's JSON value: open brackets (None: a block on its own lines)
+        self._depth: int | None = None
+        self._in_string = False
+        self._escaped = False  # a backslash in a string ended the last piece
+        self._json_budget = _FOLLOWED_JSON_MAX
+        self._closer_may_follow: str | None = None  # an inline block ended at its JSON
         self.open_block: str | None = None  # the block we are inside of
         self.blocks: list[tuple[str, str]] = []
 
@@ -179,10 +202,12 @@ class _Scanner:
         out: list[str] = []
         index = 0
         while index < len(buffer):
-            if self.open_block is not None:
+            if self.open_block is None:
+                index = self._outside(buffer, index, out, final)
+            elif self._depth is None:
                 index = self._inside(buffer, index, final)
             else:
-                index = self._outside(buffer, index, out, final)
+                index = self._inside_json(buffer, index, final)
         return "".join(out)
 
     def _inside(self, buffer: str, index: int, final: bool) -> int:
@@ -190,19 +215,102 @@ class _Scanner:
         found = buffer.find(closing, index)
         if found == -1:
             keep = len(buffer) if final else max(index, len(buffer) - len(closing) + 1)
-            if self._collect:
-                self._body.append(buffer[index:keep])
+            self._add_body(buffer[index:keep])
             self._carry = buffer[keep:]  # could be the start of the closing tag
             return len(buffer)
+        self._add_body(buffer[index:found])
+        self._end_block()
+        return found + len(closing)
+
+    def _inside_json(self, buffer: str, index: int, final: bool) -> int:
+        """Follow an inline block's JSON value: linear, each bracket run one step, and within
+        the reply's budget (then the block ends at its closing tag only)."""
+        closing = f"[/{self.open_block}]"
+        start, depth = index, self._depth or 0
+        limit = min(len(buffer), index + self._json_budget)  # an offset in the reply
+        while index < limit:
+            if self._escaped:
+                index, self._escaped = index + 1, False
+                continue
+            if self._in_string:
+                stop = _STRING_STOP.search(buffer, index, limit)
+                if stop is None:
+                    index = limit
+                    break
+                index = stop.end()
+                self._escaped, self._in_string = stop.group() == "\\", stop.group() != '"'
+                continue
+            stop = _JSON_STOP.search(buffer, index, limit)
+            if stop is None:
+                index = limit
+                break
+            char, at = stop.group(), stop.start()
+            if char == '"':
+                self._in_string, index = True, at + 1
+            elif char == "[" and buffer.startswith(closing, at):  # closed before its JSON did
+                self._spend(at + len(closing) - start)
+                self._add_body(buffer[start:at])
+                self._end_block()
+                return at + len(closing)
+            elif char == "[" and not final and _is_prefix(buffer, at, closing):
+                self._spend(at - start)
+                self._add_body(buffer[start:at])
+                self._carry, self._depth = buffer[at:], depth
+                return len(buffer)
+            elif char in "{[":
+                run = _OPENERS.match(buffer, at, limit)
+                end = run.end() if run else at + 1
+                after = buffer[end] if end < len(buffer) else None
+                # a "[" ending the run may open the closing tag: it is looked at alone
+                may_close = after == "/" or (after is None and not final)
+                if end - 1 > at and buffer[end - 1] == "[" and may_close:
+                    end -= 1
+                depth, index = depth + end - at, end
+            else:
+                run = _CLOSERS.match(buffer, at, limit)
+                count = (run.end() if run else at + 1) - at
+                if count >= depth:  # the value is complete
+                    end = at + depth
+                    self._spend(end - start)
+                    self._add_body(buffer[start:end])
+                    self._closer_may_follow = self.open_block
+                    self._end_block()
+                    return end
+                depth, index = depth - count, at + count
+        self._spend(index - start)
+        self._add_body(buffer[start:index])
+        self._depth = depth
+        if self._json_budget == 0:  # hostile: from here, only the closing tag ends it
+            self._depth, self._in_string, self._escaped = None, False, False
+        return index
+
+    def _spend(self, characters: int) -> None:
+        self._json_budget = max(0, self._json_budget - characters)
+
+    def _add_body(self, text: str) -> None:
+        if self._collect and text:
+            self._body.append(text)
+
+    def _end_block(self) -> None:
         if self._collect:
-            self._body.append(buffer[index:found])
             self.blocks.append((self.open_block or "", "".join(self._body)))
         self._body = []
         self.open_block = None
+        self._depth, self._in_string, self._escaped = None, False, False
         self._skip_spaces = self._last_blank
-        return found + len(closing)
 
     def _outside(self, buffer: str, index: int, out: list[str], final: bool) -> int:
+        if self._closer_may_follow is not None:
+            closing = f"[/{self._closer_may_follow}]"
+            after = _CLOSER_GAP.match(buffer, index)
+            gap_end = after.end() if after else index
+            if buffer.startswith(closing, gap_end):
+                self._closer_may_follow = None
+                return gap_end + len(closing)
+            if not final and _is_prefix(buffer, gap_end, closing):
+                self._carry = buffer[index:]  # the closing tag may still come
+                return len(buffer)
+            self._closer_may_follow = None
         if self._skip_spaces:
             spaces = _SPACES.match(buffer, index)
             index = spaces.end() if spaces else index
@@ -226,24 +334,30 @@ class _Scanner:
         if opens is None:
             self._carry = buffer[tag.start() :]
             return len(buffer)
-        if opens:
-            self.open_block = tag.group(2)
+        if opens is False:
+            self._show(tag.group(), out)
             return tag.end()
-        self._show(tag.group(), out)
-        return tag.end()
+        self.open_block = tag.group(2)
+        if opens is True:
+            return tag.end()
+        if opens.group("fence") is None:
+            self._depth = 0  # follow the JSON value
+        return opens.start("value")  # the separator before the JSON goes with the tag
 
-    def _opens_block(self, buffer: str, end: int, final: bool) -> bool | None:
+    def _opens_block(self, buffer: str, end: int, final: bool) -> re.Match[str] | bool | None:
         """Whether the open tag ending at ``end`` starts a block; None: not known yet.
 
-        At the end of a reply an undecided tag counts as an (unclosed) block: a dangling
-        marker is a reply cut short, never prose.
+        True: a block on its own lines; a match: inline, with the JSON (or fence) at its
+        ``value`` group. At the end of a reply an undecided tag counts as an (unclosed)
+        block: a dangling marker is a reply cut short, never prose.
         """
         if self._line_blank:
             own_line = _OWN_LINE_END.match(buffer, end)
             if own_line is not None and own_line.group().endswith("\n"):
                 return True  # the tag has its line to itself
-        if _JSON_START.match(buffer, end):
-            return True
+        inline = _JSON_START.match(buffer, end)
+        if inline is not None:
+            return inline
         if _MAYBE_JSON_START.match(buffer, end):
             return True if final else None
         return False
@@ -258,6 +372,11 @@ class _Scanner:
         else:
             self._line_blank = not text[line_break + 1 :].strip()
         self._last_blank = text[-1].isspace()
+
+
+def _is_prefix(buffer: str, at: int, tag: str) -> bool:
+    """Whether ``buffer`` from ``at`` is the start of ``tag`` (could become it)."""
+    return len(buffer) - at < len(tag) and tag.startswith(buffer[at:])
 
 
 def _is_tag_prefix(text: str) -> bool:

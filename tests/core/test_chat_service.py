@@ -321,3 +321,29 @@ def test_the_team_templates_are_in_the_context_and_a_fix_can_name_one(
     stored = db.run_sync(lambda s: fixes.active_fix(s, session_id))
     assert stored.template_id == template_id
     assert stored.ai_drafted_parameters == {"profile": "Outlook"}
+
+
+def test_inline_markers_land_in_the_lane_and_the_stored_reply_shows_no_json(
+    db, api, tmp_path, session_id
+) -> None:
+    """Issue 17: blocks written into the prose, one without its closing tag, one after a
+    separator, are applied; neither the streamed nor the stored text holds their JSON."""
+    reply = (
+        'Noted. [PROMOTE]{"text": "The VPN client is 5.2"} Next, check the tunnel.\n'
+        'Ask: [QUESTIONS]: [{"text": "Does it drop on Wi-Fi too?", "options": ["Yes", "No"]}]'
+        " Then we know more."
+    )
+    api.enqueue(ScriptedReply(chunks=[reply[i : i + 3] for i in range(0, len(reply), 3)]))
+    service = _service(db, api, tmp_path)
+    shown: list[str] = []
+    result = asyncio.run(service.send(session_id, "VPN drops", on_text=shown.append))
+
+    assert result.failure is None
+    stored_facts = db.run_sync(lambda s: facts.live_facts(s, session_id))
+    assert [fact.text for fact in stored_facts] == ["The VPN client is 5.2"]
+    lane = db.run_sync(lambda s: get_task_lane(s, session_id))
+    assert [q["text"] for q in lane["questions"]] == ["Does it drop on Wi-Fi too?"]
+    stored = asyncio.run(service.history(session_id))[-1]
+    expected = "Noted. Next, check the tunnel.\nAsk: Then we know more."
+    assert stored.content == expected and "".join(shown).strip() == expected
+    assert "[PROMOTE]" in stored.raw_content, "the raw reply is kept for the next request"

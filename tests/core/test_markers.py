@@ -297,6 +297,11 @@ def _hostile_replies() -> dict[str, str]:
         "brackets": "[" * 2_000_000,
         "stray closing tags": "[/QUESTIONS]" * 170_000,
         "blank runs": "a\n" + " " * 1_000_000 + "\n" + " " * 1_000_000 + "x",
+        "3000 inline blocks without closing tags": "Hi. "
+        + " ".join("[PROMOTE]" + json.dumps({"text": filler}) for _ in range(3000)),
+        "an inline block of bracket pairs": "Hi [PROMOTE][" + "[]" * 1_000_000,
+        "an inline block of closing-tag starts": "Hi [PROMOTE][" + "[[/" * 700_000,
+        "inline blocks of empty objects": "Hi " + "[PROMOTE]{}" * 180_000,
     }
 
 
@@ -317,6 +322,17 @@ def test_streaming_a_hostile_reply_costs_the_size_of_each_delta() -> None:
     shown = "".join(stream.feed(reply[i : i + 5]) for i in range(0, len(reply), 5))
     assert time.perf_counter() - started < 3.0  # 400,000 feeds
     assert shown.startswith("Hi.\n") and "{" not in shown
+
+
+@pytest.mark.parametrize(
+    "name", ["an inline block of bracket pairs", "inline blocks of empty objects"]
+)
+def test_streaming_a_hostile_inline_reply_costs_the_size_of_each_delta(name) -> None:
+    reply = _hostile_replies()[name]
+    stream, started = StreamingFilter(), time.perf_counter()
+    shown = "".join(stream.feed(reply[i : i + 5]) for i in range(0, len(reply), 5))
+    assert time.perf_counter() - started < 3.0  # 400,000 feeds
+    assert shown == "Hi " and stream.finish() == ""
 
 
 # ---- Inline blocks: applied, never shown
@@ -454,3 +470,77 @@ def test_streaming_filter_output_does_not_depend_on_the_chunking(parts, cuts) ->
     whole = stream(reply, [])
     assert stream(reply, cuts) == whole
     assert whole.split() == parse_reply(reply).visible_text.split()
+
+
+# ---- Lenient inline blocks (issue 17): applied when they can be, never shown as JSON
+
+VPN = '{"text": "The VPN client is 5.2"}'
+
+
+def _streamed(reply: str, size: int = 1) -> str:
+    stream = StreamingFilter()
+    return "".join(stream.feed(reply[i : i + size]) for i in range(0, len(reply), size)) + (
+        stream.finish()
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        f"Noted. [PROMOTE]{VPN} Next, check it.",  # no closing tag
+        f"Noted. [PROMOTE]{VPN}[/SUGGEST_FIX] Next, check it.",  # another block's closing tag
+        f"Noted. [PROMOTE]: {VPN}[/PROMOTE] Next, check it.",  # a separator before the JSON
+        f"Noted. [PROMOTE] - {VPN} Next, check it.",
+        f"Noted. [PROMOTE] => {VPN}\n[/PROMOTE] Next, check it.",
+    ],
+)
+def test_an_inline_block_is_applied_even_when_its_tags_are_sloppy(reply: str) -> None:
+    parsed = parse_reply(reply)
+    assert [p.text for p in parsed.promotions] == ["The VPN client is 5.2"]
+    assert parsed.visible_text.split() == ["Noted.", "Next,", "check", "it."]
+    for size in (1, 3, 7, len(reply)):
+        assert _streamed(reply, size).split() == parsed.visible_text.split(), size
+
+
+def test_an_inline_block_ends_at_its_json_and_the_next_block_opens() -> None:
+    reply = f'Noted. [PROMOTE]{VPN} [PROMOTE]{{"text": "Split tunnel off"}}[/PROMOTE] Next.'
+    parsed = parse_reply(reply)
+    assert [p.text for p in parsed.promotions] == ["The VPN client is 5.2", "Split tunnel off"]
+    assert parsed.visible_text == "Noted. Next." and _streamed(reply) == "Noted. Next."
+
+
+def test_a_closing_tag_inside_a_json_string_does_not_end_an_inline_block() -> None:
+    reply = 'Noted. [PROMOTE]{"text": "The log shows [/PROMOTE] twice"}[/PROMOTE] Next.'
+    parsed = parse_reply(reply)
+    assert [p.text for p in parsed.promotions] == ["The log shows [/PROMOTE] twice"]
+    assert parsed.visible_text == "Noted. Next." and _streamed(reply) == "Noted. Next."
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "[PROMOTE]{text: The VPN client is 5.2}[/PROMOTE]",  # unquoted keys
+        "[PROMOTE]{'text': 'The VPN client is 5.2'}",  # single quotes, no closing tag
+        '[PROMOTE]{"text": "The VPN client is 5.2"[/PROMOTE]',  # the object never closes
+        '[PROMOTE]{"text": "The VPN client is 5.2\n"}[/PROMOTE]',  # a line break in a string
+    ],
+)
+def test_an_inline_block_that_cannot_be_parsed_is_hidden_and_logged(block: str, caplog) -> None:
+    reply = f"Noted. {block} Next."
+    parsed = parse_reply(reply)
+    assert parsed.promotions == () and parsed.visible_text == "Noted. Next."
+    assert _streamed(reply) == "Noted. Next." and _streamed(reply, 4) == "Noted. Next."
+    assert parsed.warnings == ("[PROMOTE] block holds malformed JSON; skipped",)
+    assert "malformed JSON" in caplog.text
+
+
+def test_text_after_an_inline_block_streams_without_waiting() -> None:
+    """Only what could still be the block's closing tag is held, and only briefly."""
+    stream = StreamingFilter()
+    assert stream.feed(f"Noted. [PROMOTE]{VPN}") == "Noted. "
+    assert stream.feed(" [see below] and more") == "[see below] and more"
+    assert stream.feed(" Costs [about") == " Costs [about"
+    assert stream.feed(f" Also [PROMOTE]{VPN} ") == " Also "
+    assert stream.feed("[/PRO") == ""
+    assert stream.feed("BLEM] here") == "[/PROBLEM] here"
+    assert stream.finish() == ""
