@@ -262,7 +262,6 @@ def test_0002_upgrades_a_0001_database_with_facts_and_messages(tmp_path: Path) -
         database.close()
 
 
-
 def test_the_models_do_not_load_the_postgresql_dialect() -> None:
     """Every desktop start imports the models; PostgreSQL's dialect (~35 ms) waits for a
     PostgreSQL engine (storage.engine adds the partial indexes' conditions then)."""

@@ -77,7 +77,9 @@ def test_the_factory_picks_scintilla_where_it_imports() -> None:
 def test_the_default_editor_runs_the_chosen_backend(qtbot) -> None:
     widget = CodeEditor()
     qtbot.addWidget(widget)
-    assert widget.objectName() == "codeEditor" and widget.backend == code_editor.editor_backend_name()
+    assert (
+        widget.objectName() == "codeEditor" and widget.backend == code_editor.editor_backend_name()
+    )
     assert isinstance(widget.focusProxy(), QWidget)
     assert widget.focusProxy().accessibleName() == "Script"
 
