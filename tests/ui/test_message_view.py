@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel
 
 from flowpilot_desktop.assistant.chat import ChatMessage
@@ -85,9 +85,11 @@ def test_view_follows_the_bottom_only_while_at_the_bottom(qtbot) -> None:
     assert view.at_bottom()
     view.verticalScrollBar().setValue(0)
     assert not view.at_bottom()
+    reading = view.bubbles()[0]
+    top = reading.mapTo(view.viewport(), QPoint(0, 0)).y()
     view.add_message(_message("A new reply " * 30))
     qtbot.waitUntil(view.jump_button.isVisible)
-    assert view.verticalScrollBar().value() == 0, "reading position is kept"
+    assert reading.mapTo(view.viewport(), QPoint(0, 0)).y() == top, "reading position is kept"
     view.jump_button.click()
     qtbot.waitUntil(view.at_bottom)
     assert not view.jump_button.isVisible()
@@ -131,3 +133,55 @@ def test_a_single_paragraph_reply_is_shown_once_when_it_ends(qtbot) -> None:
     assert bubble.findChild(QLabel, "bubbleTail") is None
     texts = [w.property("markdownSource") for w in bubble.findChildren(QLabel, "bubbleText")]
     assert texts == ["One paragraph with **bold** text"]
+
+
+def test_a_kept_conversation_syncs_by_touching_only_the_changed_bubbles(qtbot) -> None:
+    """Showing a conversation again with one message gone and one new keeps every other
+    bubble, and the latest reply's quick replies are offered once, not once per sync."""
+    from PySide6.QtWidgets import QPushButton
+
+    questions = '[QUESTIONS]\n[{"text": "Teams too?", "options": ["Yes", "No"]}]\n[/QUESTIONS]'
+    messages = [
+        ChatMessage(
+            f"m{n}",
+            role,
+            f"Message {n}",
+            f"Message {n}",
+            None,
+            None,
+            False,
+            None,
+            (),
+            datetime.now(UTC),
+        )
+        for n, role in enumerate(["user", "assistant", "user", "assistant"])
+    ]
+    last = ChatMessage(
+        "m3",
+        "assistant",
+        "Does Teams prompt?",
+        "Does Teams prompt?\n" + questions,
+        None,
+        None,
+        False,
+        None,
+        (),
+        datetime.now(UTC),
+    )
+    messages[3] = last
+    view = MessageView()
+    qtbot.addWidget(view)
+    view.set_messages(messages, key="a")
+    before = view.bubbles()
+    view.set_messages([messages[0], messages[2], messages[3]], key="a")
+    assert view.bubbles() == [before[0], before[2], before[3]]
+    view.set_messages(messages[:2], key="b")
+    view.set_messages([messages[0], messages[2], messages[3]], key="a")
+    assert view.bubbles() == [before[0], before[2], before[3]], "the same widgets"
+    options = [b.text() for b in view.bubbles()[-1].findChildren(QPushButton, "quickReply")]
+    assert options == ["Yes", "No"]
+    reply = ChatMessage("m4", "user", "Yes", "Yes", None, None, False, None, (), datetime.now(UTC))
+    view.set_messages([messages[0], messages[2], messages[3], reply], key="a")
+    assert view.bubbles()[:3] == [before[0], before[2], before[3]]
+    assert view.bubbles()[-1].message is reply
+    assert before[3].quick_replies.isHidden(), "quick replies belong to the latest reply only"

@@ -318,6 +318,11 @@ class MessageBubble(QFrame):
         self.flush_streamed()
 
     def show_quick_replies(self, questions: tuple[QuestionItem, ...]) -> None:
+        """Offer the options as buttons; built once (a kept conversation offers them again
+        whenever its latest reply is shown anew)."""
+        if self._quick_layout.count():
+            self.quick_replies.show()
+            return
         for question in questions:
             if not question.options:
                 continue
