@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +37,8 @@ from ui.ops import TaskRunner, describe_error
 from ui.session_state import SessionState
 from ui.widgets.session_header import SessionHeader
 
+HISTORIES_KEPT = 16  # conversations whose messages stay in memory for an instant switch back
+
 
 class ChatDock(QDockWidget):
     sig_usage_changed = Signal(str)
@@ -53,7 +56,8 @@ class ChatDock(QDockWidget):
         self._runner: TaskRunner | None = None
         self._state: SessionState | None = None
         self._session: SessionSummary | None = None
-        self._history: dict[str, list[ChatMessage]] = {}
+        # The messages of the last few conversations (least recently used first).
+        self._history: OrderedDict[str, list[ChatMessage]] = OrderedDict()
         self._control: TurnControl | None = None
         self._turn_session: str | None = None
         self._usage_request = 0
@@ -145,10 +149,14 @@ class ChatDock(QDockWidget):
             return
         cached = self._history.get(summary.id)
         if cached is not None:
+            self._history.move_to_end(summary.id)
             self._show_history(summary.id, cached)
         else:
-            self.view.clear()
-            self._show_empty_conversation()
+            # Its own (blank) page until the history arrives: what is sent lands there, and
+            # "No messages yet" never flashes up for a conversation that has some.
+            self.view.show_conversation(summary.id)
+            self._stack.setCurrentWidget(self.view)
+            self.composer.set_can_regenerate(False)
         self._load_history(summary.id)
 
     def show_task_state(self, state: TaskLaneState | None) -> None:
@@ -285,8 +293,9 @@ class ChatDock(QDockWidget):
 
     def _on_text(self, session_id: str):  # noqa: ANN202 - a callback factory
         def on_text(text: str) -> None:
-            if self._session is not None and self._session.id == session_id:
-                self.view.append_streamed(text)
+            # Into the streaming bubble even while another session is shown: its
+            # conversation is kept, and is up to date when the technician comes back.
+            self.view.append_streamed(text)
 
         return on_text
 
@@ -322,15 +331,19 @@ class ChatDock(QDockWidget):
         self._end_turn()
         if pending is not None and result.user_message is not None:
             pending.show_message(result.user_message)  # as sent: masked
-        history = self._history.setdefault(session_id, [])
-        if history and history[-1].role == "assistant" and result.user_message is None:
-            history.pop()  # regenerated: the old reply was replaced
-        if result.user_message is not None:
-            history.append(result.user_message)
-        if result.reply is not None:
-            history.append(result.reply)
+        history = self._history.get(session_id)
+        if history is None:
+            # Not loaded (or no longer kept): what this turn added is stored, a load has it all.
+            self._load_history(session_id)
+        else:
+            if history and history[-1].role == "assistant" and result.user_message is None:
+                history.pop()  # regenerated: the old reply was replaced
+            if result.user_message is not None:
+                history.append(result.user_message)
+            if result.reply is not None:
+                history.append(result.reply)
+        self.view.finish_streaming(result.reply)  # its conversation may be hidden: still kept
         if self._session is not None and self._session.id == session_id:
-            self.view.finish_streaming(result.reply)
             self.composer.set_can_regenerate(True)
             self._refresh_usage(session_id)
 
@@ -359,10 +372,12 @@ class ChatDock(QDockWidget):
     def _message_deleted(self, session_id: str, message_id: str, change: SessionChange) -> None:
         history = self._history.get(session_id, [])
         gone = next((m for m in history if m.id == message_id), None)
-        self._history[session_id] = [m for m in history if m.id != message_id]
+        left = [m for m in history if m.id != message_id]
+        if session_id in self._history:
+            self._history[session_id] = left
         if self._session is not None and self._session.id == session_id:
             self.view.remove_message(message_id)
-            if not self._history[session_id]:
+            if not left and not self.view.bubbles():
                 self._show_empty_conversation()
             self._refresh_usage(session_id)
         excerpt = " ".join((gone.content if gone else "").split())[:40]
@@ -384,7 +399,7 @@ class ChatDock(QDockWidget):
             return  # a turn started since: its result is newer than this load
         if self._history.get(session_id) == messages and self._stack.currentWidget() is self.view:
             return
-        self._history[session_id] = messages
+        self._remember_history(session_id, messages)
         if self._session is not None and self._session.id == session_id:
             self._show_history(session_id, messages)
             self._refresh_usage(session_id)
@@ -394,12 +409,23 @@ class ChatDock(QDockWidget):
         pending = sum(1 for check in checks if not check.get("done"))
         self.view.set_pending_checks(len(checks), pending)
 
+    def _remember_history(self, session_id: str, messages: list[ChatMessage]) -> None:
+        self._history[session_id] = messages
+        self._history.move_to_end(session_id)
+        while len(self._history) > HISTORIES_KEPT:
+            self._history.popitem(last=False)
+
     def _show_history(self, session_id: str, messages: list[ChatMessage]) -> None:
+        if self._turn_session == session_id:
+            # A reply streams into this conversation: its page is newer than any history.
+            self.view.show_conversation(session_id)
+            self._show_next_steps()
+            self._stack.setCurrentWidget(self.view)
+            return
+        self.view.set_messages(messages, key=session_id)
         if not messages:
-            self.view.clear()
             self._show_empty_conversation()
             return
-        self.view.set_messages(messages)
         self._show_next_steps()
         self._stack.setCurrentWidget(self.view)
         self.composer.set_can_regenerate(any(m.role == "user" for m in messages))
