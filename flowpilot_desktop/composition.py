@@ -71,11 +71,17 @@ def build_services(
     file = sqlite_file(url)
     credentials = CredentialStore()  # one store: run-only secrets are shared by every service
     preferences = DatabasePreferences(database)
+    psa = PsaAccess(config_store, credentials)
+    tickets = TicketService(database, psa)
     chat = ChatService(
-        database, credentials, config_store, preferences, paths.data_dir / "attachments"
+        database,
+        credentials,
+        config_store,
+        preferences,
+        paths.data_dir / "attachments",
+        ticket_for_chat=tickets.ready_for_chat,
     )
     task_lane = TaskLaneService(database, chat.synthesize)
-    psa = PsaAccess(config_store, credentials)
     changes = ChangeFeed(database)
     outbox = OutboxWorker(database, psa, changes.sync_moved)
     return AppServices(
@@ -86,7 +92,7 @@ def build_services(
         chat=chat,
         task_lane=task_lane,
         psa=psa,
-        tickets=TicketService(database, psa),
+        tickets=tickets,
         previews=PreviewService(database, chat.write_note),
         conclusion=ConclusionService(database, task_lane, preferences, outbox.wake),
         outbox=outbox,

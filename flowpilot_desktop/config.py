@@ -24,6 +24,12 @@ class ConfigError(UserFacingError):
     """A setting has a value FlowPilot cannot use; the message says which and why."""
 
 
+# No event on a reply stream for this long is a stall: well under the 60 s HTTP read timeout,
+# and long enough for a slow gateway between two events.
+STALL_TIMEOUT_S = 25.0
+STALL_TIMEOUT_RANGE_S = (5, 300)
+
+
 @dataclass
 class AppConfig:
     """Per-machine connection settings."""
@@ -34,6 +40,8 @@ class AppConfig:
     cw_company_id: str = ""
     cw_client_id: str = ""
     cw_member_identifier: str = ""
+    # a reply stream silent this long is ended as stalled (Retry asks again)
+    reply_stall_timeout_s: float = STALL_TIMEOUT_S
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -59,6 +67,7 @@ def normalise(config: AppConfig) -> AppConfig:
         cw_company_id=config.cw_company_id.strip(),
         cw_client_id=config.cw_client_id.strip(),
         cw_member_identifier=config.cw_member_identifier.strip(),
+        reply_stall_timeout_s=config.reply_stall_timeout_s,
     )
 
 
@@ -77,6 +86,12 @@ def validate(config: AppConfig) -> AppConfig:
         raise ConfigError(
             "The ConnectWise site is a host name such as api-na.myconnectwise.net "
             f"(no path, no spaces) — got “{config.cw_site}”."
+        )
+    low, high = STALL_TIMEOUT_RANGE_S
+    if not low <= config.reply_stall_timeout_s <= high:
+        raise ConfigError(
+            f"A reply counts as stalled after {low} to {high} seconds of silence — got "
+            f"{config.reply_stall_timeout_s:g}."
         )
     if config.database_url is not None and "://" not in config.database_url:
         raise ConfigError(
@@ -157,8 +172,11 @@ def _from_mapping(data: dict[str, object]) -> AppConfig:
     values: dict[str, object] = {}
     for field in fields(AppConfig):
         value = data.get(field.name, getattr(defaults, field.name))
-        optional = getattr(defaults, field.name) is None
-        if isinstance(value, str) or (optional and value is None):
+        default = getattr(defaults, field.name)
+        if isinstance(default, float):
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            values[field.name] = float(value) if number else default  # type: ignore[arg-type]
+        elif isinstance(value, str) or (default is None and value is None):
             values[field.name] = value
         else:
             values[field.name] = getattr(defaults, field.name)

@@ -70,12 +70,29 @@ def cost_usd(usage: Usage, model: str | None) -> float:
     ) / 1_000_000
 
 
+def describe_turn(usage: Usage, model: str | None) -> str:
+    """What one reply cost, for its tooltip: tokens in (how many from the prompt cache), out,
+    and the estimated price."""
+    cached = ""
+    if usage.cache_read_input_tokens or usage.cache_creation_input_tokens:
+        cached = (
+            f" ({usage.cache_read_input_tokens:,} read from the prompt cache, "
+            f"{usage.cache_creation_input_tokens:,} written to it)"
+        )
+    return (
+        f"{usage.total_input:,} tokens in{cached}, {usage.output_tokens:,} out · "
+        f"about ${cost_usd(usage, model):.4f}" + (f" on {model}" if model else "")
+    )
+
+
 @dataclass(frozen=True)
 class UsageSummary:
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
+    replies: int = 0  # replies with usage (the session's turns so far)
+    last_cost_usd: float = 0.0  # the latest of them
 
     @property
     def cache_hit_rate(self) -> float:
@@ -90,16 +107,30 @@ class UsageSummary:
             else "No tokens used yet"
         )
 
+    def explain(self) -> str:
+        """The status bar's tooltip: the figures of this session, in words."""
+        if not self.replies:
+            return "No reply in this session has used tokens yet."
+        return (
+            f"This session: {self.replies:,} replies, {self.input_tokens:,} tokens in "
+            f"({self.cache_hit_rate:.0%} read from the prompt cache), "
+            f"{self.output_tokens:,} out, about ${self.cost_usd:.4f}. "
+            f"The latest reply cost about ${self.last_cost_usd:.4f}. "
+            "Hover a reply for what it cost."
+        )
+
 
 def summarize(replies: Iterable[tuple[Usage | None, str | None]]) -> UsageSummary:
     """Totals over (usage, model) pairs of a session's replies."""
-    total_in = total_out = cached = 0
-    cost = 0.0
+    total_in = total_out = cached = count = 0
+    cost = last = 0.0
     for usage, model in replies:
         if usage is None:
             continue
         total_in += usage.total_input
         total_out += usage.output_tokens
         cached += usage.cache_read_input_tokens
-        cost += cost_usd(usage, model)
-    return UsageSummary(total_in, total_out, cached, cost)
+        last = cost_usd(usage, model)
+        cost += last
+        count += 1
+    return UsageSummary(total_in, total_out, cached, cost, count, last)

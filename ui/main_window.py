@@ -291,7 +291,8 @@ class MainWindow(QMainWindow):
         )
         chat.attach(self.services.chat, runner, state)
         chat.sig_open_settings.connect(self.open_settings)
-        chat.sig_usage_changed.connect(self.usage_label.setText)
+        chat.sig_notice.connect(self.show_status)
+        chat.sig_usage_changed.connect(self._show_usage)
         chat.sig_message_deleted.connect(self._message_deleted)
         lane.attach(self.services.task_lane, runner, state, self._window_settings)
         lane.bind_conclude_actions(
@@ -405,6 +406,10 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
+
+    def _show_usage(self, figures: str, explained: str) -> None:
+        self.usage_label.setText(figures)
+        self.usage_label.setToolTip(explained)
 
     def _show_title(self, summary: SessionSummary | None) -> None:
         if summary is None:

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from flowpilot_desktop.anthropic_check import AnthropicCheck, AnthropicOverrides, ModelOption
 from flowpilot_desktop.conclusion.targets import StatusChoices
-from flowpilot_desktop.config import AppConfig, ConfigError, validate
+from flowpilot_desktop.config import STALL_TIMEOUT_RANGE_S, AppConfig, ConfigError, validate
 from flowpilot_desktop.credentials import SecretName
 from flowpilot_desktop.errors import join_sentences
 from flowpilot_desktop.model_tiers import TIER_LABELS, ModelTiers
@@ -271,6 +272,13 @@ class SettingsDialog(QDialog):
             f"{len(models)} models your key may use; pick one or type a model id."
         )
 
+    def typed_config(self) -> AppConfig:
+        """The settings as typed in the dialog (not yet checked)."""
+        return AppConfig(
+            **{name: edit.text() for name, edit in self.config_edits.items()},
+            reply_stall_timeout_s=float(self.stall_spin.value()),
+        )
+
     def anthropic_overrides(self) -> AnthropicOverrides:
         """The Anthropic values as typed (no key typed: the stored one)."""
         return AnthropicOverrides(
@@ -332,7 +340,7 @@ class SettingsDialog(QDialog):
 
     def overrides(self) -> PsaOverrides:
         """The ConnectWise values as typed (secrets left empty: the stored ones)."""
-        config = AppConfig(**{name: edit.text() for name, edit in self.config_edits.items()})
+        config = self.typed_config()
         return PsaOverrides(
             config,
             self.secret_fields[SecretName.CW_PUBLIC_KEY].edit.text() or None,
@@ -376,6 +384,20 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         form.addRow("", row)
         form.addRow("", self.anthropic_test_label)
+        self.stall_spin = QSpinBox(self)
+        self.stall_spin.setObjectName("settingsStallTimeout")
+        self.stall_spin.setRange(*STALL_TIMEOUT_RANGE_S)
+        self.stall_spin.setSuffix(" s")
+        self.stall_spin.setValue(round(self._snapshot.config.reply_stall_timeout_s))
+        self.stall_spin.setAccessibleName("Seconds of silence before a reply counts as stalled")
+        self.stall_spin.lineEdit().setAccessibleName(self.stall_spin.accessibleName())
+        self.stall_spin.setToolTip(
+            "A reply that sends nothing for this long is ended and kept; Retry asks again. "
+            "Raise it for a slow gateway."
+        )
+        buddy = QLabel("&Give up on a silent reply after", self)
+        buddy.setBuddy(self.stall_spin)
+        form.addRow(buddy, self.stall_spin)
 
     def _tier_combo(self, name: str, value: str) -> QComboBox:
         """An editable list of models: the live list after a test, any id typed by hand."""
@@ -512,7 +534,7 @@ class SettingsDialog(QDialog):
 
     def _save(self) -> None:
         self.error_label.hide()
-        config = AppConfig(**{name: edit.text() for name, edit in self.config_edits.items()})
+        config = self.typed_config()
         try:
             validate(config)
         except ConfigError as error:

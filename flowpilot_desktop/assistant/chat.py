@@ -11,7 +11,7 @@ placeholders.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import create_client
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
+from flowpilot_desktop.tickets import TicketForChat
 from flowpilot_desktop.usage import UsageSummary, summarize
 from storage.database import Database
 from storage.repositories import messages
@@ -50,6 +51,9 @@ from storage.repositories import sessions as session_repository
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
+
+# (session id, told what is awaited) -> whether the request can carry the linked ticket
+TicketWait = Callable[[str, Callable[[str], None]], Awaitable[TicketForChat]]
 
 __all__ = [
     "INTERRUPTED",
@@ -73,8 +77,12 @@ class ChatService:
         client_factory: Callable[..., Any] = create_client,
         scrubber: Scrubber | None = None,
         autosave_interval_s: float = AUTOSAVE_INTERVAL_S,
+        ticket_for_chat: TicketWait | None = None,
     ) -> None:
         self._database = database
+        self._config_store = config_store
+        # waits for the linked ticket's first fetch (TicketService.ready_for_chat)
+        self._ticket_for_chat = ticket_for_chat
         self._scrubber = scrubber or default_scrubber()
         self._client = AssistantClient(credentials, config_store, preferences, client_factory)
         self._attachments = AttachmentStore(attachments_dir)
@@ -130,9 +138,10 @@ class ChatService:
         unmasked: bool = False,
         on_text: Callable[[str], None] | None = None,
         control: TurnControl | None = None,
+        on_status: Callable[[str], None] | None = None,
     ) -> TurnResult:
         """Store the technician's message as it is sent (masked unless ``unmasked``), then
-        stream the assistant's answer to it."""
+        stream the assistant's answer to it. ``on_status`` hears what the turn waits for."""
         if not text.strip() and not attachments:
             raise UserFacingError("Type a message or attach a file first.")
         outgoing = await self.outgoing(session_id, text, attachments, unmasked=unmasked)
@@ -151,8 +160,8 @@ class ChatService:
                 )
             )
         )
-        result = await self._answer(client, session_id, on_text, control)
-        return TurnResult(result.reply, row, result.failure, result.applied, result.change)
+        result = await self._answer(client, session_id, on_text, control, on_status)
+        return replace(result, user_message=row)
 
     async def regenerate(
         self,
@@ -160,6 +169,7 @@ class ChatService:
         *,
         on_text: Callable[[str], None] | None = None,
         control: TurnControl | None = None,
+        on_status: Callable[[str], None] | None = None,
     ) -> TurnResult:
         """Answer the last technician message again (Retry after a failure, or Regenerate)."""
         client = await self._client.get()
@@ -169,7 +179,7 @@ class ChatService:
         if history[-1].role == "assistant":
             last_id = history[-1].id
             await self._database.run(lambda s: messages.delete_message(s, last_id))
-        return await self._answer(client, session_id, on_text, control)
+        return await self._answer(client, session_id, on_text, control, on_status)
 
     async def delete_message(
         self, session_id: str, message_id: str, *, deleted: bool = True
@@ -247,12 +257,40 @@ class ChatService:
         session_id: str,
         on_text: Callable[[str], None] | None,
         control: TurnControl | None,
+        on_status: Callable[[str], None] | None = None,
     ) -> TurnResult:
+        ticket = await self._wait_for_ticket(session_id, on_status)
         tiers = await self._client.tiers()
         await self._seed_placeholders(session_id)
-        return await self._turns.answer(
+        self._turns.stall_timeout_s = self._config_store.load().reply_stall_timeout_s
+        result = await self._turns.answer(
             client, tiers, session_id, self._synthesize_with(client), on_text, control
         )
+        change = result.change
+        if ticket.change is not None and change is not None:
+            change = replace(change, kinds=change.kinds | {ChangeKind.TICKET})
+        return replace(result, change=change, notice=ticket.missing)
+
+    async def _wait_for_ticket(
+        self, session_id: str, on_status: Callable[[str], None] | None
+    ) -> TicketForChat:
+        """The first request of a session with a linked ticket carries the ticket: wait a few
+        seconds for its fetch (the card's, usually under way already)."""
+        if self._ticket_for_chat is None:
+            return TicketForChat()
+        waited = False
+
+        def waiting(text: str) -> None:
+            nonlocal waited
+            waited = True
+            if on_status is not None:
+                on_status(text)
+
+        try:
+            return await self._ticket_for_chat(session_id, waiting)
+        finally:
+            if waited and on_status is not None:
+                on_status("Thinking…")
 
     def _synthesize_with(self, client: AsyncAnthropic) -> Synthesizer:
         async def synthesize(session_id: str, item: LaneItem) -> str | None:

@@ -30,6 +30,7 @@ from flowpilot_desktop.assistant.prompts import render_context, system_prompt
 from flowpilot_desktop.assistant.request import api_messages
 from flowpilot_desktop.assistant.task_lane import LaneItem, find_item, stored_task_lane
 from flowpilot_desktop.changes import ChangeKind, SessionChange
+from flowpilot_desktop.config import STALL_TIMEOUT_S
 from flowpilot_desktop.llm import AssistantFailure, ReplyStalledError, describe_llm_error
 from flowpilot_desktop.logging_setup import MASK, register_secret
 from flowpilot_desktop.model_tiers import ModelTiers
@@ -48,9 +49,6 @@ log = logging.getLogger(__name__)
 
 CHAT_MAX_TOKENS = 4096
 AUTOSAVE_INTERVAL_S = 2.0  # a streaming reply is saved this often (and when it ends)
-# No event on the reply stream for this long is a stall: well under the 60 s HTTP read
-# timeout, and long enough for a slow gateway between two events.
-STALL_TIMEOUT_S = 25.0
 
 # (session id, the answered question or check) -> one fact, or None
 Synthesizer = Callable[[str, LaneItem], Awaitable[str | None]]
@@ -65,6 +63,7 @@ class TurnResult:
     # what the turn changed (messages, and whatever its markers changed), for every screen;
     # None when nothing could be saved
     change: SessionChange | None = None
+    notice: str | None = None  # what the technician should know about how it was sent
 
 
 @dataclass

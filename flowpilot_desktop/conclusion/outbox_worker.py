@@ -33,6 +33,7 @@ from flowpilot_desktop.conclusion.posting import STATUS_JOB_KIND, status_key
 from flowpilot_desktop.conclusion.targets import StatusTarget
 from flowpilot_desktop.logging_setup import redact
 from flowpilot_desktop.psa_access import PsaAccess
+from flowpilot_desktop.tickets import stamped
 from psa.errors import PsaError, PsaRejectedError
 from psa.provider import NoteKind, PsaProvider, StatusOption
 from storage.database import Database
@@ -268,7 +269,7 @@ class OutboxWorker:
             if _session_live(s, job.session_id):
                 # the ticket card shows the status ConnectWise really has now
                 snapshot = replace(
-                    ticket,
+                    stamped(ticket),
                     status_id=verified.status_id,
                     status=verified.status,
                     closed=verified.closed,

@@ -71,6 +71,8 @@ def test_pasted_site_url_is_reduced_to_the_host() -> None:
         (AppConfig(anthropic_base_url="ftp://gateway"), "must start with https://"),
         (AppConfig(cw_site="my site"), "host name"),
         (AppConfig(database_url="flowpilot.db"), "SQLAlchemy URL"),
+        (AppConfig(reply_stall_timeout_s=1), "5 to 300 seconds"),
+        (AppConfig(reply_stall_timeout_s=3600), "got 3600"),
     ],
 )
 def test_unusable_values_are_refused_with_a_clear_message(config, message) -> None:
@@ -90,3 +92,13 @@ def test_a_loopback_site_keeps_http() -> None:
     assert (
         validate(AppConfig(cw_site="http://eu.myconnectwise.net")).cw_site == "eu.myconnectwise.net"
     )
+
+
+def test_the_stall_timeout_is_kept_as_a_number(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path / "settings.json")
+    store.save(AppConfig(reply_stall_timeout_s=40))
+    assert ConfigStore(store.path).load().reply_stall_timeout_s == 40.0
+    store.path.write_text(json.dumps({"reply_stall_timeout_s": "soon"}), encoding="utf-8")
+    assert ConfigStore(store.path).load().reply_stall_timeout_s == 25.0, "wrong type: default"
+    store.path.write_text(json.dumps({"reply_stall_timeout_s": True}), encoding="utf-8")
+    assert ConfigStore(store.path).load().reply_stall_timeout_s == 25.0

@@ -11,7 +11,7 @@ import pytest
 
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.assistant.turn import STALL_TIMEOUT_S, ReplyStreamer, TurnResult
-from flowpilot_desktop.config import AppConfig
+from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.credentials import CredentialStore, SecretName
 from flowpilot_desktop.llm import create_client
 from flowpilot_desktop.model_tiers import ModelTiers
@@ -88,6 +88,19 @@ def test_a_pause_shorter_than_the_stall_timeout_is_no_failure(db, api, session_i
 def test_the_stall_timeout_defaults_to_25_s(db) -> None:
     assert STALL_TIMEOUT_S == 25.0
     assert ReplyStreamer(db, default_scrubber()).stall_timeout_s == STALL_TIMEOUT_S
+
+
+def test_the_chat_uses_the_stall_timeout_from_settings(db, api, tmp_path, session_id) -> None:
+    """Settings' "Give up on a silent reply after" reaches the next turn (no restart)."""
+    service = build_chat(db, api.base_url, tmp_path)
+    store = ConfigStore(tmp_path / "settings.json")
+    store.save(AppConfig(anthropic_base_url=api.base_url, reply_stall_timeout_s=0.4))
+    api.enqueue(ScriptedReply(chunks=["Checking ", "more"], stall_after=1, stall_s=5))
+    started = time.monotonic()
+    result = asyncio.run(service.send(session_id, "VPN drops"))
+    assert time.monotonic() - started < 3
+    assert result.failure is not None and result.failure.kind == "stalled"
+    assert result.failure.message.startswith("No data from the assistant for 0.4 s")
 
 
 def _short_read_timeout(credentials: CredentialStore, config: AppConfig):

@@ -127,6 +127,36 @@ def test_conversation_survives_switching_and_restart(
     qloop.until(lambda: len(again.chat_dock.view.bubbles()) == 2)
 
 
+def test_the_status_bar_shows_the_shown_sessions_cost_and_a_reply_its_own(
+    qtbot, qloop, chat_window, api
+) -> None:
+    """The figures follow the selected session, also for one whose conversation is kept
+    (opened before); a reply's tooltip says what that turn cost."""
+    dock = chat_window.chat_dock
+    api.enqueue("Short.")
+    _type_and_send(qtbot, chat_window, "first session")
+    qloop.until(lambda: not dock.streaming and "cache" in chat_window.usage_label.text())
+    first = chat_window.usage_label.text()
+    assert "This session: 1 replies" in chat_window.usage_label.toolTip()
+    reply = dock.view.bubbles()[-1]
+    assert "tokens in" in reply.toolTip() and "about $" in reply.toolTip()
+
+    chat_window.runner.run(chat_window.services.sessions.create("Second"))
+    qloop.until(lambda: chat_window.sessions_panel.model.rowCount() == 2)
+    chat_window.sessions_panel.select_session(chat_window.sessions_panel.model.summary_at(0).id)
+    qloop.until(lambda: chat_window.usage_label.text() == "No tokens used yet")
+    api.enqueue("A much longer answer. " * 40)
+    _type_and_send(qtbot, chat_window, "second session, with a longer question " * 20)
+    qloop.until(lambda: not dock.streaming and "cache" in chat_window.usage_label.text())
+    second = chat_window.usage_label.text()
+    assert second != first
+
+    chat_window.sessions_panel.select_relative(1)  # back: its conversation is kept
+    qloop.until(lambda: chat_window.usage_label.text() == first)
+    chat_window.sessions_panel.select_relative(-1)
+    qloop.until(lambda: chat_window.usage_label.text() == second)
+
+
 def test_without_a_key_the_composer_says_so_and_opens_settings(
     qtbot, qloop, make_window, api
 ) -> None:

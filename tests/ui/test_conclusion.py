@@ -5,6 +5,7 @@ keyboard, the sync state of the post, the Escalate intercept, and Settings' live
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,7 +15,9 @@ from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
 from flowpilot_desktop.preferences import DatabasePreferences
+from flowpilot_desktop.tickets import TicketSnapshot, stamped
 from storage.repositories.drafts import add_draft
+from storage.repositories.sessions import get_ticket_snapshot, set_ticket_snapshot
 from tests.anthropic_emulator import ScriptedReply
 from tests.connectwise_emulator import CLIENT_ID, COMPANY, PRIVATE_KEY, PUBLIC_KEY, standard_setup
 from tests.ui.helpers import activate
@@ -319,6 +322,66 @@ def test_ticket_card_says_why_it_could_not_fetch(qtbot, qloop, make_window, app_
     assert card.title_label.text() == "Ticket #777" and card.fetch_button.isEnabled()
     assert card.meta_label.property("role") == "header-meta", "not set up yet is not an error"
     assert window.current_session().ticket_ref == "777"
+
+
+def test_a_refresh_failure_goes_once_the_ticket_is_read_again(qtbot, qloop, cw_window, cw) -> None:
+    """A failed Refresh says so under the ticket; a snapshot stored later (the outbox reads
+    the ticket back after a post, or a Refresh that works) ends it: no stale "Could not
+    refresh" beside fresh data."""
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "Stale card", "#5123")
+    card = window.chat_dock.ticket_card
+    qloop.until(lambda: card.fetch_button.text() == "Refresh")
+    cw.fail_next(404, method="GET", path_contains="tickets/5123")
+    qtbot.mouseClick(card.fetch_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "Could not refresh" in card.meta_label.text())
+    assert card.meta_label.property("role") == "error"
+
+    sid = window.current_session().id
+    ticket = window.services.database.run_sync(lambda s: get_ticket_snapshot(s, sid))
+    stored = stamped(replace(TicketSnapshot.from_dict(ticket), status="Resolved"))
+    window.services.database.run_sync(lambda s: set_ticket_snapshot(s, sid, stored.to_dict()))
+    window.services.changes.sync_moved(sid)
+    qloop.until(lambda: "Resolved" in card.meta_label.text())
+    assert "Could not refresh" not in card.meta_label.text()
+    assert card.meta_label.property("role") == "header-meta"
+
+    cw.fail_next(404, method="GET", path_contains="tickets/5123")
+    qtbot.mouseClick(card.fetch_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "Could not refresh" in card.meta_label.text())
+    qtbot.mouseClick(card.fetch_button, Qt.MouseButton.LeftButton)  # this one works
+    qloop.until(lambda: "In Progress" in card.meta_label.text())
+    assert "Could not refresh" not in card.meta_label.text()
+
+
+def test_the_first_message_after_linking_carries_the_ticket(
+    qtbot, qloop, cw_window, api, cw
+) -> None:
+    """Typed and sent at once while ConnectWise is slow: the message waits for the card's
+    fetch, so the assistant's first answer already knows the ticket."""
+    window = cw_window
+    cw.delay_s = 0.8
+    _new_session_by_keyboard(qtbot, qloop, window, "Sent at once", "#5123")
+    assert window.chat_dock.ticket_card.fetch_button.text() == "Fetch", "still fetching"
+    _say(qtbot, qloop, window, api, "Let's look at the token.")
+    context = json.dumps(api.message_requests[-1].body["messages"][-1]["content"][0])
+    assert "Ticket summary: Outlook keeps asking for the password" in context
+    (sent,) = [b for b in window.chat_dock.view.bubbles() if b.role == "user"]
+    assert not sent.status_label.isVisible()
+
+
+def test_a_message_sent_without_the_ticket_says_so(
+    qtbot, qloop, make_window, app_paths, memory_keyring, api
+) -> None:
+    ConfigStore(app_paths.config_file).save(AppConfig(anthropic_base_url=api.base_url))
+    memory_keyring.set_password(SERVICE, "anthropic_api_key", KEY)
+    window = make_window()
+    _new_session_by_keyboard(qtbot, qloop, window, "No ConnectWise", "777")
+    _say(qtbot, qloop, window, api, "Understood.")
+    (sent,) = [b for b in window.chat_dock.view.bubbles() if b.role == "user"]
+    expected = "Sent without ticket #777's details: ConnectWise is not set up in Settings."
+    assert sent.status_label.text() == expected and sent.status_label.isVisible()
+    assert window.statusBar().currentMessage() == expected
 
 
 def test_settings_test_connection_and_live_statuses(

@@ -76,6 +76,24 @@ def test_typing_a_key_and_saving_emits_the_update(qtbot) -> None:
     assert update.templatize_prompt is True
 
 
+def test_the_stall_timeout_is_set_by_keyboard_and_kept(qtbot) -> None:
+    from dataclasses import replace
+
+    snapshot = _snapshot()
+    dialog = _open(
+        qtbot, replace(snapshot, config=replace(snapshot.config, reply_stall_timeout_s=40))
+    )
+    activate(qtbot, dialog)
+    assert dialog.stall_spin.value() == 40
+    qtbot.keyClick(dialog, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is dialog.stall_spin
+    dialog.stall_spin.selectAll()
+    qtbot.keyClicks(dialog.stall_spin, "60")
+    with qtbot.waitSignal(dialog.sig_save_requested) as saved:
+        qtbot.keyClick(dialog.stall_spin, Qt.Key.Key_Return)
+    assert saved.args[0].config.reply_stall_timeout_s == 60.0
+
+
 def test_the_templatize_prompt_can_be_turned_back_on(qtbot) -> None:
     from dataclasses import replace
 

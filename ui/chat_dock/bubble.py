@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.assistant.chat import ChatMessage
 from flowpilot_desktop.assistant.markers import QuestionItem, parse_reply
+from flowpilot_desktop.usage import describe_turn
 from ui.safe_text import (
     SAFE_RICH_TEXT,
     connect_safe_links,
@@ -280,7 +281,10 @@ class MessageBubble(QFrame):
         self.copy_reply_button.setVisible(self.role == "assistant" and bool(message.content))
         when = message.created_at.astimezone().strftime("%a %d %b %H:%M")
         self.time_label.setText(when)
-        self.setToolTip(f"{'You' if self.role == 'user' else 'Assistant'} · {when}")
+        tip = f"{'You' if self.role == 'user' else 'Assistant'} · {when}"
+        if message.usage is not None:
+            tip += "\n" + describe_turn(message.usage, message.model)
+        self.setToolTip(plain_tooltip(tip))
         self.setAccessibleDescription(f"Sent {when}")
 
     def append_streamed(self, text: str) -> None:
@@ -388,6 +392,10 @@ class MessageBubble(QFrame):
     def _delete_clicked(self) -> None:
         if self.message is not None and self.message.id != PENDING_ID:
             self.sig_delete.emit(self.message.id)
+
+    def show_note(self, text: str) -> None:
+        """A line under the message: what it waits for, or how it was sent."""
+        self._set_status(text)
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)

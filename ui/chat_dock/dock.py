@@ -41,8 +41,10 @@ HISTORIES_KEPT = 16  # conversations whose messages stay in memory for an instan
 
 
 class ChatDock(QDockWidget):
-    sig_usage_changed = Signal(str)
-    """The selected session's token, cost and cache summary, ready to show."""
+    sig_usage_changed = Signal(str, str)
+    """The selected session's token, cost and cache summary, and the same in words."""
+    sig_notice = Signal(str)
+    """Something the technician should know about a message just sent (the status bar)."""
     sig_open_settings = Signal()
     """The technician wants Settings (e.g. to add the API key)."""
     sig_message_deleted = Signal(str, str, str)
@@ -147,6 +149,7 @@ class ChatDock(QDockWidget):
             )
             self._stack.setCurrentWidget(self.empty_state)
             return
+        self._refresh_usage(summary.id)  # the status bar's figures are this session's
         cached = self._history.get(summary.id)
         if cached is not None:
             self._history.move_to_end(summary.id)
@@ -199,6 +202,7 @@ class ChatDock(QDockWidget):
                 unmasked=unmasked,
                 on_text=self._on_text(session_id),
                 control=control,
+                on_status=self.view.set_streaming_status,
             ),
             on_success=lambda result: self._turn_done(session_id, result, pending),
             on_failure=lambda error: self._turn_refused(
@@ -214,7 +218,12 @@ class ChatDock(QDockWidget):
         self.view.remove_last_assistant()
         control = self._begin_turn(session_id)
         self._runner.run(
-            self._chat.regenerate(session_id, on_text=self._on_text(session_id), control=control),
+            self._chat.regenerate(
+                session_id,
+                on_text=self._on_text(session_id),
+                control=control,
+                on_status=self.view.set_streaming_status,
+            ),
             on_success=lambda result: self._turn_done(session_id, result, None),
             on_failure=lambda error: self._turn_refused(session_id, error, "", [], None, False),
             owner=self,
@@ -331,6 +340,10 @@ class ChatDock(QDockWidget):
         self._end_turn()
         if pending is not None and result.user_message is not None:
             pending.show_message(result.user_message)  # as sent: masked
+            if result.notice:
+                pending.show_note(result.notice)
+        if result.notice:
+            self.sig_notice.emit(result.notice)
         history = self._history.get(session_id)
         if history is None:
             # Not loaded (or no longer kept): what this turn added is stored, a load has it all.
@@ -446,7 +459,7 @@ class ChatDock(QDockWidget):
 
         def show(summary: UsageSummary) -> None:
             if request == self._usage_request:  # an older, slower answer never wins
-                self.sig_usage_changed.emit(summary.describe())
+                self.sig_usage_changed.emit(summary.describe(), summary.explain())
 
         self._runner.run(
             self._chat.usage(session_id),

@@ -173,10 +173,15 @@ class MessageView(QScrollArea):
 
     def begin_streaming(self) -> MessageBubble:
         bubble = self._page.add(MessageBubble(None, "assistant", self._page))
-        bubble._set_status("Thinking…")
+        bubble.show_note("Thinking…")
         self._streaming = bubble
         self._render_timer.start()
         return bubble
+
+    def set_streaming_status(self, text: str) -> None:
+        """What the reply being written waits for (before its first words)."""
+        if self._streaming is not None and not self._streaming.text:
+            self._streaming.show_note(text)
 
     def append_streamed(self, text: str) -> None:
         """Called for every delta: cheap (no markdown); the timer renders."""
@@ -300,7 +305,7 @@ class MessageView(QScrollArea):
     def _render_streaming(self) -> None:
         if self._streaming is not None:
             if self._streaming.text:
-                self._streaming._set_status("")
+                self._streaming.show_note("")
             self._streaming.render_streaming()
 
     def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:

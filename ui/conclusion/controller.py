@@ -10,6 +10,7 @@ strip follows it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import shiboken6
@@ -79,8 +80,10 @@ class ConclusionController(QObject):
         self._state = state
         self._card = card
         self._strip = strip
-        # session id -> (why the last fetch failed, whether that is an error rather than setup)
-        self._fetch_problems: dict[str, tuple[str, bool]] = {}
+        # session id -> why the last fetch failed: stale once a newer snapshot is stored
+        self._fetch_problems: dict[str, _FetchProblem] = {}
+        # session id -> when the snapshot the card shows was fetched (None: none yet)
+        self._shown_fetched_at: dict[str, str | None] = {}
         self._fetched: set[str] = set()  # sessions whose ticket was fetched (or tried) this run
         self.preview_dialog: PreviewDialog | None = None
         self.intercept_dialog: InterceptDialog | None = None
@@ -230,9 +233,10 @@ class ConclusionController(QObject):
         self._card.show_fetching()
 
         def failed(error: Exception) -> None:
-            self._fetch_problems[session.id] = (
+            self._fetch_problems[session.id] = _FetchProblem(
                 describe_error(error),
-                not isinstance(error, PsaConfigError),
+                is_error=not isinstance(error, PsaConfigError),
+                snapshot_fetched_at=self._shown_fetched_at.get(session.id),
             )
             self._reload(session.id)
 
@@ -293,8 +297,20 @@ class ConclusionController(QObject):
             if current is None or current.id != session_id:
                 return
             snapshot, views = result
-            problem, is_error = self._fetch_problems.get(session_id, (None, False))
-            self._card.show_ticket(current.ticket_ref, snapshot, problem, is_error=is_error)
+            fetched_at = snapshot.fetched_at if snapshot else None
+            self._shown_fetched_at[session_id] = fetched_at
+            problem = self._fetch_problems.get(session_id)
+            if problem is not None and problem.snapshot_fetched_at != fetched_at:
+                # stored since the failure (Refresh, or the outbox reading the ticket back
+                # after a post): ConnectWise answered, so the failure is old news
+                del self._fetch_problems[session_id]
+                problem = None
+            self._card.show_ticket(
+                current.ticket_ref,
+                snapshot,
+                problem.message if problem else None,
+                is_error=problem.is_error if problem else False,
+            )
             self._strip.show_views(views)
             if (
                 fetch_if_missing
@@ -305,6 +321,16 @@ class ConclusionController(QObject):
                 self.fetch_ticket()
 
         self._runner.run(load(), on_success=show, title="Could not load the ticket", owner=self)
+
+
+@dataclass(frozen=True)
+class _FetchProblem:
+    """Why the last fetch of a session's ticket failed, and which snapshot it failed to
+    replace (so a snapshot stored later shows the failure is over)."""
+
+    message: str
+    is_error: bool  # an error, rather than ConnectWise not being set up yet
+    snapshot_fetched_at: str | None
 
 
 def _destination(session: SessionSummary, kind: NoteKind, target: StatusTarget | None) -> str:
