@@ -22,6 +22,7 @@ from flowpilot_desktop.database_care import DatabaseCare
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.psa_access import PsaAccess
+from flowpilot_desktop.scripts.builder import ScriptBuilderService
 from flowpilot_desktop.scripts.drafts import DraftService
 from flowpilot_desktop.scripts.fix_script import FixScriptService
 from flowpilot_desktop.scripts.library import TemplateLibrary
@@ -100,6 +101,7 @@ def build_services(
         templates=TemplateLibrary(database),
         fix_scripts=FixScriptService(database, chat.ask_template_extraction),
         drafts=DraftService(database, preferences, user_id),
+        script_builder=ScriptBuilderService(database, user_id, chat.write_script),
         database_care=DatabaseCare(paths),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )

@@ -12,6 +12,7 @@ from flowpilot_desktop.conclusion.preview import PreviewService
 from flowpilot_desktop.database_care import DatabaseCare
 from flowpilot_desktop.paths import AppPaths
 from flowpilot_desktop.psa_access import PsaAccess
+from flowpilot_desktop.scripts.builder import ScriptBuilderService
 from flowpilot_desktop.scripts.drafts import DraftService
 from flowpilot_desktop.scripts.fix_script import FixScriptService
 from flowpilot_desktop.scripts.library import TemplateLibrary
@@ -39,6 +40,7 @@ class AppServices:
     templates: TemplateLibrary
     fix_scripts: FixScriptService
     drafts: DraftService
+    script_builder: ScriptBuilderService
     database_care: DatabaseCare  # daily copies, restore at the next start
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str

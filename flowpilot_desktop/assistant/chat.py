@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,17 @@ from flowpilot_desktop.assistant.attachment_store import AttachmentStore
 from flowpilot_desktop.assistant.attachments import MAX_IMAGES, Attachment
 from flowpilot_desktop.assistant.client import AssistantClient
 from flowpilot_desktop.assistant.conversation import INTERRUPTED, ChatMessage, to_chat_message
-from flowpilot_desktop.assistant.layout import OneShotPrompt
+from flowpilot_desktop.assistant.layout import (
+    OneShotPrompt,
+    chat_messages,
+    chat_system,
+    text_block,
+)
 from flowpilot_desktop.assistant.one_shot import EXTRACTION_MAX_TOKENS, ask
 from flowpilot_desktop.assistant.one_shot import synthesize_fact as _synthesize_fact
 from flowpilot_desktop.assistant.one_shot import write_note as _write_note
 from flowpilot_desktop.assistant.outgoing import Outgoing, prepare_outgoing
+from flowpilot_desktop.assistant.prompts import script_builder_prompt
 from flowpilot_desktop.assistant.task_lane import LaneItem
 from flowpilot_desktop.assistant.turn import (
     AUTOSAVE_INTERVAL_S,
@@ -34,23 +40,38 @@ from flowpilot_desktop.assistant.turn import (
     Synthesizer,
     TurnControl,
     TurnResult,
+    stream_reply,
 )
 from flowpilot_desktop.changes import ChangeKind, SessionChange
 from flowpilot_desktop.conclusion.inputs import NoteInputs
 from flowpilot_desktop.config import ConfigStore
 from flowpilot_desktop.credentials import CredentialStore
 from flowpilot_desktop.errors import UserFacingError
-from flowpilot_desktop.llm import create_client
+from flowpilot_desktop.llm import create_client, describe_llm_error
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
 from flowpilot_desktop.tickets import TicketForChat
-from flowpilot_desktop.usage import UsageSummary, summarize
+from flowpilot_desktop.usage import Usage, UsageSummary, summarize
 from storage.database import Database
 from storage.repositories import messages
 from storage.repositories import sessions as session_repository
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
+
+SCRIPT_MAX_TOKENS = 8000  # a whole script, its parameters, a sentence or two
+
+
+@dataclass(frozen=True)
+class ScriptReply:
+    """A Script Builder answer as it arrived (markers are not expected; raw text)."""
+
+    text: str
+    failure: str | None = None  # why it ended early, in the technician's words
+    stopped: bool = False
+    usage: Usage | None = None
+    model: str | None = None
+
 
 # (session id, told what is awaited) -> whether the request can carry the linked ticket
 TicketWait = Callable[[str, Callable[[str], None]], Awaitable[TicketForChat]]
@@ -248,6 +269,50 @@ class ChatService:
         tiers = await self._client.tiers()
         scrubbed = replace(prompt, data=tuple(self._scrubber.scrub(p).text for p in prompt.data))
         return await ask(client, tiers.template_extraction, EXTRACTION_MAX_TOKENS, scrubbed)
+
+    async def write_script(
+        self,
+        scope: str,
+        history: Sequence[tuple[str, str]],
+        context_text: str,
+        *,
+        on_text: Callable[[str], None] | None = None,
+        control: TurnControl | None = None,
+    ) -> ScriptReply:
+        """One Script Builder answer on the script-building tier, streamed: ``history`` is the
+        builder's conversation as (role, text), the technician's last; ``context_text`` the
+        session's ticket, facts and fix. All of it scrubbed (``scope``: the triage session, or
+        the standalone builder). A failure is described, never raised (what arrived is kept)."""
+        client = await self._client.get()
+        tiers = await self._client.tiers()
+        await self._seed_placeholders(scope)
+        scrub = self._scrub_for(scope)
+        turns = [
+            {"role": role, "content": [text_block(scrub(text))]} for role, text in history if text
+        ]
+        request = {
+            "model": tiers.script_building,
+            "max_tokens": SCRIPT_MAX_TOKENS,
+            "system": chat_system(script_builder_prompt()),
+            "messages": chat_messages(turns, scrub(context_text)),
+        }
+        control = control or TurnControl()
+        raw: list[str] = []
+        shown: list[str] = []
+        stall = self._config_store.load().reply_stall_timeout_s
+        task = asyncio.ensure_future(stream_reply(client, request, raw, shown, on_text, stall))
+        control._stream_task = task
+        try:
+            streamed = await task
+        except asyncio.CancelledError:
+            if not control.stopped:
+                raise
+            return ScriptReply("".join(raw), stopped=True)
+        except Exception as error:
+            failure = describe_llm_error(error, text_arrived=bool(raw))
+            return ScriptReply("".join(raw), failure=failure.message)
+        usage = Usage.from_sdk(streamed.usage)
+        return ScriptReply("".join(raw), usage=usage, model=streamed.model or tiers.script_building)
 
     # ---- Private
 

@@ -16,7 +16,7 @@ from flowpilot_desktop.assistant.task_lane import TaskLane
 from psa.provider import TicketSnapshot
 from resources import resource_path
 
-PROMPT_FILES = ("system.md",)
+PROMPT_FILES = ("system.md", "script_builder.md")
 
 
 @cache
@@ -39,6 +39,10 @@ class SessionContext:
 
 def system_prompt() -> str:
     return prompt_text("system.md")
+
+
+def script_builder_prompt() -> str:
+    return prompt_text("script_builder.md")
 
 
 def render_context(context: SessionContext) -> str:

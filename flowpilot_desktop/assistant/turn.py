@@ -128,7 +128,7 @@ class ReplyStreamer:
             asyncio.ensure_future(self._autosave(reply_id, shown)) if reply_id is not None else None
         )
         stream_task = asyncio.ensure_future(
-            _stream(client, request, raw, shown, on_text, self.stall_timeout_s)
+            stream_reply(client, request, raw, shown, on_text, self.stall_timeout_s)
         )
         control._stream_task = stream_task
         error: Exception | None = None
@@ -273,7 +273,7 @@ class _StreamedReply:
     stop_reason: str | None = None
 
 
-async def _stream(
+async def stream_reply(
     client: AsyncAnthropic,
     request: dict[str, Any],
     raw: list[str],

@@ -50,8 +50,26 @@ def test_no_known_leaked_tokens(name: str) -> None:
         assert token.lower() not in text.lower(), token
 
 
+FENCED_BLOCK = re.compile(r"```[^\n]*\n([\s\S]*?)```")
+
+
 @pytest.mark.parametrize("name", _all_prompt_files())
-def test_marker_blocks_hold_placeholders_only(name: str) -> None:
+def test_fenced_examples_hold_placeholders_only(name: str) -> None:
+    """The Script Builder's answer format shows a script and its parameters: placeholders only,
+    so no example command is recited on an unrelated ticket."""
+    for body in FENCED_BLOCK.findall(prompt_text(name)):
+        leftover = PLACEHOLDER.sub("", body)
+        assert re.fullmatch(r"[\s\[\]{},:]*", leftover), f"literal in an example: {leftover!r}"
+
+
+def test_the_script_builder_prompt_asks_for_one_script_and_its_parameters() -> None:
+    text = prompt_text("script_builder.md")
+    assert "ONE fenced code block" in text and "```parameters" in text
+    assert len(FENCED_BLOCK.findall(text)) == 2
+
+
+def test_marker_blocks_hold_placeholders_only() -> None:
+    name = "system.md"
     blocks = MARKER_BLOCK.findall(prompt_text(name))
     assert {b[0] for b in blocks} >= {
         "QUESTIONS",
