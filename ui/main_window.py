@@ -34,6 +34,7 @@ from ui.fix_controller import FixController
 from ui.focus_order import focus_chain, move_focus
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
+from ui.script_builder.controller import ScriptBuilderController
 from ui.scripts.controller import ScriptsController
 from ui.session_state import SessionState
 from ui.sessions_dock.controller import SessionsController
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
         self.scripts = ScriptsController(
             self, services, runner, state, lambda dock: self.dock_layout.give_room_below_lane(dock)
         )
+        self.builder = ScriptBuilderController(
+            self, services, runner, state, self.chat_dock, self.scripts.new_template
+        )
         self.scripts_dock = self.scripts.scripts_dock
         self.generator_dock = self.scripts.generator_dock
         chat = self.chat_dock
@@ -133,7 +137,7 @@ class MainWindow(QMainWindow):
                     state, self.fixes, self.scripts.apply, chat.banner, self.task_lane_dock
                 ),
                 *ticket_actions(self.conclusion, state),
-                *script_actions(self.scripts, state),
+                *script_actions(self.scripts, self.builder, state),
             ]
         )
         build_menus(self.menuBar(), self.registry)
@@ -311,6 +315,8 @@ class MainWindow(QMainWindow):
         fixes.sig_failed.connect(self._fix_failed)
         scripts = self.scripts
         scripts.sig_failed.connect(self.show_error)
+        scripts.sig_build_script.connect(self.builder.open_for_fix)
+        self.chat_dock.sig_open_in_builder.connect(self.builder.open_code)
         scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
         self.conclusion.sig_concluded.connect(
             lambda session_id, kind: (
@@ -318,7 +324,14 @@ class MainWindow(QMainWindow):
             )
         )
         self.settings.sig_saved.connect(chat.refresh_key_state)
-        for controller in (self.sessions, fixes, scripts, self.conclusion, self.settings):
+        for controller in (
+            self.sessions,
+            fixes,
+            scripts,
+            self.builder,
+            self.conclusion,
+            self.settings,
+        ):
             controller.sig_message.connect(self.show_status)
 
     def _sessions_loaded(self, count: int) -> None:

@@ -126,18 +126,24 @@ def test_an_edited_script_is_what_runs_and_a_refusal_keeps_the_dialog(qtbot, qlo
     assert dialog.isVisible() and dialog.editor.text().endswith("-Confirm:$false")
 
 
-def test_build_a_template_opens_the_editor_with_the_script_and_runs_nothing(
+def test_build_a_template_opens_the_builder_with_the_script_and_runs_nothing(
     qtbot, qloop, window
 ) -> None:
     _suggest(qloop, window, title="Unlock the account", script=SCRIPT)
     dialog = _no_template(qtbot, window)
     _key(qtbot, dialog, Qt.Key.Key_3)
     _key(qtbot, dialog, Qt.Key.Key_Return)
-    editor = window.scripts_dock.view.editor
-    qtbot.waitUntil(lambda: window.scripts_dock.isVisible() and editor.body.text() == SCRIPT)
-    assert editor.name_edit.text() == "Unlock the account" and editor.template_id is None
+    builder = window.builder.panel
+    qloop.until(lambda: builder.isVisible() and builder.editor.text() == SCRIPT)
+    assert builder.mode == 1, "Write it myself: the script to shape"
     qloop.until(lambda: window.session_state.active_fix.decision == "build_template")
     assert window.session_state.active_fix.applied_at is None
+    # the builder offers it to the team library
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    editor = window.scripts_dock.view.editor
+    qloop.until(lambda: window.scripts_dock.isVisible() and editor.body.text() == SCRIPT)
+    assert editor.name_edit.text() == "Unlock the account" and editor.template_id is None
     editor.body.set_text(SCRIPT.replace('"jdoe"', '"{{user}}"'))
     qtbot.mouseClick(editor.detect_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
@@ -204,13 +210,13 @@ def test_a_deleted_template_says_so_and_offers_the_drafted_script(qtbot, qloop, 
     assert window.scripts.no_template_dialog.editor.text() == SCRIPT
 
 
-def test_a_fix_without_a_script_opens_the_template_editor(qtbot, qloop, window) -> None:
+def test_a_fix_without_a_script_opens_the_script_builder(qtbot, qloop, window) -> None:
     _suggest(qloop, window, title="Re-enable the account", language="bash")
+    builder = window.builder.panel
+    qloop.until(lambda: window.chat_dock.workspace.tabBar().isVisible())  # offered at once
     assert window.registry.trigger("fix.apply")
-    view = window.scripts_dock.view
-    qtbot.waitUntil(lambda: window.scripts_dock.isVisible())
-    assert view.tabs.currentIndex() == 1 and view.editor.name_edit.text() == "Re-enable the account"
-    assert view.editor.language_combo.currentText() == "bash"
+    qloop.until(lambda: builder.isVisible())
+    assert "Re-enable the account" in builder.target_label.text()
     assert "no drafted script" in window.statusBar().currentMessage()
     assert window.session_state.active_fix.applied_at is None
 

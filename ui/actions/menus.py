@@ -52,7 +52,13 @@ MENUS: dict[str, list[str | None]] = {
         "ticket.escalate",
         "ticket.fetch",
     ],
-    "Sc&ripts": ["scripts.generator", "scripts.library", "scripts.new", "scripts.review"],
+    "Sc&ripts": [
+        "scripts.generator",
+        "scripts.builder",
+        "scripts.library",
+        "scripts.new",
+        "scripts.review",
+    ],
     "&Help": ["app.palette", "app.shortcuts", None, "app.about"],
 }
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from ui.actions.registry import ActionSpec
+from ui.script_builder.controller import ScriptBuilderController
 from ui.scripts.controller import ScriptsController
 from ui.session_state import SessionState
 
 
-def script_actions(scripts: ScriptsController, state: SessionState) -> list[ActionSpec]:
+def script_actions(
+    scripts: ScriptsController, builder: ScriptBuilderController, state: SessionState
+) -> list[ActionSpec]:
     return [
+        ActionSpec(
+            "scripts.builder",
+            "Script &Builder ⇄ Chat",
+            "Scripts",
+            builder.toggle,
+            ("Ctrl+Shift+B",),
+            enabled_when=lambda: state.current is not None,
+            description="Write the fix's script with the assistant or by hand; again: back",
+            keywords=("script", "builder", "write", "powershell", "bash"),
+        ),
         ActionSpec(
             "scripts.generator",
             "Script &generator for the fix",

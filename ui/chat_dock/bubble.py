@@ -131,9 +131,13 @@ def _markdown_label(label: QLabel, object_name: str) -> QLabel:
 class CodeBlock(QFrame):
     """A code block of a reply with its own Copy button."""
 
+    sig_open_in_builder = Signal(str, str)
+    """(code, language): open this block in the Script Builder."""
+
     def __init__(self, code: str, language: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.code = code
+        self.language = language
         self.setObjectName("codeBlock")
         header = QHBoxLayout()
         language_label = plain_text(QLabel(language or "code", self))
@@ -142,8 +146,18 @@ class CodeBlock(QFrame):
         self.copy_button.setObjectName("codeCopy")
         self.copy_button.setAccessibleName(f"Copy {language or 'code'} block")
         self.copy_button.clicked.connect(self._copy)
+        self.builder_button = QPushButton("Open in Script Builder", self)
+        self.builder_button.setObjectName("codeOpenInBuilder")
+        self.builder_button.setAccessibleName(
+            f"Open the {language or 'code'} block in the Script Builder"
+        )
+        self.builder_button.setToolTip("Edit, check and submit this script to the session's fix")
+        self.builder_button.clicked.connect(
+            lambda: self.sig_open_in_builder.emit(self.code, self.language)
+        )
         header.addWidget(language_label)
         header.addStretch(1)
+        header.addWidget(self.builder_button)
         header.addWidget(self.copy_button)
         body = SettledText(self)
         body.setObjectName("codeText")
@@ -176,6 +190,8 @@ class MessageBubble(QFrame):
     """A quick-reply option was pressed: send this text."""
     sig_delete = Signal(str)
     """Take this message (its id) out of the conversation."""
+    sig_open_in_builder = Signal(str, str)
+    """(code, language) of one of its code blocks, for the Script Builder."""
 
     def __init__(self, message: ChatMessage | None, role: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -452,7 +468,10 @@ class MessageBubble(QFrame):
         position = 0
         for match in _CODE_BLOCK.finditer(text):
             self._add_markdown(text[position : match.start()])
-            self._add_block(CodeBlock(match.group(2).rstrip("\n"), match.group(1), self))
+            block = CodeBlock(match.group(2).rstrip("\n"), match.group(1), self)
+            block.builder_button.setVisible(self.role == "assistant")
+            block.sig_open_in_builder.connect(self.sig_open_in_builder)
+            self._add_block(block)
             position = match.end()
         self._add_markdown(text[position:])
 

@@ -30,6 +30,8 @@ class ConversationPage(QWidget):
     """A bubble's Delete was pressed (the message id)."""
     sig_quick_reply = Signal(str)
     """A quick-reply option was chosen (the text to send)."""
+    sig_open_in_builder = Signal(str, str)
+    """A code block's Open in Script Builder (code, language)."""
 
     def __init__(self, key: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -154,6 +156,7 @@ class ConversationPage(QWidget):
         bubble.sig_retry.connect(self.sig_retry)
         bubble.sig_quick_reply.connect(self.sig_quick_reply)
         bubble.sig_delete.connect(self.sig_delete)
+        bubble.sig_open_in_builder.connect(self.sig_open_in_builder)
 
     def _apply_checks(self) -> None:
         total, pending = self._checks

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,8 @@ HISTORIES_KEPT = 16  # conversations whose messages stay in memory for an instan
 class ChatDock(QDockWidget):
     sig_usage_changed = Signal(str, str)
     """The selected session's token, cost and cache summary, and the same in words."""
+    sig_open_in_builder = Signal(str, str)
+    """A reply's code block is to be opened in the Script Builder (code, language)."""
     sig_notice = Signal(str)
     """Something the technician should know about a message just sent (the status bar)."""
     sig_open_settings = Signal()
@@ -96,14 +99,31 @@ class ChatDock(QDockWidget):
         self.banner = OutcomeBanner(body)
         self.composer = Composer(body)
         self._task_state: TaskLaneState | None = None
+        chat_page = QWidget(body)
+        chat_page.setObjectName("chatPage")
+        chat_layout = QVBoxLayout(chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        self._stack.setParent(chat_page)
+        self.banner.setParent(chat_page)
+        self.composer.setParent(chat_page)
+        chat_layout.addWidget(self._stack, 1)
+        chat_layout.addWidget(self.banner)
+        chat_layout.addWidget(self.composer)
+        # Chat | Script Builder ●: the tab bar shows only while the builder is offered
+        self.workspace = QTabWidget(body)
+        self.workspace.setObjectName("workspaceTabs")
+        self.workspace.setAccessibleName("Session workspace")
+        self.workspace.setDocumentMode(True)
+        self.workspace.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys: Ctrl+Shift+B
+        self.workspace.addTab(chat_page, "Chat")
+        self.workspace.tabBar().hide()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.ticket_card)
         layout.addWidget(self.sync_strip)
-        layout.addWidget(self._stack, 1)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.composer)
+        layout.addWidget(self.workspace, 1)
         self.setWidget(body)
         # The header is the dock's title bar: one line for "Chat" and the session, not two
         # (a 1366×768 laptop has no height to spare); it still drags the dock.
@@ -117,7 +137,42 @@ class ChatDock(QDockWidget):
         self.view.sig_retry.connect(self.regenerate)
         self.view.sig_delete.connect(self.delete_message)
         self.view.sig_quick_reply.connect(lambda text: self.send(text, [], False))
+        self.view.sig_open_in_builder.connect(self.sig_open_in_builder)
         self.show_session(None)
+
+    # ---- Public API: the workspace tabs
+
+    def add_workspace_tab(self, page: QWidget, title: str) -> None:
+        """A second tab beside the chat (the Script Builder), hidden until offered."""
+        index = self.workspace.addTab(page, title)
+        self.workspace.setTabVisible(index, False)
+
+    def offer_workspace_tab(self, page: QWidget, offered: bool) -> None:
+        """Show or hide ``page``'s tab; the tab bar shows only while there is a choice."""
+        index = self.workspace.indexOf(page)
+        if index < 0:
+            return
+        if not offered and self.workspace.currentIndex() == index:
+            self.workspace.setCurrentIndex(0)
+        self.workspace.setTabVisible(index, offered)
+        self.workspace.tabBar().setVisible(
+            any(self.workspace.isTabVisible(i) for i in range(1, self.workspace.count()))
+        )
+
+    def set_workspace_tab_title(self, page: QWidget, title: str) -> None:
+        index = self.workspace.indexOf(page)
+        if index >= 0:
+            self.workspace.setTabText(index, title)
+
+    def show_workspace_page(self, page: QWidget | None) -> None:
+        """Bring ``page``'s tab (None: the chat) to the front."""
+        index = 0 if page is None else self.workspace.indexOf(page)
+        if index >= 0:
+            self.workspace.setCurrentIndex(index)
+
+    @property
+    def showing_chat(self) -> bool:
+        return self.workspace.currentIndex() == 0
 
     # ---- Public API
 
@@ -172,6 +227,7 @@ class ChatDock(QDockWidget):
         self._show_next_steps()
 
     def focus_composer(self) -> None:
+        self.workspace.setCurrentIndex(0)  # the chat, not the Script Builder
         self.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def refresh_key_state(self) -> None:

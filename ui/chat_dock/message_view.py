@@ -58,6 +58,8 @@ class MessageView(QScrollArea):
     """The technician deleted this message (its id) from the conversation."""
     sig_quick_reply = Signal(str)
     """A quick-reply option was chosen: send it."""
+    sig_open_in_builder = Signal(str, str)
+    """A code block's Open in Script Builder (code, language)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -256,6 +258,7 @@ class MessageView(QScrollArea):
         page.sig_retry.connect(self.sig_retry)
         page.sig_delete.connect(self.sig_delete)
         page.sig_quick_reply.connect(self.sig_quick_reply)
+        page.sig_open_in_builder.connect(self.sig_open_in_builder)
         self._pages_layout.addWidget(page)
         self._pages[key] = page
         return page

@@ -45,6 +45,8 @@ class ScriptsController(QObject):
     """A short confirmation for the status bar."""
     sig_failed = Signal(str, str)
     """(title, message) of a failure that has no dialog of its own to show it."""
+    sig_build_script = Signal(object, str)
+    """(fix, script): the fix's script is to be written in the Script Builder."""
     sig_pending_changed = Signal(int)
     """How many draft templates wait for review."""
 
@@ -112,10 +114,10 @@ class ScriptsController(QObject):
         elif route is ApplyRoute.NO_TEMPLATE:
             self.open_no_template(fix)
         else:
-            self.open_builder(fix, "")
+            self.sig_build_script.emit(fix, "")
             self.sig_message.emit(
-                "This fix has no drafted script: ask the assistant to draft one, or write it "
-                "here as a team template."
+                "This fix has no drafted script yet: ask the Script Builder for one, or write "
+                "it yourself (✎)."
             )
 
     def toggle_generator(self, fix: FixView | None) -> None:
@@ -172,22 +174,6 @@ class ScriptsController(QObject):
         dialog.finished.connect(lambda _r: setattr(self, "no_template_dialog", None))
         self.no_template_dialog = dialog
         dialog.open()
-
-    def open_builder(self, fix: FixView, script: str) -> None:
-        """Build a template from the fix (the Script Builder's place until it exists)."""
-        summary = self._state.current
-        self.new_template(
-            TemplateDraft(
-                name=fix.title,
-                category="",
-                description=fix.description[:300],
-                language=fix.language or "powershell",
-                body=script,
-                parameters=[],
-                source_session_id=fix.session_id,
-                source_ticket_ref=summary.ticket_ref if summary else None,
-            )
-        )
 
     def ran(self, fix: FixView) -> None:
         self._runner.run(
@@ -300,7 +286,7 @@ class ScriptsController(QObject):
             if shiboken6.isValid(dialog):
                 dialog.accept()
             if decision == "build_template":
-                self.open_builder(fix, decided.script)
+                self.sig_build_script.emit(fix, decided.script)
                 return
             QGuiApplication.clipboard().setText(decided.script)
             self.sig_message.emit(f"The script is on the clipboard. {RAN_MESSAGE}")
