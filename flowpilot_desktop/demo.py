@@ -18,6 +18,7 @@ from storage.database import Database
 from storage.models import (
     AiSession,
     Message,
+    ScriptBuilderSession,
     ScriptTemplate,
     SessionFact,
     TemplateCategory,
@@ -73,7 +74,26 @@ def _seed(session: Session, user_id: str) -> int:
             if raw != message["content"]:
                 apply_reply(session, ai_session.id, parse_reply(raw))
     _seed_templates(session, data.get("templates", []), sessions, user_id)
+    _seed_standalone_scripts(session, data.get("standalone_scripts", []), user_id)
     return len(data["sessions"])
+
+
+def _seed_standalone_scripts(session: Session, entries: list[dict[str, Any]], user_id: str) -> None:
+    """A script written in the standalone Script Builder, still open under Scripts."""
+    for entry in entries:
+        messages = [
+            {"role": "user", "content": entry["request"]},
+            {"role": "assistant", "content": entry["answer"]},
+        ]
+        session.add(
+            ScriptBuilderSession(
+                user_id=user_id,
+                origin="standalone",
+                messages=messages,
+                script=entry["script"],
+                language=entry["language"],
+            )
+        )
 
 
 def _seed_templates(

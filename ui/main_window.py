@@ -35,6 +35,7 @@ from ui.focus_order import focus_chain, move_focus
 from ui.ops import TaskRunner
 from ui.palette import CommandPalette
 from ui.script_builder.controller import ScriptBuilderController
+from ui.script_builder.standalone import StandaloneBuilderController
 from ui.scripts.controller import ScriptsController
 from ui.session_state import SessionState
 from ui.sessions_dock.controller import SessionsController
@@ -108,6 +109,9 @@ class MainWindow(QMainWindow):
         self.builder = ScriptBuilderController(
             self, services, runner, state, self.chat_dock, self.scripts.new_template
         )
+        self.standalone_builder = StandaloneBuilderController(
+            self, services, runner, self.scripts.new_template
+        )
         self.scripts_dock = self.scripts.scripts_dock
         self.generator_dock = self.scripts.generator_dock
         chat = self.chat_dock
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
                     state, self.fixes, self.scripts.apply, chat.banner, self.task_lane_dock
                 ),
                 *ticket_actions(self.conclusion, state),
-                *script_actions(self.scripts, self.builder, state),
+                *script_actions(self.scripts, self.builder, self.standalone_builder, state),
             ]
         )
         build_menus(self.menuBar(), self.registry)
@@ -329,6 +333,7 @@ class MainWindow(QMainWindow):
             fixes,
             scripts,
             self.builder,
+            self.standalone_builder,
             self.conclusion,
             self.settings,
         ):

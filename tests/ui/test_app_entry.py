@@ -57,6 +57,16 @@ def test_demo_screenshot_shows_a_populated_window(tmp_path: Path) -> None:
             "SELECT source_ticket_ref FROM script_templates WHERE source_session_id IS NOT NULL"
         ).fetchall()
         assert promoted == [("47980",)], "the library has a template promoted from a session"
+        scriptless = db.execute(
+            "SELECT count(*) FROM session_suggested_fixes WHERE superseded_at IS NULL "
+            "AND template_id IS NULL AND ai_drafted_script IS NULL"
+        ).fetchone()[0]
+        assert scriptless == 1, "a fix with no script: the Script Builder is one key away"
+        standalone = db.execute(
+            "SELECT count(*) FROM script_builder_sessions WHERE origin = 'standalone' "
+            "AND submitted_at IS NULL AND script IS NOT NULL"
+        ).fetchone()[0]
+        assert standalone == 1, "a standalone script under Scripts"
     assert not (tmp_path / "flowpilot.sqlite3").exists(), "the demo never touches real data"
 
 

@@ -128,3 +128,35 @@ def test_open_in_script_builder_from_a_chat_code_block(qtbot, qloop, window, api
     assert "No suggested fix yet" in panel.target_label.text()
     panel.submit_button.click()
     assert "no suggested fix yet" in panel.status_label.text()
+
+
+def test_standalone_scripts_under_scripts_capped_at_five(qtbot, qloop, window, api) -> None:
+    assert window.registry.trigger("scripts.standalone")
+    qloop.until(lambda: window.standalone_builder.window is not None)
+    builder = window.standalone_builder.window
+    qloop.until(lambda: builder.scripts_list.count() == 1)  # a first one, started for you
+    panel = builder.panel
+    assert panel.submit_button.isHidden() and panel.close_button.isVisibleTo(panel)
+    api.enqueue(ANSWER)
+    panel.input.setFocus()
+    qtbot.keyClicks(panel.input, "Restart the print spooler")
+    qtbot.keyClick(panel.input, Qt.Key.Key_Return)
+    qloop.until(lambda: not panel.streaming and "Unlock-ADAccount" in panel.editor.text())
+    qloop.until(lambda: builder.scripts_list.item(0).text() == "Restart the print spooler")
+    for count in range(2, 6):
+        qtbot.mouseClick(builder.new_button, Qt.MouseButton.LeftButton)
+        qloop.until(lambda c=count: builder.scripts_list.count() == c)
+    qtbot.mouseClick(builder.new_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: "Close one of them first" in panel.status_label.text())
+    assert "“Restart the print spooler”" in panel.status_label.text()
+    assert builder.scripts_list.count() == 5
+    # the session's own builder never shows here
+    _suggest(qloop, window, title="Unlock the account", language="powershell")
+    qloop.until(lambda: window.builder.panel.builder is not None)
+    window.standalone_builder.open()
+    qloop.settle(0.2)
+    assert builder.scripts_list.count() == 5
+    builder.scripts_list.setCurrentRow(1)
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    qloop.until(lambda: builder.scripts_list.count() == 4)
+    builder.close()

@@ -55,6 +55,7 @@ MENUS: dict[str, list[str | None]] = {
     "Sc&ripts": [
         "scripts.generator",
         "scripts.builder",
+        "scripts.standalone",
         "scripts.library",
         "scripts.new",
         "scripts.review",

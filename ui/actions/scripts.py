@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from ui.actions.registry import ActionSpec
 from ui.script_builder.controller import ScriptBuilderController
+from ui.script_builder.standalone import StandaloneBuilderController
 from ui.scripts.controller import ScriptsController
 from ui.session_state import SessionState
 
 
 def script_actions(
-    scripts: ScriptsController, builder: ScriptBuilderController, state: SessionState
+    scripts: ScriptsController,
+    builder: ScriptBuilderController,
+    standalone: StandaloneBuilderController,
+    state: SessionState,
 ) -> list[ActionSpec]:
     return [
         ActionSpec(
@@ -21,6 +25,14 @@ def script_actions(
             enabled_when=lambda: state.current is not None,
             description="Write the fix's script with the assistant or by hand; again: back",
             keywords=("script", "builder", "write", "powershell", "bash"),
+        ),
+        ActionSpec(
+            "scripts.standalone",
+            "S&tandalone Script Builder…",
+            "Scripts",
+            standalone.open,
+            description="Scripts written outside a session (up to 5 open), saved as templates",
+            keywords=("script", "builder", "write", "standalone", "new"),
         ),
         ActionSpec(
             "scripts.generator",

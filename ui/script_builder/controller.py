@@ -17,13 +17,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from flowpilot_desktop.apply_route import ApplyRoute, apply_route
-from flowpilot_desktop.assistant.chat import TurnControl
-from flowpilot_desktop.scripts.builder import BuilderTurn, BuilderView, Submitted
+from flowpilot_desktop.scripts.builder import BuilderView, Submitted
 from flowpilot_desktop.scripts.library import TemplateDraft
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneState
 from ui.ops import TaskRunner, describe_error
+from ui.script_builder.binding import BuilderBinding
 from ui.script_builder.panel import AI_MODE, EDITOR_MODE, ScriptBuilderPanel
 from ui.session_state import SessionState
 
@@ -66,15 +66,12 @@ class ScriptBuilderController(QObject):
         self._session_id: str | None = None  # whose builder the panel shows
         self._fix: FixView | None = None  # the fix Submit writes to
         self._opened: set[str] = set()  # sessions whose builder the technician opened
-        self._control: TurnControl | None = None
-        self._parameters: dict[str, dict[str, str]] = {}  # builder id -> the answer's values
+        self._binding = BuilderBinding(self.panel, services.script_builder, runner)
+        self._binding.sig_changed.connect(self._show_dot)
 
         state.sig_current_session_changed.connect(self._session_shown)
         state.sig_lane_changed.connect(self._lane_changed)
-        self.panel.sig_send.connect(self.ask)
-        self.panel.sig_stop.connect(self.stop)
         self.panel.sig_submit.connect(self.submit)
-        self.panel.sig_script_edited.connect(self._save_script)
         self.panel.sig_save_template.connect(self._template)
 
     # ---- Public
@@ -130,40 +127,8 @@ class ScriptBuilderController(QObject):
             return
         self.open_for_fix(self._state.active_fix)
 
-    def ask(self, text: str) -> None:
-        builder = self.panel.builder
-        if builder is None or self._control is not None:
-            return
-        control = TurnControl()
-        self._control = control
-        self.panel.begin_answer(text)
-
-        def on_text(chunk: str) -> None:
-            if self.panel.builder is not None and self.panel.builder.id == builder.id:
-                self.panel.append_answer(chunk)
-
-        def done(turn: BuilderTurn) -> None:
-            self._control = None
-            if turn.draft is not None and turn.failure is None:
-                self._parameters[builder.id] = turn.draft.parameters
-            if self.panel.builder is not None and self.panel.builder.id == builder.id:
-                self.panel.finish_answer(turn.view, turn.draft is not None, turn.failure)
-                self._show_dot(turn.view)
-
-        def failed(error: Exception) -> None:
-            self._control = None
-            self.panel.finish_answer(None, False, describe_error(error))
-
-        self._runner.run(
-            self._services.script_builder.ask(builder.id, text, on_text=on_text, control=control),
-            on_success=done,
-            on_failure=failed,
-            owner=self,
-        )
-
     def stop(self) -> None:
-        if self._control is not None:
-            self._control.stop()
+        self._binding.stop()
 
     def submit(self, script: str, language: str) -> None:
         builder, fix = self.panel.builder, self._fix
@@ -189,7 +154,7 @@ class ScriptBuilderController(QObject):
 
         self._runner.run(
             self._services.script_builder.submit(
-                builder.id, fix.id, script, language, self._parameters.get(builder.id)
+                builder.id, fix.id, script, language, self._binding.parameters(builder.id)
             ),
             on_success=done,
             on_failure=lambda error: self.panel.show_status(describe_error(error), error=True),
@@ -268,19 +233,6 @@ class ScriptBuilderController(QObject):
         """The dot on the tab: a draft in progress (something asked or written)."""
         busy = bool(builder.messages or builder.script.strip())
         self._workspace.set_workspace_tab_title(self.panel, TAB_TITLE + (" ●" if busy else ""))
-
-    def _save_script(self, script: str, language: str) -> None:
-        builder = self.panel.builder
-        if builder is None:
-            return
-        self._runner.run(
-            self._services.script_builder.save_script(builder.id, script, language),
-            title="Could not keep the script",
-            owner=self,
-        )
-        self._workspace.set_workspace_tab_title(
-            self.panel, TAB_TITLE + (" ●" if script.strip() or builder.messages else "")
-        )
 
     def _template(self, script: str, language: str) -> None:
         if not script.strip():
