@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from PySide6.QtWidgets import QWidget
@@ -19,6 +20,16 @@ INDENT = 4
 LANGUAGES = ("powershell", "bash", "batch", "python")
 """The languages with a lexer; anything else is shown as PowerShell (the default)."""
 DEFAULT_LANGUAGE = "powershell"
+
+
+@dataclass(frozen=True)
+class FindingMark:
+    """One finding of the script check, as a backend draws it: ``[start, end)`` in characters."""
+
+    start: int
+    end: int
+    error: bool
+    """An error (red) rather than a warning (amber)."""
 
 
 class EditorBackend(ABC):
@@ -58,6 +69,11 @@ class EditorBackend(ABC):
     @abstractmethod
     def mark_values(self, values: tuple[str, ...]) -> None:
         """Mark these texts (longest first) wherever they occur, now and after every edit."""
+
+    @abstractmethod
+    def mark_findings(self, marks: tuple[FindingMark, ...]) -> None:
+        """Mark the script check's findings (a squiggle under each span, and where the widget
+        has one, a marker in the margin on its line), replacing the previous ones."""
 
     @abstractmethod
     def cursor(self) -> int:

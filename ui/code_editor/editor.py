@@ -9,6 +9,8 @@ dialog's editor cancels the dialog (an editor is never a keyboard trap).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import cache
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -22,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowpilot_desktop.scripts.check import Finding
 from ui.code_editor.backend import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     PLACEHOLDER,
     EditorBackend,
+    FindingMark,
     value_spans,
 )
 from ui.code_editor.plain_backend import PlainTextBackend
@@ -147,8 +151,10 @@ class CodeEditor(QWidget):
         return self._backend.text()
 
     def set_text(self, text: str) -> None:
-        """Replace the text, even when read-only (the program fills read-only editors)."""
+        """Replace the text, even when read-only (the program fills read-only editors). The
+        findings marked on the old text go with it."""
         self._backend.set_text(text)
+        self.clear_findings()
 
     def set_language(self, language: str) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -170,6 +176,33 @@ class CodeEditor(QWidget):
     def marked_value_spans(self) -> list[tuple[int, int]]:
         """(start, end) character offsets of the marked values, longest match first."""
         return value_spans(self.text(), self._marked_values)
+
+    def show_findings(self, findings: Sequence[Finding]) -> None:
+        """Mark the script check's findings: a squiggle from each one's line:column to the end
+        of the word there (red for errors, amber for warnings), and a margin marker where the
+        backend has a margin."""
+        text = self.text()
+        starts = _line_starts(text)
+        marks = []
+        for finding in findings:
+            start, end = _finding_span(text, starts, finding.line, finding.column)
+            marks.append(FindingMark(start, end, finding.severity == "error"))
+        self._backend.mark_findings(tuple(marks))
+
+    def clear_findings(self) -> None:
+        self._backend.mark_findings(())
+
+    def go_to(self, line: int, column: int) -> None:
+        """Put the cursor at a 1-based line:column (a finding's place) and focus the text."""
+        text = self.text()
+        offset = _offset(text, _line_starts(text), line, column)
+        self._backend.select(offset, offset)
+        self.setFocus()  # the focus proxy: ScintillaEdit's own setFocus is Scintilla's
+
+    def cursor_line_column(self) -> tuple[int, int]:
+        """Where the cursor is, as a 1-based (line, column)."""
+        before = self.text()[: self._backend.cursor()]
+        return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
     def find(self, needle: str, *, case: bool = False) -> bool:
         """Select the next match after the cursor, wrapping around; False when none."""
@@ -214,3 +247,36 @@ class CodeEditor(QWidget):
     def _close_find(self) -> None:
         self.find_bar.hide()
         self.setFocus()
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer("\n", text))]
+
+
+def _finding_span(text: str, starts: list[int], line: int, column: int) -> tuple[int, int]:
+    """Character offsets from a 1-based line:column to the end of the word there; a place
+    past the line's end (a missing ``}`` at the end of the script) marks the character
+    before it, so there is always something to see."""
+    if not text:
+        return 0, 0
+    start = _offset(text, starts, line, column)
+    word = _WORD.match(text, start, _line_end(text, start))
+    if word is not None:
+        return start, word.end()
+    if start > 0 and text[start - 1] != "\n":
+        return start - 1, start
+    return start, min(start + 1, len(text))
+
+
+def _offset(text: str, starts: list[int], line: int, column: int) -> int:
+    """The character offset of a 1-based line:column, kept within the text and the line."""
+    row = min(max(line, 1), len(starts)) - 1
+    return min(starts[row] + max(column, 1) - 1, _line_end(text, starts[row]))
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end

@@ -15,11 +15,11 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
-from ui.code_editor.backend import INDENT, PLACEHOLDER, EditorBackend, value_spans
+from ui.code_editor.backend import INDENT, PLACEHOLDER, EditorBackend, FindingMark, value_spans
 from ui.code_editor.colours import editor_colours
-from ui.theme import theme_notifier
+from ui.theme import current_colours, theme_notifier
 
 
 class PlainTextBackend(EditorBackend):
@@ -66,6 +66,24 @@ class PlainTextBackend(EditorBackend):
     def mark_values(self, values: tuple[str, ...]) -> None:
         self._highlighter.values = values
         self._highlighter.rehighlight()
+
+    def mark_findings(self, marks: tuple[FindingMark, ...]) -> None:
+        """Wavy underlines as extra selections: they move with the text as it is edited."""
+        colours = current_colours()
+        selections = []
+        length = len(self._editor.toPlainText())
+        for mark in marks:
+            selection = QTextEdit.ExtraSelection()
+            selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            selection.format.setUnderlineColor(
+                QColor(colours.danger if mark.error else colours.warning)
+            )
+            cursor = self._editor.textCursor()
+            cursor.setPosition(min(mark.start, length))
+            cursor.setPosition(min(mark.end, length), QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor = cursor
+            selections.append(selection)
+        self._editor.setExtraSelections(selections)
 
     def cursor(self) -> int:
         return self._editor.textCursor().selectionEnd()

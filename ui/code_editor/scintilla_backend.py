@@ -18,16 +18,22 @@ from ui.code_editor.backend import (
     INDENT,
     PLACEHOLDER,
     EditorBackend,
+    FindingMark,
     value_spans,
 )
 from ui.code_editor.colours import editor_colours
-from ui.theme import theme_notifier
+from ui.theme import current_colours, theme_notifier
 
 _STYLE_DEFAULT, _STYLE_LINENUMBER, _STYLE_INDENTGUIDE = 32, 33, 37
 _PLACEHOLDER_INDICATOR = 8
 _VALUE_INDICATOR = 9
 _INDIC_ROUNDBOX = 7
+_ERROR_INDICATOR, _WARNING_INDICATOR = 10, 11
+_INDIC_SQUIGGLE_PIXMAP = 13  # a squiggle drawn smoothly
+_ERROR_MARKER, _WARNING_MARKER = 20, 21
+_MARK_CIRCLE, _MARK_SHORT_ARROW = 0, 4
 _MARGIN_NUMBER = 1
+_MARGIN_SYMBOL, _MARKER_MARGIN, _MARKER_MARGIN_WIDTH = 0, 1, 14
 _LEXERS = {
     "powershell": Language.POWERSHELL,
     "bash": Language.BASH,
@@ -110,6 +116,25 @@ class ScintillaBackend(EditorBackend):
         self._values = values
         self._mark()
 
+    def mark_findings(self, marks: tuple[FindingMark, ...]) -> None:
+        """Squiggles under the spans (indicators move with edits) and a marker on each line
+        in a margin of its own, shown from the first check on so the text does not jump."""
+        editor = self._editor
+        text = self.text()
+        editor.setMarginWidthN(_MARKER_MARGIN, _MARKER_MARGIN_WIDTH)
+        for indicator in (_ERROR_INDICATOR, _WARNING_INDICATOR):
+            editor.setIndicatorCurrent(indicator)
+            editor.indicatorClearRange(0, editor.textLength())
+        editor.markerDeleteAll(_ERROR_MARKER)
+        editor.markerDeleteAll(_WARNING_MARKER)
+        for mark in marks:
+            start, end = min(mark.start, len(text)), min(mark.end, len(text))
+            byte_start = _byte_offset(text, start)
+            editor.setIndicatorCurrent(_ERROR_INDICATOR if mark.error else _WARNING_INDICATOR)
+            editor.indicatorFillRange(byte_start, len(text[start:end].encode("utf-8")))
+            line = editor.lineFromPosition(byte_start)
+            editor.markerAdd(line, _ERROR_MARKER if mark.error else _WARNING_MARKER)
+
     def cursor(self) -> int:
         position = self._editor.selectionEnd()
         raw = bytes(self._editor.getText(self._editor.textLength() + 1))
@@ -135,7 +160,9 @@ class ScintillaBackend(EditorBackend):
         editor.setScrollWidth(1)  # a horizontal scroll bar only when a line is wider
         editor.setScrollWidthTracking(True)
         editor.setMarginTypeN(0, _MARGIN_NUMBER)
-        editor.setMarginWidthN(1, 0)
+        editor.setMarginTypeN(_MARKER_MARGIN, _MARGIN_SYMBOL)
+        editor.setMarginMaskN(_MARKER_MARGIN, 1 << _ERROR_MARKER | 1 << _WARNING_MARKER)
+        editor.setMarginWidthN(_MARKER_MARGIN, 0)  # until the script check marks a line
         self._apply_styles()
         editor.notifyChange.connect(self._text_changed)  # SCEN_CHANGE: after every edit
         theme_notifier().sig_theme_changed.connect(self._theme_changed)
@@ -162,6 +189,16 @@ class ScintillaBackend(EditorBackend):
             editor.indicSetFore(indicator, _bgr(colour))
             editor.indicSetAlpha(indicator, alpha)
             editor.indicSetUnder(indicator, True)
+        theme = current_colours()
+        for indicator, marker, symbol, colour in (
+            (_ERROR_INDICATOR, _ERROR_MARKER, _MARK_CIRCLE, theme.danger),
+            (_WARNING_INDICATOR, _WARNING_MARKER, _MARK_SHORT_ARROW, theme.warning),
+        ):
+            editor.indicSetStyle(indicator, _INDIC_SQUIGGLE_PIXMAP)
+            editor.indicSetFore(indicator, _bgr(colour))
+            editor.markerDefine(marker, symbol)
+            editor.markerSetBack(marker, _bgr(colour))
+            editor.markerSetFore(marker, _bgr(colour))
 
     def _theme_changed(self, _name: str) -> None:
         if shiboken6.isValid(self._editor):

@@ -91,6 +91,7 @@ class ScriptsController(QObject):
         )
         view.sig_review_drafts.connect(self.review_drafts)
         view.new_button.clicked.connect(lambda: self.new_template())
+        view.editor.set_check_runner(self._runner)
         view.editor.sig_save.connect(self._save_template)
         view.editor.sig_delete.connect(self._confirm_delete)
         view.editor.sig_new_category.connect(self._ask_category)
@@ -168,7 +169,7 @@ class ScriptsController(QObject):
         if self.no_template_dialog is not None:
             self.no_template_dialog.raise_()
             return
-        dialog = NoTemplateDialog(fix, self._window)
+        dialog = NoTemplateDialog(fix, self._window, runner=self._runner)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sig_decided.connect(lambda decision, script: self._decide(dialog, decision, script))
         dialog.finished.connect(lambda _r: setattr(self, "no_template_dialog", None))
@@ -262,6 +263,7 @@ class ScriptsController(QObject):
 
         def done(rendered: Rendered) -> None:
             if generator is not None and shiboken6.isValid(generator):
+                generator.set_check_runner(self._runner)
                 generator.show_script(rendered.script)
             self.sig_message.emit("Script generated. Copy it, run it, then say whether it worked.")
 

@@ -3,7 +3,8 @@ and Copy. The Template Match panel and the Scripts view both show it.
 
 Generate only asks (``sig_generate``): the controller renders through the library, which
 records the generation with sensitive values masked, and hands the script back with
-``show_script``. The script in clear lives only in this widget and the clipboard.
+``show_script``. The script in clear lives only in this widget and the clipboard. The script
+check runs on each generated script; Copy asks first when it matches a dangerous pattern.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.scripts.templates import parse_schema
 from ui.code_editor import CodeEditor
+from ui.ops import TaskRunner
 from ui.safe_text import plain_label
 from ui.scripts.parameter_form import ParameterForm
+from ui.scripts.script_check_panel import ScriptCheckPanel, confirm_dangerous
 from ui.widgets.editing import COPIED_FEEDBACK_MS
 from ui.widgets.labels import meta_label
 from ui.widgets.shortcuts import local_shortcut
@@ -92,6 +95,9 @@ class GeneratorPanel(QWidget):
         self.output.setMinimumHeight(120)
         self.output.hide()
         layout.addWidget(self.output, 10)
+        self.check_panel = ScriptCheckPanel(self.output, self)
+        self.check_panel.hide()
+        layout.addWidget(self.check_panel)
         layout.addStretch(1)  # while there is no output, the form stays at the top
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             local_shortcut(keys, self, self.generate)
@@ -101,6 +107,10 @@ class GeneratorPanel(QWidget):
     def script(self) -> str:
         """The last generated script (in clear), or ""."""
         return self._script
+
+    def set_check_runner(self, runner: TaskRunner) -> None:
+        """Check generated scripts off the GUI thread (and with PSScriptAnalyzer if installed)."""
+        self.check_panel.set_runner(runner)
 
     def generate(self) -> None:
         values = self.form.checked_values()
@@ -113,6 +123,8 @@ class GeneratorPanel(QWidget):
         self.generate_button.setEnabled(True)
         self.output.set_text(script)
         self.output.show()
+        self.check_panel.show()
+        self.check_panel.check_now()
         self.copy_button.setEnabled(True)
         self.copy_button.setFocus()
 
@@ -121,8 +133,11 @@ class GeneratorPanel(QWidget):
         self.form.show_problems([message])
 
     def copy(self) -> None:
-        if not self._script:
-            return
+        """Copy, after a confirmation when the script matches a dangerous pattern."""
+        if self._script:
+            confirm_dangerous(self, self.check_panel.dangers(), "Copy", self._copy)
+
+    def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self._script)
         self.copy_button.setText("Copied")
         QTimer.singleShot(COPIED_FEEDBACK_MS, self, lambda: self.copy_button.setText("Copy"))
@@ -134,3 +149,4 @@ class GeneratorPanel(QWidget):
             self.copy_button.setEnabled(False)
             self.output.set_text("")
             self.output.hide()
+            self.check_panel.hide()

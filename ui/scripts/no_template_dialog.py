@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.task_lane_service import FixView
 from ui.code_editor import CodeEditor
+from ui.ops import TaskRunner
 from ui.safe_text import plain_label, plain_text
+from ui.scripts.script_check_panel import ScriptCheckPanel, confirm_dangerous
 from ui.widgets.labels import error_label, meta_label
 
 RECOMMENDED = "draft_template"
@@ -83,7 +85,9 @@ class NoTemplateDialog(QDialog):
     sig_decided = Signal(str, str)
     """(decision, the script as it is in the editor)."""
 
-    def __init__(self, fix: FixView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, fix: FixView, parent: QWidget | None = None, *, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.fix = fix
         self.setObjectName("noTemplateDialog")
@@ -110,6 +114,9 @@ class NoTemplateDialog(QDialog):
         self.editor.mark_values(values)
         self.editor.focusProxy().installEventFilter(self)  # Alt+1/2/3 while typing
         layout.addWidget(self.editor, 1)
+        self.check_panel = ScriptCheckPanel(self.editor, self, runner=runner)
+        self.check_panel.check_now()  # the drafted script's findings show from the start
+        layout.addWidget(self.check_panel)
 
         cards = QHBoxLayout()
         self.group = QButtonGroup(self)
@@ -188,6 +195,15 @@ class NoTemplateDialog(QDialog):
     def _continue(self) -> None:
         if not self.continue_button.isEnabled():
             return
+        decision, script = self.decision, self.editor.text()
+        if decision == "build_template":  # nothing is copied or marked as run
+            self._decide(decision, script)
+            return
+        confirm_dangerous(
+            self, self.check_panel.dangers(), "Copy", lambda: self._decide(decision, script)
+        )
+
+    def _decide(self, decision: str, script: str) -> None:
         self.error.hide()
         self.set_busy(True)
-        self.sig_decided.emit(self.decision, self.editor.text())
+        self.sig_decided.emit(decision, script)

@@ -34,6 +34,8 @@ from flowpilot_desktop.scripts.templates import (
     placeholders,
 )
 from ui.code_editor import CodeEditor
+from ui.ops import TaskRunner
+from ui.scripts.script_check_panel import ScriptCheckPanel
 from ui.widgets.labels import error_label, meta_label
 from ui.widgets.shortcuts import local_shortcut
 
@@ -98,7 +100,7 @@ class TemplateEditor(QWidget):
         self.language_combo.setObjectName("templateLanguage")
         self.language_combo.setAccessibleName("Script language")
         self.language_combo.addItems(list(LANGUAGES))
-        self.language_combo.currentTextChanged.connect(lambda lang: self.body.set_language(lang))
+        self.language_combo.currentTextChanged.connect(self._language_changed)
         form.addRow("&Language", self.language_combo)
         layout.addLayout(form)
         layout.addWidget(
@@ -108,6 +110,8 @@ class TemplateEditor(QWidget):
         self.body.setObjectName("templateBody")
         self.body.setMinimumHeight(160)
         layout.addWidget(self.body, 2)
+        self.check_panel = ScriptCheckPanel(self.body, self)
+        layout.addWidget(self.check_panel)
 
         layout.addWidget(meta_label("Parameters", self))
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -200,6 +204,10 @@ class TemplateEditor(QWidget):
         self.delete_button.setVisible(template is not None)
         self.show_problems([])
 
+    def set_check_runner(self, runner: TaskRunner) -> None:
+        """Check the body off the GUI thread (and with PSScriptAnalyzer if installed)."""
+        self.check_panel.set_runner(runner)
+
     def set_categories(self, categories: list[str], selected: str | None = None) -> None:
         current = self.category_combo.currentData() if selected is None else selected
         self.category_combo.clear()
@@ -262,6 +270,10 @@ class TemplateEditor(QWidget):
         return added
 
     # ---- Private
+
+    def _language_changed(self, language: str) -> None:
+        self.body.set_language(language)
+        self.check_panel.schedule()
 
     def _add_row(self, parameter: Parameter) -> None:
         row = self.table.rowCount()

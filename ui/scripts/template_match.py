@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from flowpilot_desktop import fix_outcome
+from flowpilot_desktop.scripts.dangers import danger_findings
 from flowpilot_desktop.scripts.library import TemplateRecord
 from flowpilot_desktop.task_lane_service import FixView
 from ui.safe_text import plain_label
 from ui.scripts.generator import GeneratorPanel
+from ui.scripts.script_check_panel import confirm_dangerous
 from ui.widgets.editing import retire
 from ui.widgets.labels import meta_label
 
@@ -74,7 +76,7 @@ class TemplateMatchPanel(QWidget):
         self.ran_button = QPushButton("✓ I ran this", body)
         self.ran_button.setObjectName("templateRan")
         self.ran_button.setAccessibleName("I ran the generated script")
-        self.ran_button.clicked.connect(lambda: self.sig_ran.emit(fix))
+        self.ran_button.clicked.connect(lambda: self._confirm_ran(fix))
         self.generator.actions_row.insertWidget(2, self.ran_button)
         self.set_fix(fix)
 
@@ -122,6 +124,15 @@ class TemplateMatchPanel(QWidget):
             self.generator.form.focus_first()
             if not self.generator.form.fields:
                 self.generator.generate_button.setFocus()
+
+    def _confirm_ran(self, fix: FixView) -> None:
+        """Ask first when the generated script (or the template, before Generate) matches a
+        dangerous pattern; it warns, never blocks."""
+        generator = self.generator
+        if generator is None:
+            return
+        dangers = danger_findings(generator.script or generator.template.body)
+        confirm_dangerous(self, dangers, "Mark as run", lambda: self.sig_ran.emit(fix))
 
     def _replace_body(self) -> QWidget:
         if self._body is not None:
