@@ -52,6 +52,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._loop = loop
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._busy: set[asyncio.Task[Any]] = set()  # the tasks the status bar shows as busy
         self._latest: dict[str, int] = {}
         self._publish: Callable[[SessionChange], None] = lambda _change: None
 
@@ -68,17 +69,21 @@ class TaskRunner(QObject):
         title: str = "Something went wrong",
         owner: QObject | None = None,
         latest: str | None = None,
+        quiet: bool = False,
     ) -> asyncio.Task[T]:
         """Start ``coro``; publish the change it returns; then call ``on_success(result)`` or
         ``on_failure(error)`` on the GUI thread — unless ``owner`` was deleted meanwhile, or a
-        newer run with the same ``latest`` key started since.
+        newer run with the same ``latest`` key started since. ``quiet`` work (a check re-run
+        while typing) does not show as busy in the status bar.
 
         Without ``on_failure`` the error goes to ``sig_error`` (shown by the window) and the log.
         """
         task = self._loop.create_task(coro)
         self._tasks.add(task)
-        if len(self._tasks) == 1:
-            self.sig_busy_changed.emit(True)
+        if not quiet:
+            self._busy.add(task)
+            if len(self._busy) == 1:
+                self.sig_busy_changed.emit(True)
         ticket = 0
         if latest is not None:
             ticket = self._latest[latest] = self._latest.get(latest, 0) + 1
@@ -90,8 +95,10 @@ class TaskRunner(QObject):
 
         def finished(done: asyncio.Task[T]) -> None:
             self._tasks.discard(done)
-            if not self._tasks:
-                self.sig_busy_changed.emit(False)
+            if done in self._busy:
+                self._busy.discard(done)
+                if not self._busy:
+                    self.sig_busy_changed.emit(False)
             if done.cancelled():
                 return
             error = done.exception()

@@ -160,3 +160,32 @@ def test_standalone_scripts_under_scripts_capped_at_five(qtbot, qloop, window, a
     qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
     qloop.until(lambda: builder.scripts_list.count() == 4)
     builder.close()
+
+
+def test_the_builders_script_is_checked_without_a_busy_flash(qtbot, qloop, window) -> None:
+    """The same check as NoTemplate and the template editor: a broken or dangerous script is
+    listed under the builder's editor; re-checking and keeping the script while typing never
+    show "Working…"."""
+    _suggest(qloop, window, title="Clean up", language="powershell")
+    panel = window.builder.panel
+    qloop.until(lambda: panel.builder is not None)
+    started: list[tuple[str, bool]] = []
+    run = window.runner.run
+
+    def spy(coro, **options):
+        started.append((coro.__qualname__, options.get("quiet", False)))
+        return run(coro, **options)
+
+    window.runner.run = spy
+    panel.set_mode(1)
+    panel.editor.set_text(
+        "Get-ChildItem C:\\Temp | ForEach-Object {\nRemove-Item -Path C:\\ -Recurse\n"
+    )
+    qloop.until(lambda: panel.check_panel.findings.count() >= 2)
+    texts = [
+        panel.check_panel.findings.item(i).text() for i in range(panel.check_panel.findings.count())
+    ]
+    assert any("missing `}`" in t for t in texts)
+    assert any(t.startswith("⚠ 2:1") and "recursive delete" in t for t in texts)
+    typing_work = [q for name, q in started if "check_script" in name or "save_script" in name]
+    assert typing_work and all(typing_work), "quiet work: no busy flash while typing"

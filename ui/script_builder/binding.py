@@ -25,6 +25,7 @@ class BuilderBinding(QObject):
         self._runner = runner
         self._control: TurnControl | None = None
         self._parameters: dict[str, dict[str, str]] = {}  # builder id -> the answer's values
+        panel.check_panel.set_runner(runner)  # the check runs off the GUI thread
         panel.sig_send.connect(self.ask)
         panel.sig_stop.connect(self.stop)
         panel.sig_script_edited.connect(self._save)
@@ -80,6 +81,7 @@ class BuilderBinding(QObject):
             self._service.save_script(builder.id, script, language),
             title="Could not keep the script",
             owner=self,
+            quiet=True,  # saved while typing: not worth "Working…"
         )
         self.sig_changed.emit(
             BuilderView(

@@ -25,6 +25,7 @@ from flowpilot_desktop.scripts.builder import BuilderView
 from flowpilot_desktop.scripts.templates import LANGUAGES
 from ui.code_editor.editor import CodeEditor
 from ui.safe_text import plain_text
+from ui.scripts.script_check_panel import ScriptCheckPanel
 from ui.theme import set_style_property
 
 SAVE_DELAY_MS = 800  # what is typed in the editor is saved this long after the last key
@@ -107,6 +108,9 @@ class ScriptBuilderPanel(QWidget):
         editor_layout.setContentsMargins(0, 0, 0, 0)
         editor_layout.addWidget(self.language_combo, 0, Qt.AlignmentFlag.AlignLeft)
         editor_layout.addWidget(self.editor, 1)
+        # syntax, PSScriptAnalyzer where installed, dangerous patterns: warns, never blocks
+        self.check_panel = ScriptCheckPanel(self.editor, editor_page)
+        editor_layout.addWidget(self.check_panel)
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(ai_page)

@@ -90,6 +90,7 @@ class ScriptCheckPanel(QWidget):
             on_failure=lambda error: log.warning("The script check failed: %s", error),
             owner=self,
             latest=f"script-check-{id(self)}",
+            quiet=True,
         )
 
     def show_check(self, check: ScriptCheck) -> None:
