@@ -27,6 +27,7 @@ from flowpilot_desktop.scripts.drafts import DraftService
 from flowpilot_desktop.scripts.fix_script import FixScriptService
 from flowpilot_desktop.scripts.library import TemplateLibrary
 from flowpilot_desktop.services import AppServices
+from flowpilot_desktop.session_export import SessionExportService
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
@@ -103,6 +104,7 @@ def build_services(
         drafts=DraftService(database, preferences, user_id),
         script_builder=ScriptBuilderService(database, user_id, chat.write_script),
         database_care=DatabaseCare(paths),
+        export=SessionExportService(database),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 

@@ -16,6 +16,7 @@ from flowpilot_desktop.scripts.builder import ScriptBuilderService
 from flowpilot_desktop.scripts.drafts import DraftService
 from flowpilot_desktop.scripts.fix_script import FixScriptService
 from flowpilot_desktop.scripts.library import TemplateLibrary
+from flowpilot_desktop.session_export import SessionExportService
 from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
@@ -42,6 +43,7 @@ class AppServices:
     drafts: DraftService
     script_builder: ScriptBuilderService
     database_care: DatabaseCare  # daily copies, restore at the next start
+    export: SessionExportService  # a session as Markdown, and its posted notes read back
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
 
