@@ -30,6 +30,7 @@ from ui.actions.ticket import ticket_actions
 from ui.actions.view import view_actions
 from ui.chat_dock.dock import ChatDock
 from ui.conclusion.controller import ConclusionController
+from ui.export_controller import ExportController
 from ui.fix_controller import FixController
 from ui.focus_order import focus_chain, move_focus
 from ui.ops import TaskRunner
@@ -129,12 +130,15 @@ class MainWindow(QMainWindow):
             self, services, runner, state, chat.ticket_card, chat.sync_strip
         )
         self.settings = SettingsController(self, services, runner)
+        self.exports = ExportController(self, services.export, runner, state)
         self.dock_layout.place_default()
         self._build_status_bar()
 
         self.registry.register_all(
             [
-                *session_actions(self.sessions, self.sessions_panel, state, self.undo_stack),
+                *session_actions(
+                    self.sessions, self.sessions_panel, state, self.undo_stack, self.exports
+                ),
                 *view_actions(self),
                 *chat_actions(chat, state),
                 *fix_actions(
@@ -336,6 +340,7 @@ class MainWindow(QMainWindow):
             self.standalone_builder,
             self.conclusion,
             self.settings,
+            self.exports,
         ):
             controller.sig_message.connect(self.show_status)
 

@@ -18,6 +18,10 @@ MENUS: dict[str, list[str | None]] = {
         "session.filter",
         "session.next",
         "session.previous",
+        None,
+        "session.export",
+        "session.copy_markdown",
+        "session.posted_notes",
     ],
     "&View": [
         "view.sessions",

@@ -1,8 +1,9 @@
-"""Sessions: create, rename, delete, move through the list, undo."""
+"""Sessions: create, rename, delete, move through the list, undo, export."""
 
 from __future__ import annotations
 
 from ui.actions.registry import ActionSpec
+from ui.export_controller import ExportController
 from ui.session_state import SessionState
 from ui.sessions_dock.controller import SessionsController
 from ui.sessions_dock.widgets import SessionsPanel
@@ -14,6 +15,7 @@ def session_actions(
     panel: SessionsPanel,
     state: SessionState,
     undo_stack: UndoStack,
+    exports: ExportController,
 ) -> list[ActionSpec]:
     def has_session() -> bool:
         return state.current is not None
@@ -80,5 +82,36 @@ def session_actions(
             "Sessions",
             lambda: panel.select_relative(-1),
             ("Ctrl+PgUp",),
+        ),
+        ActionSpec(
+            "session.export",
+            "&Export session as Markdown…",
+            "Sessions",
+            exports.export_markdown,
+            ("Ctrl+Shift+S",),
+            enabled_when=has_session,
+            description=(
+                "Save the conversation, facts, checks, fix and posted notes as a Markdown file "
+                "(secrets masked)"
+            ),
+            keywords=("save", "markdown", "file", "archive"),
+        ),
+        ActionSpec(
+            "session.copy_markdown",
+            "&Copy session as Markdown",
+            "Sessions",
+            exports.copy_markdown,
+            enabled_when=has_session,
+            description="Copy the whole session as Markdown (secrets masked)",
+            keywords=("clipboard", "export", "markdown"),
+        ),
+        ActionSpec(
+            "session.posted_notes",
+            "P&osted notes…",
+            "Sessions",
+            exports.show_posted_notes,
+            enabled_when=lambda: state.concluded("resolved", "escalated"),
+            description="Read and copy the resolution note or escalation package of this session",
+            keywords=("resolution", "escalation", "connectwise", "note", "read back"),
         ),
     ]
