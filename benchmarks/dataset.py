@@ -56,6 +56,7 @@ def build_data_dir(
     from storage.engine import create_database_engine
     from storage.migrate import upgrade_database
     from storage.models import AiSession, Message
+    from storage.search import rebuild
 
     paths = AppPaths.for_data_dir(data_dir)
     paths.ensure()
@@ -113,5 +114,6 @@ def build_data_dir(
             connection.execute(insert(AiSession), session_rows)
         if message_rows:
             connection.execute(insert(Message), message_rows)
+        rebuild(connection)  # bulk inserts go around the ORM hook that keeps search current
     engine.dispose()
     return paths.database_file

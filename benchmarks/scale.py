@@ -43,6 +43,7 @@ STALL_MS = 50
 OPEN_MS = 100
 SWITCH_BACK_MS = 50
 KEYSTROKE_MS = 30
+SEARCH_MS = 30
 RSS_LIST_MB = 200
 RSS_OPENED_MB = 250
 
@@ -232,6 +233,22 @@ def report(
         f"deleting it with Backspace: median {deleting:.1f} ms; the list repainted after "
         f"{sum(k['list_repainted'] for k in keys)} of {len(keys)} keys (a key that matches the "
         "same rows changes nothing on the list)"
+    )
+
+    searched = in_app["search"]
+    times = sorted(s["ms"] for s in searched)
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    worst = max(searched, key=lambda s: s["stall_ms"])
+    slowest = max(searched, key=lambda s: s["ms"])
+    lines.append(
+        _row(
+            "full-text search, one query per keystroke",
+            f"p95 {p95:.1f} ms, median {statistics.median(times):.1f} ms (slowest "
+            f"“{slowest['query']}” {slowest['ms']:.0f} ms, {slowest['hits']} sessions), "
+            f"longest stall {worst['stall_ms']:.0f} ms ({worst['stall_cause']})",
+            f"p95 <= {SEARCH_MS} ms, no stall over {STALL_MS} ms",
+            p95 <= SEARCH_MS and worst["stall_ms"] <= STALL_MS,
+        )
     )
 
     after_list, after_opening = in_app["rss_after_list_mb"], in_app["rss_after_opening_mb"]

@@ -27,6 +27,8 @@ if str(ROOT) not in sys.path:
 from benchmarks.app_window import AppUnderTest, close_app, open_app  # noqa: E402
 
 FILTER_TEXT = "intermittent 4"
+# words of the conversations (not of any title): found through the messages only
+SEARCH_WORDS = ("dsregcmd", "token broker", "cmdkey delete", "outlook")
 TYPING_PAUSE_S = 0.12  # a quick typist: the list has this long to settle between keys
 
 
@@ -53,6 +55,11 @@ class Timed:
 @dataclass(frozen=True)
 class Keystroke(Timed):
     list_repainted: bool
+
+
+@dataclass(frozen=True)
+class Searched(Timed):
+    hits: int
 
 
 def newest_conversations(database_file: Path, count: int) -> list[Conversation]:
@@ -206,6 +213,15 @@ class Measurement:
             _ms(started, shown), timed.stall_ms, timed.stall_cause, list_at is not None
         )
 
+    async def search(self, text: str) -> Searched:
+        """One full-text search, as the filter runs it after a key (on the database thread):
+        ms until the answer, and the longest GUI stall meanwhile."""
+        started = time.perf_counter()
+        hits = await self.under_test.services.sessions.search(text)
+        answered = time.perf_counter()
+        timed = await self.stall_since(started)
+        return Searched(_ms(started, answered), timed.stall_ms, timed.stall_cause, len(hits))
+
 
 async def measure(
     under_test: AppUnderTest,
@@ -244,6 +260,9 @@ async def measure(
     keys = [*filter_text, *("\b" * len(filter_text))]
     result["keystrokes"] = [asdict(await steps.keystroke(key)) for key in keys]
     result["filter_text"] = filter_text
+    # the full-text search of every prefix typed, and of words only the messages hold
+    queries = [filter_text[:n] for n in range(1, len(filter_text) + 1)] + list(SEARCH_WORDS)
+    result["search"] = [{"query": q, **asdict(await steps.search(q))} for q in queries]
 
     for conversation in conversations:
         await steps.open_session(conversation.session_id)

@@ -9,8 +9,17 @@ from flowpilot_desktop.errors import UserFacingError
 from storage.database import Database
 from storage.repositories import sessions as repository
 from storage.repositories.sessions import SessionSummary
+from storage.search import SNIPPET_END, SNIPPET_START, SearchHit, search_index_for
 
-__all__ = ["SessionService", "SessionSummary", "clean_title", "parse_ticket_ref"]
+__all__ = [
+    "SNIPPET_END",
+    "SNIPPET_START",
+    "SearchHit",
+    "SessionService",
+    "SessionSummary",
+    "clean_title",
+    "parse_ticket_ref",
+]
 
 TITLE_MAX_LENGTH = 300
 _TICKET_PATTERN = re.compile(r"#?\s*(\d{1,12})")
@@ -47,12 +56,23 @@ def clean_title(title: str, ticket_ref: str | None = None) -> str:
     return cleaned
 
 
+SEARCH_LIMIT = 200  # sessions a search lists
+
+
 class SessionService:
     """The session list of one technician (``user_id``) in one database."""
 
     def __init__(self, database: Database, user_id: str) -> None:
         self._database = database
         self.user_id = user_id
+        self._search_index = search_index_for(database.engine.dialect.name)
+
+    async def search(self, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+        """The sessions matching every word typed — in the title, the ticket (number, summary,
+        description, company, contact), facts, messages, fixes and posted notes — best first,
+        each with where it matched and a snippet (terms between SNIPPET_START and _END)."""
+        index = self._search_index
+        return await self._database.run(lambda s: index.search(s, self.user_id, query, limit))
 
     async def list_sessions(self) -> list[SessionSummary]:
         return await self._database.run(

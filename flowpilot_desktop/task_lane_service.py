@@ -33,6 +33,8 @@ from storage.repositories import facts, fixes, messages
 from storage.repositories import sessions as session_repository
 from storage.repositories.fixes import FixSnapshot as FixSnapshot
 from storage.repositories.sessions import SessionSummary
+from storage.seen_before import PastFix as PastFix  # for the lane
+from storage.seen_before import similar_resolved
 
 # (session id, the answered question or check) -> one fact, or None
 Synthesizer = Callable[[str, LaneItem], Awaitable[str | None]]
@@ -121,6 +123,11 @@ class TaskLaneService:
 
     async def state(self, session_id: str) -> TaskLaneState:
         return await self._database.run(lambda s: _state(s, session_id))
+
+    async def seen_before(self, session_id: str) -> list[PastFix]:
+        """Up to 3 resolved sessions like this one, with the fix applied and its confirmed
+        record ("worked 3 of 3"): the lane's Seen before."""
+        return await self._database.run(lambda s: similar_resolved(s, session_id))
 
     # ---- Facts
 

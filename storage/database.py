@@ -15,6 +15,8 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.search import keep_index_current
+
 T = TypeVar("T")
 
 
@@ -25,6 +27,8 @@ class Database:
         self.engine = engine
         self.backup_dir = backup_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        if engine.dialect.name == "sqlite":
+            keep_index_current(self._sessions)  # full-text search follows every write
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowpilot-db")
 
     async def run(self, unit_of_work: Callable[[Session], T]) -> T:

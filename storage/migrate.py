@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision this app knows; a test checks it against Alembic's own head.
-HEAD_REVISION = "0003_leases"
+HEAD_REVISION = "0004_search"
 VERSION_TABLE = "alembic_version"
 # Alembic's batch mode builds the new table under this prefix, then renames it.
 BATCH_TEMP_PREFIX = "_alembic_tmp_"
@@ -120,8 +120,9 @@ def script_head() -> str | None:
 def flowpilot_tables() -> set[str]:
     """Every table FlowPilot's migrations create (the version table included)."""
     from storage.models import Base
+    from storage.search import SEARCH_TABLES
 
-    return set(Base.metadata.tables) | {VERSION_TABLE}
+    return set(Base.metadata.tables) | {VERSION_TABLE} | SEARCH_TABLES
 
 
 def backup_database(engine: Engine, backup_dir: Path | None, revision: str | None) -> Path | None:

@@ -38,6 +38,7 @@ def test_scale_benchmark_prints_every_row() -> None:
         "opening a session with 40 messages : ",
         "switching back to an already-opened 40-message session : ",
         "one keystroke in the Sessions filter : ",
+        "full-text search, one query per keystroke : ",
         "memory (RSS) after the list is loaded / after opening 8 sessions : ",
     ]
     assert [row.split(" : ")[0] + " : " for row in rows] == expected, done.stdout

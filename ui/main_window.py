@@ -325,6 +325,8 @@ class MainWindow(QMainWindow):
         scripts.sig_failed.connect(self.show_error)
         scripts.sig_build_script.connect(self.builder.open_for_fix)
         self.chat_dock.sig_open_in_builder.connect(self.builder.open_code)
+        self.sessions_panel.sig_open_at_message.connect(self.chat_dock.reveal_message)
+        self.task_lane_dock.sig_open_session.connect(self._open_past_session)
         scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
         self.conclusion.sig_concluded.connect(
             lambda session_id, kind: (
@@ -343,6 +345,12 @@ class MainWindow(QMainWindow):
             self.exports,
         ):
             controller.sig_message.connect(self.show_status)
+
+    def _open_past_session(self, session_id: str) -> None:
+        """A Seen before row: that session, selected in the list (the filter cleared if it
+        hides it), and its conversation."""
+        if self.sessions_panel.select_session(session_id):
+            self.focus_chat()
 
     def _sessions_loaded(self, count: int) -> None:
         if self.sessions_dock.isVisible():

@@ -14,6 +14,7 @@ from storage.models import Message, SessionSuggestedFix
 from storage.repositories import facts, fixes, messages, templates
 from storage.repositories import sessions as session_repository
 from storage.repositories.templates import TemplateRecord
+from storage.seen_before import PastFix, similar_resolved
 
 MAX_TEMPLATES = 60  # the catalogue in the session context stays a few thousand tokens
 
@@ -32,8 +33,14 @@ def request_inputs(session: Session, session_id: str) -> tuple[SessionContext, l
         templates=tuple(
             _template_line(t) for t in templates.list_templates(session, limit=MAX_TEMPLATES)
         ),
+        seen_before=tuple(seen_before_line(past) for past in similar_resolved(session, session_id)),
     )
     return context, messages.list_messages(session, session_id)
+
+
+def seen_before_line(past: PastFix) -> str:
+    ticket = f" (#{past.ticket_ref})" if past.ticket_ref else ""
+    return f"“{past.title}”{ticket}: fix “{past.fix_title}” — {past.record}"
 
 
 def _template_line(template: TemplateRecord) -> str:

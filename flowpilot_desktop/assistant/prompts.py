@@ -35,6 +35,7 @@ class SessionContext:
     task_lane: TaskLane | None
     active_fix: dict[str, Any] | None
     templates: tuple[str, ...] = ()  # the team's script templates, one line each
+    seen_before: tuple[str, ...] = ()  # resolved sessions like this one: fix and outcome
 
 
 def system_prompt() -> str:
@@ -90,6 +91,14 @@ def render_context(context: SessionContext) -> str:
         list(context.templates),
         "None yet.",
     )
+    if context.seen_before:
+        _section(
+            lines,
+            "Seen before (resolved sessions like this one: the fix applied and its outcome as "
+            "the technician confirmed it; a hint, not evidence about this machine)",
+            [f"- {line}" for line in context.seen_before],
+            "",
+        )
     return "\n".join(lines)
 
 

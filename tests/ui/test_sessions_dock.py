@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from tests.ui.helpers import activate
 from ui.sessions_dock.dialogs import SessionFormDialog
+from ui.sessions_dock.model import HIT_ROLE
 
 
 def _type_and_submit_new_session(
@@ -277,3 +278,103 @@ def test_the_filter_reads_each_rows_text_once_not_per_keystroke(qtbot) -> None:
     assert CountingModel.calls == 0
     proxy.set_filter_text("#4001")
     assert proxy.rowCount() == 11  # tickets 40010 … 40019, and session 4001 (ticket 44001)
+
+
+def _seed_for_search(window) -> dict[str, str]:
+    """Three sessions written straight through the services (the index follows)."""
+    from storage.repositories import facts, messages
+
+    database = window.services.database
+    ids: dict[str, str] = {}
+    for title in ("Printer offline", "VPN drops", "Mailbox missing"):
+        done: list[object] = []
+        window.runner.run(window.services.sessions.create(title), on_success=done.append)
+        while not done:
+            QApplication.processEvents()
+        ids[title] = done[0].session_id
+    database.run_sync(
+        lambda s: facts.add_fact(
+            s, ids["VPN drops"], "FortiClient 7.2 on the laptop", "engineer_note"
+        )
+    )
+    for n in range(30):
+        database.run_sync(
+            lambda s, n=n: messages.add_message(
+                s, ids["Mailbox missing"], "user", content=f"message {n} about nothing much"
+            )
+        )
+    ids["message"] = database.run_sync(
+        lambda s: (
+            messages.add_message(
+                s,
+                ids["Mailbox missing"],
+                "user",
+                content="the autodiscover record points at the old host",
+            ).id
+        )
+    )
+    for n in range(30, 60):
+        database.run_sync(
+            lambda s, n=n: messages.add_message(
+                s, ids["Mailbox missing"], "user", content=f"message {n} about nothing much"
+            )
+        )
+    return ids
+
+
+def test_search_finds_facts_and_messages_ranked_with_a_snippet(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    ids = _seed_for_search(window)
+    window.load_sessions()
+    panel = window.sessions_panel
+    qloop.until(lambda: len(panel.visible_titles()) == 3)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(panel.filter_edit, "forticlient")
+    assert panel.visible_titles() == [], "the title filter alone knows nothing of facts"
+    qloop.until(lambda: panel.visible_titles() == ["VPN drops"])  # the full text answers
+    hit = panel.proxy.index(0, 0).data(HIT_ROLE)
+    assert hit.source == "fact" and "FortiClient" in hit.snippet
+
+    # Enter on a hit in a message opens the session at that message (an older one)
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)
+    qtbot.keyClicks(panel.filter_edit, "autodiscover")
+    qloop.until(lambda: panel.visible_titles() == ["Mailbox missing"])
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is panel.list_view
+    qtbot.keyClick(panel.list_view, Qt.Key.Key_Return)
+    view = window.chat_dock.view
+    qloop.until(
+        lambda: (
+            QApplication.focusWidget() is not None
+            and getattr(QApplication.focusWidget(), "message", None) is not None
+            and QApplication.focusWidget().message.id == ids["message"]
+        )
+    )
+    bubble = QApplication.focusWidget()
+    assert bubble.visibleRegion().isEmpty() is False, "scrolled into view"
+    assert view.verticalScrollBar().value() < view.verticalScrollBar().maximum()
+
+
+def test_search_ranks_a_title_hit_first_and_follows_a_rename(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    ids = _seed_for_search(window)
+    from storage.repositories import messages
+
+    window.services.database.run_sync(
+        lambda s: messages.add_message(s, ids["VPN drops"], "user", content="the printer works")
+    )
+    window.load_sessions()
+    panel = window.sessions_panel
+    qloop.until(lambda: len(panel.visible_titles()) == 3)
+    panel.focus_filter()
+    qtbot.keyClicks(panel.filter_edit, "printer")
+    qloop.until(lambda: panel.visible_titles() == ["Printer offline", "VPN drops"])
+    done: list[object] = []
+    window.runner.run(
+        window.services.sessions.rename(ids["VPN drops"], "Tunnel drops"), on_success=done.append
+    )
+    qloop.until(lambda: done)
+    panel.filter_edit.clear()
+    qtbot.keyClicks(panel.filter_edit, "tunnel")
+    qloop.until(lambda: panel.visible_titles() == ["Tunnel drops"])

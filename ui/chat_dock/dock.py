@@ -69,6 +69,7 @@ class ChatDock(QDockWidget):
         self._draft_check = 0  # only the latest mask check counts
         # Bumped by every turn: a history load issued before a turn must not undo it.
         self._history_epoch: dict[str, int] = {}
+        self._reveal: tuple[str, str] | None = None  # (session, message) a search hit opens
 
         body = QWidget(self)
         body.setObjectName("chatBody")
@@ -225,6 +226,19 @@ class ChatDock(QDockWidget):
         self._task_state = state
         self.banner.show_state(state)
         self._show_next_steps()
+
+    def reveal_message(self, session_id: str, message_id: str) -> None:
+        """Show one message of a session (a search hit): now if its conversation is on
+        screen, else as soon as it is."""
+        self._reveal = (session_id, message_id)
+        self._reveal_pending()
+
+    def _reveal_pending(self) -> None:
+        if self._reveal is None or self._session is None or self._session.id != self._reveal[0]:
+            return
+        if self.view.reveal(self._reveal[1]):
+            self.workspace.setCurrentIndex(0)
+            self._reveal = None
 
     def focus_composer(self) -> None:
         self.workspace.setCurrentIndex(0)  # the chat, not the Script Builder
@@ -498,6 +512,7 @@ class ChatDock(QDockWidget):
         self._show_next_steps()
         self._stack.setCurrentWidget(self.view)
         self.composer.set_can_regenerate(any(m.role == "user" for m in messages))
+        self._reveal_pending()
 
     def _show_empty_conversation(self) -> None:
         self.empty_label.setText(

@@ -157,6 +157,32 @@ class MessageView(QScrollArea):
             self._settle(distance)
         return built
 
+    def reveal(self, message_id: str) -> bool:
+        """Scroll the shown conversation to one message (building older ones down to it) and
+        put the focus on it: a search hit opens here. False when it is not in this conversation."""
+        bubble = self._find(message_id)
+        while bubble is None and self._page.older_count:
+            if not self.show_older():
+                break
+            bubble = self._find(message_id)
+        if bubble is None:
+            return False
+        self._follow = False
+        self.widget().layout().activate()
+        self.ensureWidgetVisible(bubble, 0, self.viewport().height() // 3)
+        bubble.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def _find(self, message_id: str) -> MessageBubble | None:
+        return next(
+            (
+                b
+                for b in self._page.bubbles()
+                if b.message is not None and b.message.id == message_id
+            ),
+            None,
+        )
+
     def set_pending_checks(self, total: int, pending: int) -> None:
         """ "Next steps · N pending" above the latest reply that carries checks (SPEC §6)."""
         self._page.set_pending_checks(total, pending)

@@ -45,7 +45,21 @@ class SessionsController(QObject):
         self._undo_keys = undo_keys  # how Undo is reached now (the shortcut may be rebound)
         self._focus_composer = focus_composer
         panel.sig_selection_changed.connect(state.select)
+        panel.sig_search_requested.connect(self.search)
         state.sig_session_changed.connect(self._apply_change)
+
+    # ---- Searching
+
+    def search(self, text: str) -> None:
+        """Full-text search, off the GUI thread; only the answer to the latest words counts."""
+        self._runner.run(
+            self._service.search(text),
+            on_success=lambda hits: self._panel.show_search_hits(text, hits),
+            title="Could not search the sessions",
+            owner=self,
+            latest="session-search",
+            quiet=True,
+        )
 
     # ---- Loading and selecting
 

@@ -17,13 +17,14 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.sessions import SearchHit, SessionSummary
 from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 ACTIVITY_ROLE = Qt.ItemDataRole.UserRole + 4
+HIT_ROLE = Qt.ItemDataRole.UserRole + 5  # the row's search hit (SearchHit), or None
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -135,7 +136,9 @@ def haystack(summary: SessionSummary) -> str:
 
 
 class SessionFilterModel(QSortFilterProxyModel):
-    """Keeps rows whose title, ticket number or status contains every word typed.
+    """Keeps rows whose title, ticket number or status contains every word typed, at once;
+    then, when the full-text search answers for the same words, the sessions it found too
+    (facts, messages, notes …), ranked: its hits first, best first, the rest after.
 
     Each row's text is folded once, when it arrives (``SessionListModel``); the per-row check
     Qt calls back for is then one list lookup and a substring test, not a round trip through
@@ -145,15 +148,62 @@ class SessionFilterModel(QSortFilterProxyModel):
         super().__init__(parent)
         self._source = source
         self._words: list[str] = []
+        self._hits: dict[str, tuple[int, SearchHit]] = {}  # session id -> (rank, hit)
         self.setSourceModel(source)
 
+    @staticmethod
+    def words_of(text: str) -> list[str]:
+        return [word.lstrip("#").casefold() for word in text.split() if word.lstrip("#")]
+
     def set_filter_text(self, text: str) -> None:
-        words = [word.lstrip("#").casefold() for word in text.split() if word.lstrip("#")]
+        words = self.words_of(text)
         if words == self._words:
             return  # a space or a "#" more: the same rows
         self.beginFilterChange()
         self._words = words
+        self._hits = {}  # the search's answer was for other words
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if self.sortColumn() != -1:
+            self.sort(-1)  # back to last-activity order until the search answers
+
+    def set_search_hits(self, text: str, hits: list[SearchHit]) -> bool:
+        """The full-text search's answer for ``text``; ignored (False) when the filter has
+        moved on to other words since."""
+        if self.words_of(text) != self._words or not self._words:
+            return False
+        self.beginFilterChange()
+        self._hits = {hit.session_id: (rank, hit) for rank, hit in enumerate(hits)}
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.sort(0)  # only the rows shown are sorted: a few hundred at most
+        return True
+
+    def hit(self, session_id: str) -> SearchHit | None:
+        found = self._hits.get(session_id)
+        return found[1] if found else None
 
     def filterAcceptsRow(self, source_row: int, _source_parent: _Index) -> bool:
-        return not self._words or self._source.row_matches(source_row, self._words)
+        if not self._words:
+            return True
+        if self._hits and self._source.summary_at(source_row).id in self._hits:
+            return True
+        return self._source.row_matches(source_row, self._words)
+
+    def lessThan(self, left: _Index, right: _Index) -> bool:
+        """Search hits by rank, then the rest in last-activity order."""
+        far = len(self._hits)
+        left_rank = self._rank(left.row(), far)
+        right_rank = self._rank(right.row(), far)
+        if left_rank != right_rank:
+            return left_rank < right_rank
+        return left.row() < right.row()
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == HIT_ROLE:
+            if not index.isValid() or not self._hits:
+                return None
+            return self.hit(self._source.summary_at(self.mapToSource(index).row()).id)
+        return super().data(index, role)
+
+    def _rank(self, source_row: int, far: int) -> int:
+        found = self._hits.get(self._source.summary_at(source_row).id)
+        return found[0] if found else far

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
@@ -26,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.sessions import SNIPPET_END, SNIPPET_START, SearchHit, SessionSummary
 from ui.sessions_dock.model import (
     ACTIVITY_ROLE,
+    HIT_ROLE,
     STATUS_ROLE,
     SUMMARY_ROLE,
     TICKET_ROLE,
@@ -40,6 +42,7 @@ from ui.theme import status_colour
 from ui.widgets.status_text import SESSION_STATUS_LABELS
 
 ROW_HEIGHT = 48
+SEARCH_DELAY_MS = 120  # the full-text search waits for a pause in the typing
 
 
 class SessionRowDelegate(QStyledItemDelegate):
@@ -108,6 +111,12 @@ class SessionRowDelegate(QStyledItemDelegate):
                 ticket_text,
             )
             x += metrics.horizontalAdvance(ticket_text) + 10
+        hit = index.data(HIT_ROLE)
+        if hit is not None and hit.source != "title":
+            # what matched, instead of status and age: the terms in bold
+            self._paint_snippet(painter, option, bottom_line, x, hit, dim_role, text_role)
+            painter.restore()
+            return
         status = index.data(STATUS_ROLE) or ""
         status_text = SESSION_STATUS_LABELS.get(status, status)
         dot_colour = status_colour(status)
@@ -126,12 +135,76 @@ class SessionRowDelegate(QStyledItemDelegate):
         )
         painter.restore()
 
+    @staticmethod
+    def _paint_snippet(
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        line: QRect,
+        x: int,
+        hit: SearchHit,
+        dim_role: QPalette.ColorRole,
+        text_role: QPalette.ColorRole,
+    ) -> None:
+        plain = QFont(painter.font())
+        bold = QFont(plain)
+        bold.setWeight(QFont.Weight.Bold)
+        label = f"{SOURCE_LABELS.get(hit.source, hit.source)}: "
+        painter.setPen(option.palette.color(dim_role))
+        painter.drawText(
+            QRect(x, line.top(), line.right() - x, line.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            label,
+        )
+        x += QFontMetrics(plain).horizontalAdvance(label)
+        for text, matched in snippet_parts(hit.snippet):
+            font = bold if matched else plain
+            metrics = QFontMetrics(font)
+            room = line.right() - x
+            if room <= 0:
+                break
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            painter.setFont(font)
+            painter.setPen(option.palette.color(text_role if matched else dim_role))
+            painter.drawText(
+                QRect(x, line.top(), room, line.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                shown,
+            )
+            x += metrics.horizontalAdvance(shown)
+            if shown != text:
+                break
+
+
+SOURCE_LABELS = {
+    "ticket": "ticket",
+    "fact": "fact",
+    "message": "message",
+    "fix": "fix",
+    "note": "note",
+}
+
+
+def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
+    """A search snippet as (text, matched) runs, on one line (plain text, never markup)."""
+    parts: list[tuple[str, bool]] = []
+    for piece in " ".join(snippet.split()).split(SNIPPET_START):
+        matched, _, rest = piece.partition(SNIPPET_END) if SNIPPET_END in piece else ("", "", piece)
+        if matched:
+            parts.append((matched, True))
+        if rest:
+            parts.append((rest, False))
+    return parts
+
 
 class SessionsPanel(QWidget):
     """Filter box over the session list, with an empty state for "none yet" and "no match"."""
 
     sig_selection_changed = Signal(object)
     """The selected session is now this SessionSummary, or None."""
+    sig_search_requested = Signal(str)
+    """The words typed settled: search the sessions' full text for them."""
+    sig_open_at_message = Signal(str, str)
+    """(session id, message id): Enter on a search hit in a message — show that message."""
     sig_activated = Signal(object)
     """Enter (or double-click) on a session: the technician wants to work in it."""
 
@@ -143,7 +216,7 @@ class SessionsPanel(QWidget):
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("sessionsFilter")
-        self.filter_edit.setAccessibleName("Filter sessions")
+        self.filter_edit.setAccessibleName("Search sessions")
         self.filter_edit.setClearButtonEnabled(True)
 
         self.list_view = QListView(self)
@@ -177,6 +250,10 @@ class SessionsPanel(QWidget):
         layout.addWidget(self._stack, 1)
 
         self.filter_edit.textChanged.connect(self._apply_filter)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._request_search)
         self.filter_edit.installEventFilter(self)
         self.list_view.installEventFilter(self)
         self.list_view.selectionModel().currentChanged.connect(self._current_changed)
@@ -245,7 +322,7 @@ class SessionsPanel(QWidget):
         """The shortcuts the hints mention (they follow rebinding and the platform's names)."""
         self._new_session_keys = new_session
         self.filter_edit.setPlaceholderText(
-            f"Filter by title, #ticket or status  ({filter_sessions})"
+            f"Search sessions: title, #ticket, facts, messages…  ({filter_sessions})"
         )
         self._update_empty_state()
 
@@ -295,14 +372,34 @@ class SessionsPanel(QWidget):
         self._quiet = True  # Qt moves the current row off a hidden one: not the technician
         try:
             self.proxy.set_filter_text(text)
-            index = self._proxy_index_of(self._shown_id)
-            if index.isValid():
-                self._select_proxy_row(index.row())
-            else:
-                self.list_view.selectionModel().clear()
+            self._keep_shown_selected()
         finally:
             self._quiet = False
         self._update_empty_state()
+        self._search_timer.start()  # then the full text, once the typing pauses
+
+    def show_search_hits(self, text: str, hits: list[SearchHit]) -> None:
+        """The full-text search's answer (ignored when other words are typed by now)."""
+        self._quiet = True
+        try:
+            if not self.proxy.set_search_hits(text, hits):
+                return
+            self._keep_shown_selected()
+        finally:
+            self._quiet = False
+        self._update_empty_state()
+
+    def _request_search(self) -> None:
+        text = self.filter_edit.text()
+        if SessionFilterModel.words_of(text):
+            self.sig_search_requested.emit(text)
+
+    def _keep_shown_selected(self) -> None:
+        index = self._proxy_index_of(self._shown_id)
+        if index.isValid():
+            self._select_proxy_row(index.row())
+        else:
+            self.list_view.selectionModel().clear()
 
     def _proxy_index_of(self, session_id: str | None) -> QModelIndex:
         row = self.model.row_of(session_id) if session_id else None
@@ -318,8 +415,13 @@ class SessionsPanel(QWidget):
         self.sig_selection_changed.emit(summary)
 
     def _emit_activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.sig_activated.emit(index.data(SUMMARY_ROLE))
+        if not index.isValid():
+            return
+        summary: SessionSummary = index.data(SUMMARY_ROLE)
+        self.sig_activated.emit(summary)
+        hit = index.data(HIT_ROLE)
+        if hit is not None and hit.source == "message" and hit.ref:
+            self.sig_open_at_message.emit(summary.id, hit.ref)
 
     def _update_empty_state(self) -> None:
         if self.proxy.rowCount():

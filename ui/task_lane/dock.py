@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.sessions import SessionSummary
-from flowpilot_desktop.task_lane_service import TaskLaneService, TaskLaneState
+from flowpilot_desktop.task_lane_service import PastFix, TaskLaneService, TaskLaneState
 from ui.ops import TaskRunner, describe_error
 from ui.session_state import SessionState
 from ui.task_lane.facts import FactsSection
 from ui.task_lane.fix_card import FixCard
 from ui.task_lane.items import CheckRow, LaneItemRow, QuestionRow
+from ui.task_lane.seen_before import SeenBeforeSection
 from ui.theme import set_style_property
 from ui.widgets.editing import InlineEditor, retire
 from ui.widgets.labels import meta_label
@@ -56,6 +57,8 @@ class TaskLaneDock(QDockWidget):
     sig_fact_deleted = Signal(str, str, str)
     """A fact was deleted (session id, fact id, its text): it can be undone."""
     sig_undo_requested = Signal()
+    sig_open_session = Signal(str)
+    """Open this (past) session: a Seen before row."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Task lane", parent)
@@ -73,6 +76,7 @@ class TaskLaneDock(QDockWidget):
         self._shown: TaskLaneState | None = None
         self.item_rows: dict[str, LaneItemRow] = {}
         self.fix_card: FixCard | None = None
+        self._seen_key: tuple[str, int] | None = None  # what Seen before was last asked for
 
         body = QWidget(self)
         body.setObjectName("taskLaneBody")
@@ -112,6 +116,9 @@ class TaskLaneDock(QDockWidget):
             self._sections_layout.addLayout(rows)
             self.section_hints[key] = hint_label
             self.section_rows[key] = rows
+        self.seen_before = SeenBeforeSection(sections)
+        self.seen_before.sig_open_session.connect(self.sig_open_session)
+        self._sections_layout.addWidget(self.seen_before)
         self.quiet_hint = QLabel(
             "Nothing open right now. The assistant may follow up with questions or checks "
             "as you tell it more.",
@@ -215,6 +222,35 @@ class TaskLaneDock(QDockWidget):
         self.show()
         self.raise_()
         self.facts.open_note_editor()
+
+    # ---- Private: Seen before
+
+    def _load_seen_before(self, state: TaskLaneState | None) -> None:
+        """Once the lane is on screen (never ahead of it: one database thread), and again
+        when the facts change: they are what a session is recognised by."""
+        if state is None:
+            if self._session is None or self.seen_before.session_id != self._session.id:
+                self.seen_before.show_matches(None, [])
+                self._seen_key = None
+            return
+        key = (state.session_id, len(state.facts))
+        if key == self._seen_key or self._service is None or self._runner is None:
+            return
+        self._seen_key = key
+        session_id = state.session_id
+
+        def show(matches: list[PastFix]) -> None:
+            if self._session is not None and self._session.id == session_id:
+                self.seen_before.show_matches(session_id, matches)
+
+        self._runner.run(
+            self._service.seen_before(session_id),
+            on_success=show,
+            title="Could not look for similar sessions",
+            owner=self,
+            latest="seen-before",
+            quiet=True,
+        )
 
     # ---- Private: writes
 
@@ -334,6 +370,7 @@ class TaskLaneDock(QDockWidget):
         self.item_rows = {}
         self.fix_card = None
         facts = state.facts if state else ()
+        self._load_seen_before(state)
         questions = state.questions if state else ()
         checks = state.checks if state else ()
         fix = state.active_fix if state else None
