@@ -26,11 +26,15 @@ if TYPE_CHECKING:
     from flowpilot_desktop.services import AppServices
     from ui.main_window import MainWindow
     from ui.ops import TaskRunner
+    from ui.single_instance import FlowPilotApplication
 
 __all__ = ["EXIT_DATABASE_ERROR", "build_services", "local_user_id", "main"]
 
 log = logging.getLogger(__name__)
 EXIT_DATABASE_ERROR = 2
+RUNNING_MUTEX = "FlowPilotDesktop.Running"
+"""A named mutex held while FlowPilot runs on Windows: the installer (Inno Setup's AppMutex,
+packaging/windows/flowpilot.iss) refuses to replace files while it exists."""
 EXIT_DATA_FOLDER = 4
 SMOKE_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 5.0
@@ -48,9 +52,40 @@ class StartupTimings:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    return _parser().parse_args(argv)
+
+
+def link_in_arguments(argv: list[str]) -> str | None:
+    """The link among a second start's arguments. They were parsed over there already; a
+    message that does not parse (not from a FlowPilot) yields none and exits nothing."""
+    try:
+        known, _unknown = _parser(exit_on_error=False).parse_known_args(argv)
+    except (Exception, SystemExit):  # argparse reports some errors by printing and exiting
+        return None
+    link = known.link
+    return link if isinstance(link, str) else None
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        if self.exit_on_error:
+            super().error(message)
+        raise ValueError(message)
+
+
+def _parser(*, exit_on_error: bool = True) -> argparse.ArgumentParser:
+    parser = _QuietParser(
         prog="flowpilot-desktop",
         description=f"{APP_NAME}: a desk-side triage copilot for MSP technicians.",
+        exit_on_error=exit_on_error,
+        add_help=exit_on_error,  # -h received from elsewhere prints nothing
+    )
+    parser.add_argument(
+        "link",
+        nargs="?",
+        metavar="LINK",
+        help="a flowpilot:// link to open: flowpilot://ticket/<number> (that ticket's newest "
+        "session, or a new one) or flowpilot://session/<id>",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument(
@@ -82,7 +117,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="start, load the session list, show the window, print one JSON line of timings, exit",
     )
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"{APP_NAME} {__version__}")
         return 0
 
+    _hold_running_mutex()
     _choose_qt_platform(args)
     os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
     paths = AppPaths.for_data_dir(args.data_dir) if args.data_dir else AppPaths.default()
@@ -108,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # a read-only or full disk: say which folder, not a traceback
         return _data_folder_unusable(QApplication(sys.argv[:1]), paths, error, interactive)
 
-    app = QApplication(sys.argv[:1])
+    from ui.single_instance import FlowPilotApplication
+
+    app = FlowPilotApplication(sys.argv[:1])
+    if args.link:
+        app.links.receive(args.link)  # opened once the session list is loaded
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
@@ -160,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     collector = CollectorPolicy(app)
     window.session_state.sig_streaming_changed.connect(collector.set_streaming)
     window.sig_sessions_loaded.connect(lambda _count: collector.freeze_start_up())
-    guard.attach(window)  # a second start on this folder brings the window to the front
+    # A second start on this folder brings the window to the front and opens its link.
+    guard.attach(window, on_arguments=lambda received: _pass_link(app, received))
     try:
         with loop:
             code = loop.run_until_complete(_run(app, window, runner, args, timings, notices))
@@ -257,6 +298,30 @@ def _data_folder_unusable(
     return EXIT_DATA_FOLDER
 
 
+_running_mutex: object = None
+
+
+def _hold_running_mutex() -> None:
+    """Windows only: create RUNNING_MUTEX and keep its handle for the life of the process (the
+    system closes it at exit, however the process ends)."""
+    global _running_mutex
+    if os.name != "nt" or _running_mutex is not None:
+        return
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        _running_mutex = kernel32.CreateMutexW(None, False, RUNNING_MUTEX)
+    except Exception as error:  # never a reason not to start
+        log.warning("could not create the running mutex: %s", error)
+
+
+def _pass_link(app: FlowPilotApplication, argv: list[str]) -> None:
+    link = link_in_arguments(argv)
+    if link is not None:
+        app.links.receive(link)
+
+
 def _say(text: str, *, error: bool = False) -> None:
     """Print when there is a console (a windowed Windows build has no stdout or stderr)."""
     stream = sys.stderr if error else sys.stdout
@@ -317,6 +382,9 @@ async def _run(
 
     window.sig_sessions_loaded.connect(sessions_loaded)
     runner.sig_error.connect(failed)
+    links = getattr(app, "links", None)  # links wait for the session list (a fresh start's too)
+    if links is not None:
+        window.sig_sessions_loaded.connect(lambda _count: links.set_handler(window.open_link))
     window.load_sessions()
     window.show()
     timings.mark("window_shown")

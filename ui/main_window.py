@@ -8,6 +8,7 @@ docs/architecture.md for how a change flows from a service write to every screen
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 
 from flowpilot_desktop import APP_NAME
 from flowpilot_desktop.conclusion import NoteKind
+from flowpilot_desktop.deep_links import DeepLinkError, LinkTarget, open_link, parse_deep_link
 from flowpilot_desktop.services import AppServices
 from flowpilot_desktop.sessions import SessionSummary
 from ui.about_dialog import AboutDialog
@@ -33,7 +35,7 @@ from ui.conclusion.controller import ConclusionController
 from ui.export_controller import ExportController
 from ui.fix_controller import FixController
 from ui.focus_order import focus_chain, move_focus
-from ui.ops import TaskRunner
+from ui.ops import TaskRunner, describe_error
 from ui.palette import CommandPalette
 from ui.script_builder.controller import ScriptBuilderController
 from ui.script_builder.standalone import StandaloneBuilderController
@@ -47,6 +49,7 @@ from ui.task_lane.dock import TaskLaneDock
 from ui.undo import UndoStack
 from ui.window_layout import Docks, WindowLayout
 
+log = logging.getLogger(__name__)
 STATUS_MESSAGE_MS = 8000
 BACKGROUND_START_DELAY_MS = 300  # the key check, the outbox, the template catalogue
 SDK_WARMUP_DELAY_MS = 1500
@@ -186,6 +189,26 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def open_link(self, text: str) -> None:
+        """A flowpilot:// link: its session selected (a ticket's newest, or a new one for the
+        ticket); a link refused or a session not there is said in the status bar."""
+        try:
+            link = parse_deep_link(text)
+        except DeepLinkError as error:
+            log.info("refused a link: %s", error)
+            self.show_status(str(error))
+            return
+        self.runner.run(
+            open_link(link, self.services.sessions),
+            on_success=self._link_opened,
+            on_failure=lambda error: self.show_status(describe_error(error)),
+            owner=self,
+        )
+
+    def _link_opened(self, target: LinkTarget) -> None:
+        if self.sessions_panel.select_session(target.session_id):
+            self.focus_chat()
 
     def open_settings(self) -> None:
         self.settings.open()

@@ -5,7 +5,11 @@ Two instances on one database posted a customer note twice, so the data folder i
 on a local channel (QLocalServer) whose name is derived from the folder and the user. A second
 start finds the lock taken, sends its arguments over the channel (one JSON line,
 ``{"args": [...], "expires": …}``, answered by ``{"ok": true}``) and exits; the running instance
-comes to the front. Deep links (``flowpilot://…``) will ride on the same channel.
+comes to the front and opens the ``flowpilot://`` link among them, if any.
+
+On macOS the OS hands a link to the application object instead (a QFileOpenEvent, at launch
+and while running): :class:`FlowPilotApplication` takes it, and :class:`LinkInbox` keeps links
+until the window can open them.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import shiboken6
-from PySide6.QtCore import QLockFile, QObject, QSysInfo, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLockFile, QObject, QSysInfo, Qt, QTimer, Signal
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -40,6 +46,7 @@ REPLY_TIMEOUT_MS = 3000
 """How long a second start waits for the acknowledgement (the running one may be starting)."""
 SERVER_READ_TIMEOUT_MS = 5000
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_PENDING_LINKS = 5
 _ACK = b'{"ok": true}\n'
 _NACK = b'{"ok": false}\n'
 
@@ -117,20 +124,19 @@ class InstanceGuard(QObject):
     def listening(self) -> bool:
         return self._server is not None and self._server.isListening()
 
-    def attach(self, window: QWidget) -> None:
-        """On every message: log it, bring ``window`` to the front and pass the arguments to
-        its ``handle_arguments(args)`` if it has one (the deep-link hook to come)."""
+    def attach(
+        self, window: QWidget, on_arguments: Callable[[list[str]], object] | None = None
+    ) -> None:
+        """On every message: log it, bring ``window`` to the front, then pass the arguments to
+        ``on_arguments`` (the app opens the link among them)."""
 
         def received(args: list[str]) -> None:
             log.info("received arguments from a second start: %s", args)
             if not shiboken6.isValid(window):
                 return
             bring_to_front(window)
-            handler: Callable[[list[str]], object] | None = getattr(
-                window, "handle_arguments", None
-            )
-            if callable(handler):
-                handler(args)
+            if on_arguments is not None:
+                on_arguments(args)
 
         self.sig_message_received.connect(received)
         log.info("ready for arguments from a second start on %s", self.name)
@@ -153,6 +159,58 @@ class InstanceGuard(QObject):
             if socket is None:
                 break
             _Conversation(socket, self.sig_message_received.emit)
+
+
+class LinkInbox(QObject):
+    """Links handed to this instance (its command line, a second start, the OS), kept until a
+    handler can open them: the window, once its session list is loaded. Only the newest few
+    wait; a flood of links never piles up."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pending: list[str] = []
+        self._handler: Callable[[str], object] | None = None
+
+    @property
+    def pending(self) -> list[str]:
+        return list(self._pending)
+
+    def receive(self, link: str) -> None:
+        if self._handler is not None:
+            self._handler(link)
+            return
+        self._pending = [*self._pending, link][-MAX_PENDING_LINKS:]
+
+    def set_handler(self, handler: Callable[[str], object]) -> None:
+        """From now on links go to ``handler``; those that waited go first, in order."""
+        self._handler = handler
+        waiting, self._pending = self._pending, []
+        for link in waiting:
+            handler(link)
+
+    def take_file_open(self, event: QEvent) -> bool:
+        """A QFileOpenEvent (how macOS passes a ``flowpilot://`` link) goes in; True if taken."""
+        if event.type() != QEvent.Type.FileOpen or not isinstance(event, QFileOpenEvent):
+            return False
+        url = event.url()
+        link = url.toString() if url.isValid() and not url.isLocalFile() else event.file()
+        log.info("the system handed over a link: %s", link[:200])
+        self.receive(link)
+        return True
+
+
+class FlowPilotApplication(QApplication):
+    """The application object, with the links the OS hands it (macOS) in :attr:`links`."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.links: LinkInbox | None = None  # events arrive inside QApplication's __init__
+        super().__init__(argv)
+        self.links = LinkInbox(self)
+
+    def event(self, event: QEvent) -> bool:
+        if self.links is not None and self.links.take_file_open(event):
+            return True
+        return super().event(event)
 
 
 class _Conversation(QObject):
