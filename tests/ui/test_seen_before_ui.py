@@ -54,3 +54,46 @@ def test_the_lane_shows_what_worked_before_and_enter_opens_it(qtbot, qloop, make
     qtbot.keyClick(row, Qt.Key.Key_Return)
     qloop.until(lambda: window.current_session().id == worked)
     assert QApplication.focusWidget() is window.chat_dock.composer.edit
+
+
+def test_seen_before_follows_the_ticket_once_it_is_fetched(qtbot, qloop, make_window) -> None:
+    """Opened before its ticket arrived, nothing resembled the session; the fetched ticket
+    (a write to the session) brings the match in."""
+    from flowpilot_desktop.changes import ChangeKind, SessionChange
+    from storage.repositories.sessions import get_session_summary
+
+    window = make_window(load=False)
+    database = window.services.database
+    user = window.services.sessions.user_id
+    _past(
+        database,
+        "Outlook keeps prompting",
+        "Clear the cached credentials",
+        FixStatus.APPLIED_SUCCESS,
+        user=user,
+        summary="Outlook password prompts",
+    )
+    done: list[object] = []
+    window.runner.run(window.services.sessions.create("New ticket"), on_success=done.append)
+    qloop.until(lambda: done)
+    current = done[0].session_id
+    loaded: list[int] = []
+    window.sig_sessions_loaded.connect(loaded.append)
+    window.load_sessions()
+    qloop.until(lambda: loaded)
+    window.sessions_panel.select_session(current)
+    section = window.task_lane_dock.seen_before
+    qloop.until(
+        lambda: (
+            window.task_lane_dock._seen_key is not None
+            and window.task_lane_dock._seen_key[0] == current
+        )
+    )
+    qloop.settle(0.2)
+    assert not section.isVisible()
+    database.run_sync(
+        lambda s: set_ticket_snapshot(s, current, {"summary": "Outlook asks for the password"})
+    )
+    summary = database.run_sync(lambda s: get_session_summary(s, current))
+    window.session_state.publish(SessionChange.of(summary, ChangeKind.TICKET))
+    qloop.until(lambda: section.isVisible() and len(section.rows) == 1)

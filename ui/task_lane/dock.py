@@ -227,13 +227,14 @@ class TaskLaneDock(QDockWidget):
 
     def _load_seen_before(self, state: TaskLaneState | None) -> None:
         """Once the lane is on screen (never ahead of it: one database thread), and again
-        when the facts change: they are what a session is recognised by."""
+        after each write to the session (a fetched ticket or a new fact changes what it is
+        recognised by)."""
         if state is None:
             if self._session is None or self.seen_before.session_id != self._session.id:
                 self.seen_before.show_matches(None, [])
                 self._seen_key = None
             return
-        key = (state.session_id, len(state.facts))
+        key = (state.session_id, state.state_version)
         if key == self._seen_key or self._service is None or self._runner is None:
             return
         self._seen_key = key
