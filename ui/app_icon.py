@@ -1,4 +1,4 @@
-"""The application's icon, from the PNGs scripts/render-icons.py renders from flowpilot.svg."""
+"""The application's icon, from the PNGs packaging/render_icons.py renders from flowpilot.svg."""
 
 from __future__ import annotations
 

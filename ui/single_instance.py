@@ -203,12 +203,12 @@ class FlowPilotApplication(QApplication):
     """The application object, with the links the OS hands it (macOS) in :attr:`links`."""
 
     def __init__(self, argv: list[str]) -> None:
-        self.links: LinkInbox | None = None  # events arrive inside QApplication's __init__
+        self.links = LinkInbox()  # made first: events arrive inside QApplication's __init__
         super().__init__(argv)
-        self.links = LinkInbox(self)
+        self.links.setParent(self)
 
     def event(self, event: QEvent) -> bool:
-        if self.links is not None and self.links.take_file_open(event):
+        if self.links.take_file_open(event):
             return True
         return super().event(event)
 
