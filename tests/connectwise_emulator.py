@@ -11,7 +11,8 @@ auth, answering ``null`` for an unknown company; the API under ``/{codebase}apis
 hrefs with the double slash. Faults on demand: 429 with Retry-After, 500 "timeout", 504, slow
 answers, a "false 200" (status unchanged, or changed back by a workflow rule after the
 save), an invalid status answered 400 or silently ignored, and a note stored whose answer
-never arrives. Every request is recorded.
+never arrives. The ``time/`` API (entries, work types, work roles) is in
+``tests/connectwise_time.py``. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.connectwise_time import TimeApi
 from tests.emulator_server import EmulatorServer
 
 COMPANY = "acme"
@@ -76,6 +78,7 @@ class ConnectWiseEmulator:
     invalid_status_mode: str = "400"  # a status of another board: "400" or "noop"
     drop_after_note_stored: int = 0  # store the next N notes, then close without answering
     closed_requires_completed: bool = False  # board rule: closed only from "Completed"
+    time: TimeApi = field(default_factory=TimeApi)  # time/entries, workTypes, workRoles
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -207,6 +210,22 @@ class ConnectWiseEmulator:
             and contains in r.path
         ]
 
+    # ---- Shared with tests/connectwise_time.py
+
+    def href(self, path: str) -> str:
+        return self._href(path)
+
+    def ref(self, obj: dict[str, Any], path: str, key: str) -> dict[str, Any]:
+        return self._ref(obj, path, key)
+
+    def page(
+        self, rows: list[dict[str, Any]], query: dict[str, list[str]], path: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        return self._page(rows, query, path)
+
+    def fields_of(self, row: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+        return _fields(row, query)
+
     # ---- Behaviour
 
     def _status_ref(self, status: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +275,10 @@ class ConnectWiseEmulator:
                 )
             if method == "GET" and parts == ["system", "myMembers"]:
                 return 200, self.members[member], {}
+            if parts[:1] == ["time"]:
+                answer = self.time.handle(self, method, parts, query, body, member, path)
+                if answer is not None:
+                    return answer
             if parts[:2] == ["service", "tickets"] and len(parts) >= 3:
                 ticket = self.tickets.get(_int(parts[2]))
                 if ticket is None:
