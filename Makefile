@@ -42,8 +42,10 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 
+# The PyInstaller bundle in dist/FlowPilot (dist/FlowPilot.app on macOS); PyInstaller and its
+# hooks come pinned from pyproject.toml's "bundle" extra.
 bundle: $(STAMP)
-	$(BIN)/pip install --quiet "pyinstaller>=6.20"
+	$(BIN)/pip install --quiet -e '.[bundle]'
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
 
 clean:
