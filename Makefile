@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint types demo screenshot bench bundle setup clean distclean
+.PHONY: run test lint types demo screenshot bench bundle install-desktop setup clean distclean
 
 setup: $(STAMP)
 
@@ -47,6 +47,12 @@ bench: $(STAMP)
 bundle: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bundle]'
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
+
+# Linux: install the bundle for this user (~/.local/share/flowpilot-desktop) with its menu entry,
+# icon and the flowpilot:// link handler; builds the bundle first if there is none.
+install-desktop:
+	@test -x dist/FlowPilot/FlowPilot || $(MAKE) bundle
+	packaging/linux/install-desktop.sh dist/FlowPilot
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis flowpilot.png

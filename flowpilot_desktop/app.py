@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         app.links.receive(args.link)  # opened once the session list is loaded
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("flowpilot")  # Linux: the menu entry and icon the window belongs to
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     from ui.crash_reporter import CrashReporter
 
