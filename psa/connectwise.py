@@ -14,6 +14,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import httpx2
@@ -41,15 +42,19 @@ from psa.provider import (
     BoardOption,
     NoteKind,
     PostedNote,
+    PostedTimeEntry,
     StatusOption,
     TicketSnapshot,
+    TimeEntryRequest,
     VerifiedStatus,
+    WorkOption,
 )
 
 API_VERSION = "2025.8"
 ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
 PAGE_SIZE = 1000  # the API's maximum
 TICKET_VERIFY_FIELDS = "id,status,board,closedFlag,_info"
+CW_TIME = "%Y-%m-%dT%H:%M:%SZ"  # the only date form ConnectWise takes: UTC, whole seconds
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 __all__ = [
@@ -113,6 +118,11 @@ class ConnectWiseClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    @property
+    def settings_member(self) -> str:
+        """The member identifier set in Settings ("" when FlowPilot acts as the API member)."""
+        return self._settings.member_identifier
+
     # ---- Calls
 
     async def codebase(self) -> str:
@@ -169,6 +179,30 @@ class ConnectWiseClient:
         )
         return _json_object(response)
 
+    async def post_time_entry(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self._api(
+            "POST", "time/entries", json=body, idempotent=False, what="the time entry"
+        )
+        return _json_object(response)
+
+    async def get_time_entry(self, entry_id: int) -> dict[str, Any]:
+        return await self._get_json(f"time/entries/{int(entry_id)}")
+
+    async def list_time_entries(self, conditions: str) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "time/entries", params={"conditions": conditions, "orderBy": "id asc"}
+        )
+
+    async def work_types(self) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "time/workTypes", params={"conditions": "inactiveFlag=False", "orderBy": "name asc"}
+        )
+
+    async def work_roles(self) -> list[dict[str, Any]]:
+        return await self._get_all(
+            "time/workRoles", params={"conditions": "inactiveFlag=False", "orderBy": "name asc"}
+        )
+
     async def patch_status(self, ticket_id: int, status_id: int) -> dict[str, Any]:
         body = [{"op": "replace", "path": "status", "value": {"id": int(status_id)}}]
         response = await self._api(
@@ -205,9 +239,15 @@ class ConnectWiseClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotent: bool,
+        what: str = "the note",
     ) -> httpx2.Response:
         return await self._send(
-            method, await self._url(path), params=params, json=json, idempotent=idempotent
+            method,
+            await self._url(path),
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            what=what,
         )
 
     async def _send(
@@ -219,9 +259,11 @@ class ConnectWiseClient:
         json: Any = None,
         idempotent: bool,
         authenticated: bool = True,
+        what: str = "the note",
     ) -> httpx2.Response:
         """One call with the retry policy. A non-idempotent call that may have reached the
-        server (a broken connection, a 5xx) is not repeated: PsaAmbiguousError says so."""
+        server (a broken connection, a 5xx) is not repeated: PsaAmbiguousError says so,
+        naming ``what`` was sent."""
         last: PsaError | None = None
         for attempt in range(self._retry.attempts):
             try:
@@ -241,7 +283,7 @@ class ConnectWiseClient:
             except httpx2.TransportError as error:
                 if not idempotent:
                     raise PsaAmbiguousError(
-                        "The connection to ConnectWise broke after the note was sent "
+                        f"The connection to ConnectWise broke after {what} was sent "
                         f"({_brief(error)}); it may or may not have been stored."
                     ) from None
                 last = PsaUnavailableError(f"ConnectWise did not answer in time ({_brief(error)}).")
@@ -384,6 +426,81 @@ class ConnectWiseProvider:
                 return PostedNote(int(note.get("id") or 0), str(note.get("text")), note)
         return None
 
+    async def member_identifier(self) -> str:
+        configured = self.client.settings_member
+        if configured:
+            return configured
+        return str((await self.client.my_member()).get("identifier") or "")
+
+    async def work_types(self) -> list[WorkOption]:
+        return [
+            WorkOption(int(t["id"]), str(t.get("name") or t["id"]), str(t.get("billTime") or ""))
+            for t in await self.client.work_types()
+        ]
+
+    async def work_roles(self) -> list[WorkOption]:
+        return [
+            WorkOption(int(r["id"]), str(r.get("name") or r["id"]))
+            for r in await self.client.work_roles()
+        ]
+
+    async def post_time_entry(self, entry: TimeEntryRequest) -> PostedTimeEntry:
+        body: dict[str, Any] = {
+            "chargeToId": int(entry.ticket_id),
+            "chargeToType": "ServiceTicket",
+            "member": {"identifier": entry.member},
+            "timeStart": cw_time(entry.time_start),
+            "timeEnd": cw_time(entry.time_end),
+            "notes": entry.notes,
+        }
+        if entry.work_type_id is not None:
+            body["workType"] = {"id": int(entry.work_type_id)}
+        if entry.work_role_id is not None:
+            body["workRole"] = {"id": int(entry.work_role_id)}
+        if entry.billable is not None:
+            body["billableOption"] = entry.billable.value
+        ticket = f"ticket #{entry.ticket_id}"
+        try:
+            posted = await self.client.post_time_entry(body)
+        except PsaAuthError as error:
+            if error.status != 403:
+                raise
+            raise PsaAuthError(
+                join_sentences(
+                    f"ConnectWise refused the time entry for {ticket}: the API member's "
+                    "security role does not allow adding time entries (Time & Expense → "
+                    "Time Entry). Ask a ConnectWise administrator, then Retry.",
+                    str(error),
+                ),
+                status=403,
+            ) from None
+        except PsaRejectedError as error:
+            raise PsaRejectedError(
+                join_sentences(
+                    f"ConnectWise refused the time entry for {ticket} (a closed ticket, a status "
+                    "that allows no time, or a work type, role or member it does not know).",
+                    str(error),
+                ),
+                status=error.status,
+            ) from None
+        return time_entry_of(posted)
+
+    async def find_time_entries(
+        self, ticket_id: int, member: str, time_start: datetime
+    ) -> list[PostedTimeEntry]:
+        conditions = (
+            f"chargeToType='ServiceTicket' AND chargeToId={int(ticket_id)} "
+            f'AND member/identifier="{_condition_text(member)}" '
+            f"AND timeStart=[{cw_time(time_start)}]"
+        )
+        return [time_entry_of(e) for e in await self.client.list_time_entries(conditions)]
+
+    async def get_time_entry(self, entry_id: int) -> PostedTimeEntry | None:
+        try:
+            return time_entry_of(await self.client.get_time_entry(entry_id))
+        except PsaNotFoundError:
+            return None
+
     async def move_status(self, ticket_id: int, status_id: int) -> VerifiedStatus:
         try:
             await self.client.patch_status(ticket_id, status_id)
@@ -432,6 +549,59 @@ def _snapshot(ticket: dict[str, Any]) -> TicketSnapshot:
         status=name("status"),
         closed=bool(ticket.get("closedFlag")),
     )
+
+
+def cw_time(moment: datetime) -> str:
+    """A time as ConnectWise takes it: UTC ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime given for ConnectWise")
+    return moment.astimezone(UTC).strftime(CW_TIME)
+
+
+def parse_cw_time(value: Any) -> datetime | None:
+    """ConnectWise's ``…Z`` time as an aware UTC datetime; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def time_entry_of(entry: dict[str, Any]) -> PostedTimeEntry:
+    """A TimeEntry as ConnectWise sends it, read defensively (``.get`` everywhere)."""
+
+    def ref(key: str) -> dict[str, Any]:
+        value = entry.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def number(value: Any) -> int | None:
+        try:
+            return None if value is None else int(value)
+        except (TypeError, ValueError):
+            return None
+
+    hours = entry.get("actualHours")
+    return PostedTimeEntry(
+        entry_id=number(entry.get("id")) or 0,
+        ticket_id=number(entry.get("chargeToId")),
+        member=str(ref("member").get("identifier") or ""),
+        time_start=parse_cw_time(entry.get("timeStart")),
+        time_end=parse_cw_time(entry.get("timeEnd")),
+        actual_hours=float(hours) if isinstance(hours, int | float) else None,
+        work_type_id=number(ref("workType").get("id")),
+        work_type=str(ref("workType").get("name") or ""),
+        work_role_id=number(ref("workRole").get("id")),
+        work_role=str(ref("workRole").get("name") or ""),
+        billable=str(entry.get("billableOption") or ""),
+        notes=str(entry.get("notes") or ""),
+        raw=entry,
+    )
+
+
+def _condition_text(value: str) -> str:
+    """A string for a conditions clause: ConnectWise's conditions have no escape for quotes."""
+    return value.replace('"', "").replace("\\", "")
 
 
 def _comparable(text: str) -> str:

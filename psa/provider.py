@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -130,6 +131,58 @@ class VerifiedStatus:
     closed: bool
 
 
+class BillableOption(StrEnum):
+    """How ConnectWise bills a time entry (``billableOption``)."""
+
+    BILLABLE = "Billable"
+    DO_NOT_BILL = "DoNotBill"
+    NO_CHARGE = "NoCharge"
+    NO_DEFAULT = "NoDefault"
+
+
+@dataclass(frozen=True)
+class WorkOption:
+    """A work type or work role from ConnectWise's live list; ``billable`` is a work type's
+    own billing (its ``billTime``), empty for roles."""
+
+    id: int
+    name: str
+    billable: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeEntryRequest:
+    """A time entry to charge to a service ticket; times are UTC, in whole seconds."""
+
+    ticket_id: int
+    member: str  # the ConnectWise member identifier the time is for
+    time_start: datetime
+    time_end: datetime
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable: BillableOption | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostedTimeEntry:
+    """A time entry as ConnectWise holds it (posted, found or read back)."""
+
+    entry_id: int
+    ticket_id: int | None
+    member: str
+    time_start: datetime | None
+    time_end: datetime | None
+    actual_hours: float | None
+    work_type_id: int | None
+    work_type: str
+    work_role_id: int | None
+    work_role: str
+    billable: str
+    notes: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
 class PsaProvider(Protocol):
     async def test_connection(self) -> str:
         """A short description of who we are connected as; raises PsaError."""
@@ -151,6 +204,30 @@ class PsaProvider(Protocol):
 
     async def move_status(self, ticket_id: int, status_id: int) -> VerifiedStatus:
         """Change the status, then read it back; StatusNotAppliedError when it did not move."""
+        ...
+
+    async def member_identifier(self) -> str:
+        """Whose work this is: the member set in Settings, else the API member."""
+        ...
+
+    async def work_types(self) -> list[WorkOption]:
+        """The active work types, by name."""
+        ...
+
+    async def work_roles(self) -> list[WorkOption]:
+        """The active work roles, by name."""
+        ...
+
+    async def post_time_entry(self, entry: TimeEntryRequest) -> PostedTimeEntry: ...
+
+    async def find_time_entries(
+        self, ticket_id: int, member: str, time_start: datetime
+    ) -> list[PostedTimeEntry]:
+        """The ticket's entries for this member starting then (after an ambiguous post)."""
+        ...
+
+    async def get_time_entry(self, entry_id: int) -> PostedTimeEntry | None:
+        """The entry as ConnectWise holds it now; None when it is not there."""
         ...
 
     async def aclose(self) -> None: ...
