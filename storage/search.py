@@ -1,9 +1,15 @@
 """Full-text search over a technician's sessions (SQLite FTS5, ranked by bm25).
 
 One index row per searchable piece: a session's title, its ticket (number and snapshot), each
-fact, each visible message, each fix, each posted note. The index follows every ORM write in
-the same transaction (an ``after_flush`` hook on the Database's sessions), so it can't drift
-from the data; migration 0004 built it for databases that existed before.
+fact, each visible message, each fix, each posted note — each kind in its own column, so bm25
+weighs them natively (a title hit above a message hit) without reading anything per row. The
+index follows every ORM write in the same transaction (an ``after_flush`` hook on the
+Database's sessions), so it can't drift from the data; migration 0004 built it for databases
+that existed before.
+
+Fast on years of history: the session-level pieces (a few per session) are ranked by bm25;
+messages (the bulk: a common word matches most of them) are only looked up, unranked and
+bounded, for the sessions the rest did not find; snippets are cut in Python for the winners.
 
 ``SearchIndex`` is the small interface the service uses; ``Fts5SearchIndex`` is SQLite's. A
 PostgreSQL deployment (team mode) gets its own implementation on tsvector later; until then
@@ -28,15 +34,19 @@ TABLE = "search_index"
 SEARCH_TABLES = frozenset(
     {TABLE} | {f"{TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config")}
 )
+# How much a hit counts, by where it is: a title hit ranks above a fact hit, and so on.
+WEIGHTS = {"title": 4.0, "ticket": 3.0, "fact": 2.0, "fix": 2.0, "note": 1.5}
+SOURCES = (*WEIGHTS, "message")  # the indexed columns, in order
 CREATE_TABLE = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-    "body, session_id UNINDEXED, source UNINDEXED, ref UNINDEXED, "
+    f"{', '.join(SOURCES)}, session_id UNINDEXED, ref UNINDEXED, "
     "tokenize = 'unicode61 remove_diacritics 2')"
 )
-# How much a hit counts, by where it is: a title hit ranks above a message hit.
-WEIGHTS = {"title": 4.0, "ticket": 3.0, "fact": 2.0, "fix": 2.0, "note": 1.5, "message": 1.0}
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # around each matched term in a snippet
-MAX_HITS = 2000  # index rows read per search; sessions come out ranked from these
+RANKED_ROWS = 400  # session-level rows ranked per search
+MESSAGE_ROWS = 1500  # message rows looked at per search (unranked, in index order)
+MIN_WORD = 3  # a search needs one word this long: "i*" would match nearly everything
+SNIPPET_CHARS = 90
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -49,7 +59,7 @@ class SearchHit:
     source: str
     ref: str | None
     snippet: str
-    score: float  # lower is better (bm25 × the source's weight)
+    score: float  # lower is better (weighted bm25; 0 for a session found in messages only)
 
 
 class SearchIndex(Protocol):
@@ -58,44 +68,132 @@ class SearchIndex(Protocol):
 
 def match_query(query: str) -> str | None:
     """The FTS5 query for what was typed: every word, as a prefix, all required. Words are
-    quoted, so nothing typed is read as FTS syntax (AND, NEAR, column filters, quotes)."""
+    quoted, so nothing typed is read as FTS syntax (AND, NEAR, column filters, quotes). None
+    when no word is ``MIN_WORD`` long (the list's own filter answers those at once)."""
     words = _TOKEN.findall(query)
-    if not words:
+    if not words or max(len(word) for word in words) < MIN_WORD:
         return None
     return " ".join(f'"{word}"*' for word in words)
 
 
 class Fts5SearchIndex:
     def search(self, session: Session, user_id: str, query: str, limit: int) -> list[SearchHit]:
-        """The user's live sessions matching every word, best first, one hit per session."""
+        """The user's live sessions matching every word, best first, one hit per session:
+        ranked session-level hits, then sessions found only in their messages (most recently
+        active first)."""
         match = match_query(query)
         if match is None:
             return []
-        weight = " ".join(f"WHEN '{source}' THEN {value}" for source, value in WEIGHTS.items())
-        rows = session.execute(
+        levels = " ".join(WEIGHTS)
+        weights = ", ".join(str(weight) for weight in WEIGHTS.values())
+        ranked = session.execute(
             text(
-                f"SELECT i.session_id, i.source, i.ref, "
-                f"snippet({TABLE}, 0, :start, :end, '…', 12), "
-                f"bm25({TABLE}) * (CASE i.source {weight} ELSE 1.0 END) AS score "
-                f"FROM {TABLE} AS i JOIN ai_sessions AS s ON s.id = i.session_id "
-                f"WHERE {TABLE} MATCH :match AND s.user_id = :user AND s.deleted_at IS NULL "
-                "ORDER BY score LIMIT :hits"
+                f"SELECT rowid, bm25({TABLE}, {weights}, 0) AS score FROM {TABLE} "
+                f"WHERE {TABLE} MATCH :match ORDER BY score LIMIT :rows"
             ),
-            {
-                "start": SNIPPET_START,
-                "end": SNIPPET_END,
-                "match": match,
-                "user": user_id,
-                "hits": MAX_HITS,
-            },
+            {"match": f"{{{levels}}} : ({match})", "rows": RANKED_ROWS},
         ).all()
-        best: dict[str, SearchHit] = {}
-        for session_id, source, ref, snippet, score in rows:
-            if session_id not in best:
-                best[session_id] = SearchHit(session_id, source, ref, snippet, float(score))
-                if len(best) >= limit:
-                    break
-        return list(best.values())
+        owners = owners_of(session, [row.rowid for row in ranked])
+        # messages in index order, unranked, read until enough sessions are found
+        in_messages = session.execute(
+            text(f"SELECT rowid, session_id FROM {TABLE} WHERE {TABLE} MATCH :match LIMIT :rows"),
+            {"match": f"{{message}} : ({match})", "rows": MESSAGE_ROWS},
+        ).all()
+        live = _live_sessions(
+            session, user_id, set(owners.values()) | {row.session_id for row in in_messages}
+        )
+        best: dict[str, tuple[int, float]] = {}
+        for rowid, score in ranked:
+            session_id = owners[rowid]
+            if session_id in live and session_id not in best:
+                best[session_id] = (rowid, float(score))
+        found_in_messages: dict[str, int] = {}
+        for rowid, session_id in in_messages:
+            if session_id in live and session_id not in best:
+                found_in_messages.setdefault(session_id, rowid)
+        for session_id in sorted(found_in_messages, key=lambda sid: live[sid], reverse=True):
+            best[session_id] = (found_in_messages[session_id], 0.0)
+        winners = list(best.items())[:limit]
+        pieces = _pieces(session, [rowid for _sid, (rowid, _score) in winners])
+        words = [word.casefold() for word in _TOKEN.findall(query)]
+        return [
+            SearchHit(
+                session_id,
+                pieces[rowid][1],
+                pieces[rowid][0],
+                snippet(pieces[rowid][2], words),
+                score,
+            )
+            for session_id, (rowid, score) in winners
+        ]
+
+
+def _in_list(rowids: list[int]) -> str:
+    return ", ".join(str(int(rowid)) for rowid in rowids)  # integers read from the index
+
+
+def owners_of(session: Session, rowids: list[int]) -> dict[int, str]:
+    """rowid -> the session a row belongs to."""
+    if not rowids:
+        return {}
+    rows = session.execute(
+        text(f"SELECT rowid, session_id FROM {TABLE} WHERE rowid IN ({_in_list(rowids)})")
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _pieces(session: Session, rowids: list[int]) -> dict[int, tuple[str | None, str, str]]:
+    """rowid -> (ref, source, text) of the winning rows (a few hundred at most)."""
+    if not rowids:
+        return {}
+    rows = session.execute(
+        text(
+            f"SELECT rowid, ref, {', '.join(SOURCES)} FROM {TABLE} "
+            f"WHERE rowid IN ({_in_list(rowids)})"
+        )
+    )
+    found: dict[int, tuple[str | None, str, str]] = {}
+    for row in rows:
+        source, body = next(
+            ((name, value) for name, value in zip(SOURCES, row[2:], strict=True) if value),
+            ("title", ""),
+        )
+        found[row[0]] = (row[1], source, body)
+    return found
+
+
+def _live_sessions(session: Session, user_id: str, ids: set[str]) -> dict[str, Any]:
+    """The user's live sessions among ``ids``, with their last activity."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AiSession.id, AiSession.last_activity_at).where(
+            AiSession.id.in_(ids), AiSession.user_id == user_id, AiSession.deleted_at.is_(None)
+        )
+    )
+    return {row.id: row.last_activity_at for row in rows}
+
+
+def snippet(body: str, words: list[str]) -> str:
+    """A window of ``body`` around the first word that starts with a typed word, each such
+    word between SNIPPET_START and SNIPPET_END; one line."""
+    flat = " ".join(body.split())
+    found = [
+        m for m in _TOKEN.finditer(flat) if any(m.group(0).casefold().startswith(w) for w in words)
+    ]
+    if not found:
+        return flat[:SNIPPET_CHARS]
+    begin = max(0, found[0].start() - SNIPPET_CHARS // 3)
+    end = min(len(flat), begin + SNIPPET_CHARS)
+    parts: list[str] = ["…" if begin else ""]
+    cursor = begin
+    for m in found:
+        if m.start() < begin or m.end() > end:
+            continue
+        parts += [flat[cursor : m.start()], SNIPPET_START, m.group(0), SNIPPET_END]
+        cursor = m.end()
+    parts += [flat[cursor:end], "…" if end < len(flat) else ""]
+    return "".join(parts)
 
 
 class LikeSearchIndex:
@@ -167,18 +265,15 @@ def row_id(source: str, ref: str) -> int:
 def insert_row(
     session: Session | Connection, session_id: str, source: str, ref: str, body: str
 ) -> None:
+    """One piece into its column (``source`` is one of SOURCES)."""
+    if source not in SOURCES:
+        raise ValueError(source)
     session.execute(
         text(
-            f"INSERT INTO {TABLE} (rowid, body, session_id, source, ref) "
-            "VALUES (:rowid, :body, :session_id, :source, :ref)"
+            f"INSERT INTO {TABLE} (rowid, {source}, session_id, ref) "
+            "VALUES (:rowid, :body, :session_id, :ref)"
         ),
-        {
-            "rowid": row_id(source, ref),
-            "body": body,
-            "session_id": session_id,
-            "source": source,
-            "ref": ref,
-        },
+        {"rowid": row_id(source, ref), "body": body, "session_id": session_id, "ref": ref},
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storage.models import AiSession, FixStatus, SessionFact, SessionSuggestedFix
-from storage.search import TABLE
+from storage.search import TABLE, owners_of
 
 RESOLVED = ("resolved", "resolved_local")
 CONFIRMED = (FixStatus.APPLIED_SUCCESS, FixStatus.APPLIED_FAILED, FixStatus.APPLIED_PARTIAL)
@@ -76,18 +76,26 @@ def similar_resolved(session: Session, session_id: str, limit: int = 3) -> list[
     words = describe_session(session, session_id)
     if not words:
         return []
-    match = " OR ".join(f'"{word}"' for word in words)
-    rows = session.execute(
+    match = "{title ticket fact fix} : (" + " OR ".join(f'"{word}"' for word in words) + ")"
+    ranked = session.execute(
         text(
-            f"SELECT i.session_id, bm25({TABLE}) AS score FROM {TABLE} AS i "
-            "JOIN ai_sessions AS s ON s.id = i.session_id "
-            f"WHERE {TABLE} MATCH :match AND s.user_id = :user AND s.deleted_at IS NULL "
-            "AND s.id != :current AND s.status IN ('resolved', 'resolved_local') "
-            "AND i.source IN ('title', 'ticket', 'fact', 'fix') "
+            f"SELECT rowid, bm25({TABLE}) AS score FROM {TABLE} WHERE {TABLE} MATCH :match "
             "ORDER BY score LIMIT :rows"
         ),
-        {"match": match, "user": user_id, "current": session_id, "rows": CANDIDATE_ROWS},
+        {"match": match, "rows": CANDIDATE_ROWS},
     ).all()
+    owners = owners_of(session, [row.rowid for row in ranked])
+    resolved = set(
+        session.scalars(
+            select(AiSession.id).where(
+                AiSession.id.in_(set(owners.values()) - {session_id}),
+                AiSession.user_id == user_id,
+                AiSession.deleted_at.is_(None),
+                AiSession.status.in_(RESOLVED),
+            )
+        )
+    )
+    rows = [(owners[rowid], score) for rowid, score in ranked if owners.get(rowid) in resolved]
     scores: dict[str, float] = {}
     for sid, score in rows:
         scores[sid] = scores.get(sid, 0.0) + float(score)  # more matching pieces: closer

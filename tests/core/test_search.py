@@ -153,3 +153,10 @@ def test_the_migration_builds_the_index_for_an_existing_database(tmp_path) -> No
     assert _ids(db, "profile") == [ids["mail"]]
     assert _ids(db, "spooler") == [ids["printer"]]
     db.close()
+
+
+def test_a_search_needs_one_word_of_three_letters(db) -> None:
+    """One or two letters would match nearly every row: the list's own filter answers those."""
+    _fill(db)
+    assert _ids(db, "p") == [] and _ids(db, "pr 2") == []
+    assert len(_ids(db, "pri 2")) == 1

@@ -378,3 +378,28 @@ def test_search_ranks_a_title_hit_first_and_follows_a_rename(qtbot, qloop, make_
     panel.filter_edit.clear()
     qtbot.keyClicks(panel.filter_edit, "tunnel")
     qloop.until(lambda: panel.visible_titles() == ["Tunnel drops"])
+
+
+def test_a_status_word_filters_and_does_not_search(qtbot, qloop, make_window) -> None:
+    window = _prepare(qtbot, make_window)
+    ids = _seed_for_search(window)
+    from storage.repositories import messages
+
+    window.services.database.run_sync(
+        lambda s: messages.add_message(s, ids["VPN drops"], "user", content="it was paused twice")
+    )
+    from storage.models import AiSession
+
+    def pause(s) -> None:
+        s.get(AiSession, ids["Printer offline"]).status = "paused"
+
+    window.services.database.run_sync(pause)
+    window.load_sessions()
+    panel = window.sessions_panel
+    qloop.until(lambda: len(panel.visible_titles()) == 3)
+    requested: list[str] = []
+    panel.sig_search_requested.connect(requested.append)
+    panel.focus_filter()
+    qtbot.keyClicks(panel.filter_edit, "paused")
+    qloop.settle(0.4)
+    assert requested == [] and panel.visible_titles() == ["Printer offline"]

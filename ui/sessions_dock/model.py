@@ -137,8 +137,9 @@ def haystack(summary: SessionSummary) -> str:
 
 class SessionFilterModel(QSortFilterProxyModel):
     """Keeps rows whose title, ticket number or status contains every word typed, at once;
-    then, when the full-text search answers for the same words, the sessions it found too
-    (facts, messages, notes …), ranked: its hits first, best first, the rest after.
+    then, when the full-text search answers for the same words, the sessions it found
+    (titles, tickets, facts, messages, notes …), best first — a few hundred rows at most, so
+    sorting them costs nothing. An empty answer leaves the quick filter's rows.
 
     Each row's text is folded once, when it arrives (``SessionListModel``); the per-row check
     Qt calls back for is then one list lookup and a substring test, not a round trip through
@@ -184,12 +185,12 @@ class SessionFilterModel(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, _source_parent: _Index) -> bool:
         if not self._words:
             return True
-        if self._hits and self._source.summary_at(source_row).id in self._hits:
-            return True
+        if self._hits:  # the ranked answer replaces the quick one (it covers titles too)
+            return self._source.summary_at(source_row).id in self._hits
         return self._source.row_matches(source_row, self._words)
 
     def lessThan(self, left: _Index, right: _Index) -> bool:
-        """Search hits by rank, then the rest in last-activity order."""
+        """Search hits by rank."""
         far = len(self._hits)
         left_rank = self._rank(left.row(), far)
         right_rank = self._rank(right.row(), far)

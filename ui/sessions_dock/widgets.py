@@ -175,6 +175,17 @@ class SessionRowDelegate(QStyledItemDelegate):
                 break
 
 
+_STATUS_WORDS = frozenset(
+    word.strip("()").casefold()
+    for label in SESSION_STATUS_LABELS.values()
+    for word in label.split()
+)
+
+
+def _is_status_word(word: str) -> bool:
+    return any(status.startswith(word) for status in _STATUS_WORDS)
+
+
 SOURCE_LABELS = {
     "ticket": "ticket",
     "fact": "fact",
@@ -390,9 +401,11 @@ class SessionsPanel(QWidget):
         self._update_empty_state()
 
     def _request_search(self) -> None:
-        text = self.filter_edit.text()
-        if SessionFilterModel.words_of(text):
-            self.sig_search_requested.emit(text)
+        """Status words ("resolved", "paused") keep the quick filter: they filter, they don't
+        search (the full text would rank sessions that merely mention them)."""
+        words = SessionFilterModel.words_of(self.filter_edit.text())
+        if words and not all(_is_status_word(word) for word in words):
+            self.sig_search_requested.emit(self.filter_edit.text())
 
     def _keep_shown_selected(self) -> None:
         index = self._proxy_index_of(self._shown_id)
