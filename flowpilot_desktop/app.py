@@ -122,6 +122,7 @@ def _parser(*, exit_on_error: bool = True) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     timings = StartupTimings()
+    give_streams_a_sink()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.version:
         _say(f"{APP_NAME} {__version__}")
@@ -195,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    crash_reporter.watch_loop(loop)
     install_asyncgen_hooks(loop)
     runner = TaskRunner(loop)
     window = MainWindow(services, runner)
@@ -297,6 +299,16 @@ def _data_folder_unusable(
         box.exec()  # no event loop runs yet
     del app
     return EXIT_DATA_FOLDER
+
+
+def give_streams_a_sink() -> None:
+    """A windowed build (PyInstaller's console=False on Windows, pythonw) starts with
+    sys.stdout and sys.stderr set to None: a library writing to them unguarded would raise
+    in the middle of its work. They get a sink that discards; errors reach the log and the
+    crash dialog, never a console."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 _running_mutex: object = None

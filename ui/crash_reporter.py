@@ -9,6 +9,7 @@ and folds that file into the log.
 
 from __future__ import annotations
 
+import asyncio
 import faulthandler
 import logging
 import sys
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -67,6 +68,20 @@ class CrashReporter(QObject):
             faulthandler.enable(self._fault_stream, all_threads=True)
         except OSError as error:
             log.warning("native crash reports are off: %s", error.strerror)
+
+    def watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Errors the event loop catches are reported too: a callback that raised, a task whose
+        error nobody retrieved. A network hiccup (OSError) in a transport is only logged."""
+
+        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            error = context.get("exception")
+            if isinstance(error, Exception) and not isinstance(error, OSError):
+                log.error("the event loop caught: %s", context.get("message", ""))
+                self._handle(type(error), error, error.__traceback__)
+                return
+            loop.default_exception_handler(context)  # the log, through the root logger
+
+        loop.set_exception_handler(handle)
 
     def uninstall(self) -> None:
         if self._previous_hook is not None:
