@@ -280,6 +280,48 @@ def test_the_filter_reads_each_rows_text_once_not_per_keystroke(qtbot) -> None:
     assert proxy.rowCount() == 11  # tickets 40010 … 40019, and session 4001 (ticket 44001)
 
 
+def test_ranked_hits_never_make_a_keystroke_sort_every_row(qtbot) -> None:
+    """After a search answered (its rows sorted by rank), the next key filters 10,000 rows:
+    they must not be sorted through lessThan in Python (that cost 340 ms a key)."""
+    from datetime import UTC, datetime, timedelta
+
+    from flowpilot_desktop.sessions import SearchHit, SessionSummary
+    from ui.sessions_dock.model import SessionFilterModel, SessionListModel
+
+    class CountingProxy(SessionFilterModel):
+        comparisons = 0
+
+        def lessThan(self, left, right):
+            CountingProxy.comparisons += 1
+            return super().lessThan(left, right)
+
+    now = datetime.now(UTC)
+    model = SessionListModel()
+    model.set_sessions(
+        [
+            SessionSummary(
+                f"id{n}",
+                f"Session {n}: intermittent",
+                None,
+                "active",
+                now - timedelta(minutes=n),
+                0,
+            )
+            for n in range(10_000)
+        ]
+    )
+    proxy = CountingProxy(model)
+    proxy.set_filter_text("inter")
+    hits = [SearchHit(f"id{n}", "title", None, "", float(n - 200)) for n in reversed(range(200))]
+    assert proxy.set_search_hits("inter", hits)
+    assert proxy.rowCount() == 200
+    assert proxy.index(0, 0).data() == "Session 199: intermittent", "best rank first"
+    CountingProxy.comparisons = 0
+    proxy.set_filter_text("intermittent")
+    assert proxy.rowCount() == 10_000
+    assert CountingProxy.comparisons < 1000
+
+
 def _seed_for_search(window) -> dict[str, str]:
     """Three sessions written straight through the services (the index follows)."""
     from storage.repositories import facts, messages

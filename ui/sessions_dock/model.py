@@ -160,12 +160,14 @@ class SessionFilterModel(QSortFilterProxyModel):
         words = self.words_of(text)
         if words == self._words:
             return  # a space or a "#" more: the same rows
+        if self.sortColumn() != -1:
+            # back to last-activity order first, while only the ranked rows are shown:
+            # re-filtering while sorted would sort 10,000 rows through lessThan in Python
+            self.sort(-1)
         self.beginFilterChange()
         self._words = words
         self._hits = {}  # the search's answer was for other words
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        if self.sortColumn() != -1:
-            self.sort(-1)  # back to last-activity order until the search answers
 
     def set_search_hits(self, text: str, hits: list[SearchHit]) -> bool:
         """The full-text search's answer for ``text``; ignored (False) when the filter has
