@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.changes import ChangeFeed
@@ -11,6 +12,7 @@ from flowpilot_desktop.conclusion.posting import ConclusionService
 from flowpilot_desktop.conclusion.preview import PreviewService
 from flowpilot_desktop.database_care import DatabaseCare
 from flowpilot_desktop.paths import AppPaths
+from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.psa_access import PsaAccess
 from flowpilot_desktop.scripts.builder import ScriptBuilderService
 from flowpilot_desktop.scripts.drafts import DraftService
@@ -21,6 +23,7 @@ from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
 from flowpilot_desktop.tickets import TicketService
+from flowpilot_desktop.time_entries import TimeEntryService, WorkTimer
 from storage.database import Database
 
 
@@ -46,6 +49,22 @@ class AppServices:
     export: SessionExportService  # a session as Markdown, and its posted notes read back
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
+
+    @cached_property
+    def work_timer(self) -> WorkTimer:
+        """The session work timer (issue 21), built from the services above on first use."""
+        return WorkTimer(self.database)
+
+    @cached_property
+    def time_entries(self) -> TimeEntryService:
+        """Time entries drafted from the timer and queued for the outbox worker."""
+        return TimeEntryService(
+            self.database,
+            self.work_timer,
+            DatabasePreferences(self.database),
+            self.psa,
+            self.outbox.wake,
+        )
 
     def close(self) -> None:
         """Finish queued database work and release the database."""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision this app knows; a test checks it against Alembic's own head.
-HEAD_REVISION = "0004_search"
+HEAD_REVISION = "0005_work_time"
 VERSION_TABLE = "alembic_version"
 # Alembic's batch mode builds the new table under this prefix, then renames it.
 BATCH_TEMP_PREFIX = "_alembic_tmp_"

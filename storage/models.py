@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -420,3 +421,19 @@ class PsaOutbox(Timestamped, Base):
     # A claim is a conditional UPDATE; recovery takes back only leases that have expired.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+
+
+class SessionWorkTime(Base):
+    """The technician's active work on a session (issue 21's timer): the time between work
+    events (focus, typing, lane actions) counted when the gap is short, kept across restarts."""
+
+    __tablename__ = "session_work_time"
+    __table_args__ = (CheckConstraint("active_seconds >= 0", name="active_seconds"),)
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("ai_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    active_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    first_event_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

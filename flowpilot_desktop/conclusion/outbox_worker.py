@@ -34,6 +34,7 @@ from flowpilot_desktop.conclusion.targets import StatusTarget
 from flowpilot_desktop.logging_setup import redact
 from flowpilot_desktop.psa_access import PsaAccess
 from flowpilot_desktop.tickets import stamped
+from flowpilot_desktop.time_entries import TIME_ENTRY_JOB_KIND, send_time_entry
 from psa.errors import PsaError, PsaRejectedError
 from psa.provider import NoteKind, PsaProvider, StatusOption
 from storage.database import Database
@@ -157,6 +158,8 @@ class OutboxWorker:
                 async with self._psa.open() as provider:
                     if job.kind == STATUS_JOB_KIND:
                         await self._move_status(provider, job)
+                    elif job.kind == TIME_ENTRY_JOB_KIND:
+                        await self._post_time_entry(provider, job)
                     else:
                         await self._post_note(provider, job)
             except LeaseLostError:
@@ -229,6 +232,35 @@ class OutboxWorker:
                     self._on_change(job.session_id)
                     async with self._holding(claimed):
                         await self._move_status(provider, claimed)
+
+    async def _post_time_entry(self, provider: PsaProvider, job: outbox.OutboxJob) -> None:
+        """Post once (looked up first after an earlier attempt), read back, compare."""
+        sent = await send_time_entry(
+            provider,
+            job.payload,
+            may_have_landed=job.attempts > 1,
+            fence=lambda: self._fence(job),
+        )
+        entry = sent.entry
+        await self._finish(
+            job,
+            lambda s: (
+                outbox.complete(
+                    s,
+                    job.id,
+                    owner=self.owner,
+                    external_id=str(entry.entry_id),
+                    result={
+                        "found_existing": sent.found_existing,
+                        "member": sent.member,
+                        "actual_hours": entry.actual_hours,
+                        "work_type_name": entry.work_type,
+                        "verified": True,
+                    },
+                )
+                is not None
+            ),
+        )
 
     async def _move_status(self, provider: PsaProvider, job: outbox.OutboxJob) -> None:
         # the note is posted by now: only the status job fails here, with its own reason

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,6 +28,7 @@ from flowpilot_desktop.fix_outcome import FixStatus
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import default_scrubber
 from flowpilot_desktop.task_lane_service import FixView, TaskLaneService
+from flowpilot_desktop.time_entries import TIME_ENTRY_JOB_KIND
 from psa.provider import NoteKind
 from storage.database import Database
 from storage.models import utcnow
@@ -59,9 +60,10 @@ class SyncState(StrEnum):
 
 @dataclass(frozen=True)
 class SyncView:
-    """Where one concluded note stands, as the session shows it."""
+    """Where one concluded note (or a time entry: ``kind`` None) stands, as the session
+    shows it."""
 
-    kind: NoteKind
+    kind: NoteKind | None
     state: SyncState
     ticket_ref: str | None
     note_id: str | None = None
@@ -69,9 +71,12 @@ class SyncView:
     error: str | None = None
     retry_job_id: str | None = None  # the job Retry re-queues
     next_attempt_at: datetime | None = None
+    entry: str = ""  # a time entry's own words: "45 min, Remote Support"
 
     @property
     def headline(self) -> str:
+        if self.kind is None:
+            return self._time_entry_headline()
         what = "Resolution note" if self.kind is NoteKind.RESOLUTION else "Escalation package"
         ticket = f"ticket #{self.ticket_ref}" if self.ticket_ref else ""
         if self.state is SyncState.LOCAL:
@@ -98,6 +103,20 @@ class SyncView:
             return f"{what} posted to {ticket} as note {self.note_id}; {self.status_line}"
         posted = f"It was posted as note {self.note_id}." if self.note_id else ""
         return join_sentences(f"{what} for {ticket}{reason}", posted)
+
+    def _time_entry_headline(self) -> str:
+        what = f"Time entry ({self.entry})" if self.entry else "Time entry"
+        ticket = f"ticket #{self.ticket_ref}"
+        reason = f": {self.error}" if self.error else ""
+        if self.state is SyncState.QUEUED:
+            return f"{what} queued for {ticket}."
+        if self.state is SyncState.POSTING:
+            return f"{what}: posting to {ticket}…"
+        if self.state is SyncState.RETRYING:
+            return join_sentences(f"{what} not logged yet{reason}", "FlowPilot will try again.")
+        if self.state is SyncState.POSTED:
+            return f"{what} logged on {ticket} as entry {self.note_id}, read back and verified."
+        return join_sentences(f"{what} not logged on {ticket}{reason}")
 
 
 @dataclass(frozen=True)
@@ -226,6 +245,9 @@ class ConclusionService:
                         jobs.get(status_key(session_id, kind)),
                     )
                 )
+            views.extend(
+                _time_entry_view(job) for job in jobs.values() if job.kind == TIME_ENTRY_JOB_KIND
+            )
             return views
 
         return await self._database.run(read)
@@ -285,8 +307,23 @@ def _view(
     )
 
 
+def _time_entry_view(job: outbox.OutboxJob) -> SyncView:
+    payload = job.payload
+    ticket = str(payload.get("ticket_id"))
+    start = datetime.fromisoformat(str(payload["time_start"]))
+    end = datetime.fromisoformat(str(payload["time_end"]))
+    minutes = round((end - start).total_seconds() / 60)
+    words = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if payload.get("work_type_name"):
+        words += f", {payload['work_type_name']}"
+    if job.state == "done":
+        return SyncView(None, SyncState.POSTED, ticket, job.external_id, entry=words)
+    view = _job_view(None, ticket, job, None, "")
+    return replace(view, entry=words)
+
+
 def _job_view(
-    kind: NoteKind, ticket: str, job: outbox.OutboxJob, note_id: str | None, line: str
+    kind: NoteKind | None, ticket: str, job: outbox.OutboxJob, note_id: str | None, line: str
 ) -> SyncView:
     if job.state == "in_flight":
         return SyncView(kind, SyncState.POSTING, ticket, note_id, line)
