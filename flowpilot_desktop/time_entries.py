@@ -47,6 +47,16 @@ from storage.repositories import outbox
 from storage.repositories import sessions as session_repository
 from storage.repositories.work_time import WorkTime, get_work_time, record_work_event
 
+__all__ = [
+    "BillableOption",  # for the form: ui imports no psa
+    "TimeEntryDraft",
+    "TimeEntryNotVerifiedError",
+    "TimeEntryService",
+    "WorkOptions",
+    "WorkTimer",
+    "send_time_entry",
+]
+
 TIME_ENTRY_JOB_KIND = "time_entry"
 IDLE_GAP = timedelta(minutes=5)
 # Team preferences (account_settings): skip the form, and the form's defaults.

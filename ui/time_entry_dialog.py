@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowpilot_desktop.time_entries import TimeEntryDraft, WorkOptions
-from psa.provider import BillableOption
+from flowpilot_desktop.time_entries import BillableOption, TimeEntryDraft, WorkOptions
 from ui.safe_text import plain_label
 
 BILLABLE_LABELS = {
