@@ -61,24 +61,39 @@ class ScriptBuilderController(QObject):
         self._state = state
         self._workspace = workspace
         self._save_as_template = save_as_template
-        self.panel = ScriptBuilderPanel(parent)
-        workspace.add_workspace_tab(self.panel, TAB_TITLE)
+        self._parent = parent
+        # built when first offered: its code editor loads Scintilla (~70 ms), not start-up work
+        self._panel: ScriptBuilderPanel | None = None
         self._session_id: str | None = None  # whose builder the panel shows
         self._fix: FixView | None = None  # the fix Submit writes to
         self._opened: set[str] = set()  # sessions whose builder the technician opened
-        self._binding = BuilderBinding(self.panel, services.script_builder, runner)
-        self._binding.sig_changed.connect(self._show_dot)
+        self._binding: BuilderBinding | None = None
 
         state.sig_current_session_changed.connect(self._session_shown)
         state.sig_lane_changed.connect(self._lane_changed)
-        self.panel.sig_submit.connect(self.submit)
-        self.panel.sig_save_template.connect(self._template)
 
     # ---- Public
 
     @property
+    def panel(self) -> ScriptBuilderPanel:
+        """The tab's page, built on first use."""
+        if self._panel is None:
+            panel = ScriptBuilderPanel(self._parent)
+            self._workspace.add_workspace_tab(panel, TAB_TITLE)
+            self._binding = BuilderBinding(panel, self._services.script_builder, self._runner)
+            self._binding.sig_changed.connect(self._show_dot)
+            panel.sig_submit.connect(self.submit)
+            panel.sig_save_template.connect(self._template)
+            self._panel = panel
+        return self._panel
+
+    @property
     def offered(self) -> bool:
-        return self._session_id is not None and self.panel.builder is not None
+        return (
+            self._session_id is not None
+            and self._panel is not None
+            and self._panel.builder is not None
+        )
 
     def open_for_fix(
         self, fix: FixView | None, script: str = "", language: str | None = None
@@ -128,7 +143,8 @@ class ScriptBuilderController(QObject):
         self.open_for_fix(self._state.active_fix)
 
     def stop(self) -> None:
-        self._binding.stop()
+        if self._binding is not None:
+            self._binding.stop()
 
     def submit(self, script: str, language: str) -> None:
         builder, fix = self.panel.builder, self._fix
@@ -154,7 +170,11 @@ class ScriptBuilderController(QObject):
 
         self._runner.run(
             self._services.script_builder.submit(
-                builder.id, fix.id, script, language, self._binding.parameters(builder.id)
+                builder.id,
+                fix.id,
+                script,
+                language,
+                self._binding.parameters(builder.id) if self._binding else None,
             ),
             on_success=done,
             on_failure=lambda error: self.panel.show_status(describe_error(error), error=True),
@@ -174,9 +194,10 @@ class ScriptBuilderController(QObject):
     def _session_shown(self, summary: SessionSummary | None) -> None:
         self.stop()
         self._session_id = None
-        self.panel.builder = None
         self._fix = None
-        self._workspace.offer_workspace_tab(self.panel, False)
+        if self._panel is not None:
+            self._panel.builder = None
+            self._workspace.offer_workspace_tab(self._panel, False)
         if summary is not None:
             self._lane_changed(self._state.lane)
 
@@ -187,10 +208,11 @@ class ScriptBuilderController(QObject):
         fix = lane.active_fix
         wanted = self._needs_builder(lane) or session.id in self._opened
         if not wanted:
-            if self._session_id == session.id:
-                self._workspace.offer_workspace_tab(self.panel, False)
+            if self._panel is not None:
+                if self._session_id == session.id:
+                    self._workspace.offer_workspace_tab(self._panel, False)
+                self._panel.builder = None
             self._session_id = None
-            self.panel.builder = None
             return
         fix_changed = (self._fix.id if self._fix else None) != (fix.id if fix else None)
         self._fix = fix
