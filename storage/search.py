@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, event, select, text
+from sqlalchemy import Connection, bindparam, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import AiSession, Message, SessionFact, SessionSuggestedFix
@@ -43,8 +43,8 @@ CREATE_TABLE = (
     "tokenize = 'unicode61 remove_diacritics 2')"
 )
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # around each matched term in a snippet
-RANKED_ROWS = 400  # session-level rows ranked per search
-MESSAGE_ROWS = 1500  # message rows looked at per search (unranked, in index order)
+RANKED_ROWS = 300  # session-level rows ranked per search
+MESSAGE_ROWS = 600  # message rows looked at per search (unranked, in index order)
 MIN_WORD = 3  # a search needs one word this long: "i*" would match nearly everything
 SNIPPET_CHARS = 90
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -94,38 +94,42 @@ class Fts5SearchIndex:
             {"match": f"{{{levels}}} : ({match})", "rows": RANKED_ROWS},
         ).all()
         owners = owners_of(session, [row.rowid for row in ranked])
-        # messages in index order, unranked, read until enough sessions are found
-        in_messages = session.execute(
-            text(f"SELECT rowid, session_id FROM {TABLE} WHERE {TABLE} MATCH :match LIMIT :rows"),
-            {"match": f"{{message}} : ({match})", "rows": MESSAGE_ROWS},
-        ).all()
-        live = _live_sessions(
-            session, user_id, set(owners.values()) | {row.session_id for row in in_messages}
-        )
+        live = _live_sessions(session, user_id, set(owners.values()))
         best: dict[str, tuple[int, float]] = {}
         for rowid, score in ranked:
             session_id = owners[rowid]
             if session_id in live and session_id not in best:
                 best[session_id] = (rowid, float(score))
-        found_in_messages: dict[str, int] = {}
-        for rowid, session_id in in_messages:
-            if session_id in live and session_id not in best:
-                found_in_messages.setdefault(session_id, rowid)
-        for session_id in sorted(found_in_messages, key=lambda sid: live[sid], reverse=True):
-            best[session_id] = (found_in_messages[session_id], 0.0)
+        if len(best) < limit:  # room left: sessions found only in their messages
+            self._add_message_hits(session, user_id, match, best)
         winners = list(best.items())[:limit]
         pieces = _pieces(session, [rowid for _sid, (rowid, _score) in winners])
         words = [word.casefold() for word in _TOKEN.findall(query)]
-        return [
-            SearchHit(
-                session_id,
-                pieces[rowid][1],
-                pieces[rowid][0],
-                snippet(pieces[rowid][2], words),
-                score,
-            )
-            for session_id, (rowid, score) in winners
-        ]
+        hits = []
+        for session_id, (rowid, score) in winners:
+            ref, source, body = pieces[rowid]
+            # a title is on the row already: only a hit elsewhere needs its snippet
+            shown = "" if source == "title" else snippet(body, words)
+            hits.append(SearchHit(session_id, source, ref, shown, score))
+        return hits
+
+    @staticmethod
+    def _add_message_hits(
+        session: Session, user_id: str, match: str, best: dict[str, tuple[int, float]]
+    ) -> None:
+        """Messages in index order, unranked and bounded (a common word matches most of
+        them); their sessions after the ranked ones, most recently active first."""
+        rows = session.execute(
+            text(f"SELECT rowid, session_id FROM {TABLE} WHERE {TABLE} MATCH :match LIMIT :rows"),
+            {"match": f"{{message}} : ({match})", "rows": MESSAGE_ROWS},
+        ).all()
+        live = _live_sessions(session, user_id, {row.session_id for row in rows} - set(best))
+        found: dict[str, int] = {}
+        for rowid, session_id in rows:
+            if session_id in live:
+                found.setdefault(session_id, rowid)
+        for session_id in sorted(found, key=lambda sid: live[sid], reverse=True):
+            best[session_id] = (found[session_id], 0.0)
 
 
 def _in_list(rowids: list[int]) -> str:
@@ -163,35 +167,39 @@ def _pieces(session: Session, rowids: list[int]) -> dict[int, tuple[str | None, 
 
 
 def _live_sessions(session: Session, user_id: str, ids: set[str]) -> dict[str, Any]:
-    """The user's live sessions among ``ids``, with their last activity."""
+    """The user's live sessions among ``ids``, with their last activity (as stored: it sorts
+    as it reads, and a thousand datetimes are not worth parsing for an order)."""
     if not ids:
         return {}
     rows = session.execute(
-        select(AiSession.id, AiSession.last_activity_at).where(
-            AiSession.id.in_(ids), AiSession.user_id == user_id, AiSession.deleted_at.is_(None)
-        )
+        text(
+            "SELECT id, last_activity_at FROM ai_sessions "
+            "WHERE id IN :ids AND user_id = :user AND deleted_at IS NULL"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": list(ids), "user": user_id},
     )
-    return {row.id: row.last_activity_at for row in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def snippet(body: str, words: list[str]) -> str:
     """A window of ``body`` around the first word that starts with a typed word, each such
     word between SNIPPET_START and SNIPPET_END; one line."""
     flat = " ".join(body.split())
-    found = [
-        m for m in _TOKEN.finditer(flat) if any(m.group(0).casefold().startswith(w) for w in words)
-    ]
-    if not found:
+    starts = re.compile(
+        r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\w*", re.IGNORECASE
+    )
+    first = starts.search(flat)
+    if first is None:
         return flat[:SNIPPET_CHARS]
-    begin = max(0, found[0].start() - SNIPPET_CHARS // 3)
+    begin = max(0, first.start() - SNIPPET_CHARS // 3)
     end = min(len(flat), begin + SNIPPET_CHARS)
     parts: list[str] = ["…" if begin else ""]
     cursor = begin
-    for m in found:
-        if m.start() < begin or m.end() > end:
-            continue
-        parts += [flat[cursor : m.start()], SNIPPET_START, m.group(0), SNIPPET_END]
-        cursor = m.end()
+    for found in starts.finditer(flat, begin, end):
+        if found.end() > end:
+            break
+        parts += [flat[cursor : found.start()], SNIPPET_START, found.group(0), SNIPPET_END]
+        cursor = found.end()
     parts += [flat[cursor:end], "…" if end < len(flat) else ""]
     return "".join(parts)
 
