@@ -46,6 +46,7 @@ from ui.sessions_dock.dock import SessionsDock
 from ui.settings_controller import SettingsController
 from ui.shortcuts_overlay import ShortcutsOverlay
 from ui.task_lane.dock import TaskLaneDock
+from ui.time_entry_controller import TimeEntryController
 from ui.undo import UndoStack
 from ui.window_layout import Docks, WindowLayout
 
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.conclusion = ConclusionController(
             self, services, runner, state, chat.ticket_card, chat.sync_strip
         )
+        self.time_entries = TimeEntryController(self, services, runner, state)
         self.settings = SettingsController(self, services, runner)
         self.exports = ExportController(self, services.export, runner, state)
         self.dock_layout.place_default()
@@ -147,7 +149,7 @@ class MainWindow(QMainWindow):
                 *fix_actions(
                     state, self.fixes, self.scripts.apply, chat.banner, self.task_lane_dock
                 ),
-                *ticket_actions(self.conclusion, state),
+                *ticket_actions(self.conclusion, self.time_entries, state),
                 *script_actions(self.scripts, self.builder, self.standalone_builder, state),
             ]
         )
@@ -351,6 +353,8 @@ class MainWindow(QMainWindow):
         self.sessions_panel.sig_open_at_message.connect(self.chat_dock.reveal_message)
         self.task_lane_dock.sig_open_session.connect(self._open_past_session)
         scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
+        self.conclusion.sig_concluded.connect(self.time_entries.concluded)
+        chat.composer.sig_draft_changed.connect(lambda *_draft: self.time_entries.typed())
         self.conclusion.sig_concluded.connect(
             lambda session_id, kind: (
                 kind is NoteKind.RESOLUTION and scripts.after_resolve(session_id)
@@ -364,6 +368,7 @@ class MainWindow(QMainWindow):
             self.builder,
             self.standalone_builder,
             self.conclusion,
+            self.time_entries,
             self.settings,
             self.exports,
         ):

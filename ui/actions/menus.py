@@ -55,6 +55,7 @@ MENUS: dict[str, list[str | None]] = {
         "ticket.resolve",
         "ticket.escalate",
         "ticket.fetch",
+        "ticket.log_time",
     ],
     "Sc&ripts": [
         "scripts.generator",

@@ -6,9 +6,12 @@ from flowpilot_desktop.conclusion import NoteKind
 from ui.actions.registry import ActionSpec
 from ui.conclusion.controller import ConclusionController
 from ui.session_state import SessionState
+from ui.time_entry_controller import TimeEntryController
 
 
-def ticket_actions(conclusion: ConclusionController, state: SessionState) -> list[ActionSpec]:
+def ticket_actions(
+    conclusion: ConclusionController, time_entries: TimeEntryController, state: SessionState
+) -> list[ActionSpec]:
     def has_ticket() -> bool:
         return bool(state.current and state.current.ticket_ref)
 
@@ -40,5 +43,14 @@ def ticket_actions(conclusion: ConclusionController, state: SessionState) -> lis
                 state.has_exchange and not state.concluded("resolved", "escalated")
             ),
             keywords=("handoff", "connectwise"),
+        ),
+        ActionSpec(
+            "ticket.log_time",
+            "&Log time…",
+            "Triage",
+            time_entries.log_time,
+            enabled_when=has_ticket,
+            description="A ConnectWise time entry for the ticket, from the session's work time",
+            keywords=("time entry", "hours", "billing", "connectwise", "timesheet"),
         ),
     ]

@@ -1,0 +1,146 @@
+"""Time entries in the window (issue 21): the work timer hears the session's work (shown,
+typed in, written to), and the time entry form is offered after Escalate — unless the team
+said to skip it — and from Triage → Log time… at any time.
+
+Not after Resolve yet: Resolve moves the ticket to a closed status, and ConnectWise refuses
+time on a closed ticket; the entry must be queued ahead of the status move (the form inside
+the Resolve flow), which is still to be built.
+
+Opening the form waits for two things: the draft (from the timer and the posted note) and
+ConnectWise's live lists of work types and roles. Either failing is said plainly; nothing is
+queued without the technician's Post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from flowpilot_desktop.changes import SessionChange
+from flowpilot_desktop.conclusion import NoteKind
+from flowpilot_desktop.services import AppServices
+from flowpilot_desktop.sessions import SessionSummary
+from flowpilot_desktop.time_entries import TimeEntryDraft, WorkOptions
+from ui.ops import TaskRunner, describe_error
+from ui.session_state import SessionState
+from ui.time_entry_dialog import TimeEntryDialog
+
+EVENT_EVERY_S = 30.0  # one work event of a kind per session at most this often
+
+
+class TimeEntryController(QObject):
+    sig_message = Signal(str)
+    """A short confirmation (or why not) for the status bar."""
+
+    def __init__(
+        self, window: QWidget, services: AppServices, runner: TaskRunner, state: SessionState
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._services = services
+        self._runner = runner
+        self._state = state
+        self.dialog: TimeEntryDialog | None = None
+        self._last_event: dict[tuple[str, str], float] = {}
+        state.sig_current_session_changed.connect(self._shown)
+        state.sig_session_changed.connect(self._written)
+
+    # ---- The work timer
+
+    def typed(self) -> None:
+        """The technician typed in the session (the composer): work."""
+        session = self._state.current
+        if session is not None:
+            self._record(session.id, "typing")
+
+    def _shown(self, summary: SessionSummary | None) -> None:
+        if summary is not None:
+            self._record(summary.id, "focus")
+
+    def _written(self, change: SessionChange) -> None:
+        current = self._state.current
+        if current is not None and current.id == change.session_id:
+            self._record(change.session_id, "lane")
+
+    def _record(self, session_id: str, event: str) -> None:
+        now = time.monotonic()
+        last = self._last_event.get((session_id, event))
+        if last is not None and now - last < EVENT_EVERY_S:
+            return
+        self._last_event[(session_id, event)] = now
+        self._runner.run(
+            self._services.work_timer.record(session_id, event),
+            title="Could not count the work time",
+            owner=self,
+            quiet=True,
+        )
+
+    # ---- The form
+
+    def concluded(self, session_id: str, kind: NoteKind) -> None:
+        """After Confirm & post of an escalation: offer the form, unless the team skips time
+        entries (see the module's note on Resolve)."""
+        if kind is not NoteKind.ESCALATION:
+            return
+
+        async def wanted() -> bool:
+            return not await self._services.time_entries.skipped()
+
+        self._runner.run(
+            wanted(),
+            on_success=lambda offer: offer and self.open(session_id, kind),
+            title="Could not read the team's time entry setting",
+            owner=self,
+        )
+
+    def log_time(self) -> None:
+        """Triage → Log time… for the selected session."""
+        session = self._state.current
+        if session is None:
+            self.sig_message.emit("Select a session first: time is logged on its ticket.")
+            return
+        self.open(session.id, None)
+
+    def open(self, session_id: str, kind: NoteKind | None) -> None:
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return
+        entries = self._services.time_entries
+
+        async def prepare() -> tuple[TimeEntryDraft, WorkOptions]:
+            draft, options = await asyncio.gather(
+                entries.draft(session_id, kind), entries.options()
+            )
+            return draft, options
+
+        self._runner.run(
+            prepare(),
+            on_success=lambda ready: self._show(session_id, *ready),
+            on_failure=lambda error: self.sig_message.emit(
+                f"No time entry form: {describe_error(error)}"
+            ),
+            owner=self,
+        )
+
+    def _show(self, session_id: str, draft: TimeEntryDraft, options: WorkOptions) -> None:
+        dialog = TimeEntryDialog(draft, options, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_post.connect(lambda entry: self._queue(session_id, entry))
+        dialog.sig_skipped.connect(lambda: self.sig_message.emit("No time logged."))
+        dialog.finished.connect(lambda _result: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+
+    def _queue(self, session_id: str, entry: TimeEntryDraft) -> None:
+        self._runner.run(
+            self._services.time_entries.queue(session_id, entry),
+            on_success=lambda _change: self.sig_message.emit(
+                f"Time entry of {entry.minutes} min queued for ConnectWise; it is checked "
+                "once posted."
+            ),
+            title="Could not queue the time entry",
+            owner=self,
+        )
