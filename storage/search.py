@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, event, select, text
+from sqlalchemy import Connection, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import AiSession, Message, SessionFact, SessionSuggestedFix
@@ -80,30 +81,30 @@ class Fts5SearchIndex:
     def search(self, session: Session, user_id: str, query: str, limit: int) -> list[SearchHit]:
         """The user's live sessions matching every word, best first, one hit per session:
         ranked session-level hits, then sessions found only in their messages (most recently
-        active first)."""
+        active first). On the driver's own cursor: a keystroke's budget has no room for a
+        row object per index row."""
         match = match_query(query)
         if match is None:
             return []
+        raw = _driver(session)
         levels = " ".join(WEIGHTS)
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
-        ranked = session.execute(
-            text(
-                f"SELECT rowid, bm25({TABLE}, {weights}, 0) AS score FROM {TABLE} "
-                f"WHERE {TABLE} MATCH :match ORDER BY score LIMIT :rows"
-            ),
-            {"match": f"{{{levels}}} : ({match})", "rows": RANKED_ROWS},
-        ).all()
-        owners = owners_of(session, [row.rowid for row in ranked])
-        live = _live_sessions(session, user_id, set(owners.values()))
+        ranked = raw.execute(
+            f"SELECT rowid, bm25({TABLE}, {weights}, 0) FROM {TABLE} "
+            f"WHERE {TABLE} MATCH ? ORDER BY 2 LIMIT ?",
+            (f"{{{levels}}} : ({match})", RANKED_ROWS),
+        ).fetchall()
+        owners = _owners(raw, [rowid for rowid, _score in ranked])
+        live = _live_sessions(raw, user_id, set(owners.values()))
         best: dict[str, tuple[int, float]] = {}
         for rowid, score in ranked:
             session_id = owners[rowid]
             if session_id in live and session_id not in best:
                 best[session_id] = (rowid, float(score))
         if len(best) < limit:  # room left: sessions found only in their messages
-            self._add_message_hits(session, user_id, match, best)
+            _add_message_hits(raw, user_id, match, best)
         winners = list(best.items())[:limit]
-        pieces = _pieces(session, [rowid for _sid, (rowid, _score) in winners])
+        pieces = _pieces(raw, [rowid for _sid, (rowid, _score) in winners])
         words = [word.casefold() for word in _TOKEN.findall(query)]
         hits = []
         for session_id, (rowid, score) in winners:
@@ -113,23 +114,30 @@ class Fts5SearchIndex:
             hits.append(SearchHit(session_id, source, ref, shown, score))
         return hits
 
-    @staticmethod
-    def _add_message_hits(
-        session: Session, user_id: str, match: str, best: dict[str, tuple[int, float]]
-    ) -> None:
-        """Messages in index order, unranked and bounded (a common word matches most of
-        them); their sessions after the ranked ones, most recently active first."""
-        rows = session.execute(
-            text(f"SELECT rowid, session_id FROM {TABLE} WHERE {TABLE} MATCH :match LIMIT :rows"),
-            {"match": f"{{message}} : ({match})", "rows": MESSAGE_ROWS},
-        ).all()
-        live = _live_sessions(session, user_id, {row.session_id for row in rows} - set(best))
-        found: dict[str, int] = {}
-        for rowid, session_id in rows:
-            if session_id in live:
-                found.setdefault(session_id, rowid)
-        for session_id in sorted(found, key=lambda sid: live[sid], reverse=True):
-            best[session_id] = (found[session_id], 0.0)
+
+def _driver(session: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under the session's transaction."""
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def _add_message_hits(
+    raw: sqlite3.Connection, user_id: str, match: str, best: dict[str, tuple[int, float]]
+) -> None:
+    """Messages in index order, unranked and bounded (a common word matches most of them);
+    their sessions after the ranked ones, most recently active first."""
+    rows = raw.execute(
+        f"SELECT rowid, session_id FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT ?",
+        (f"{{message}} : ({match})", MESSAGE_ROWS),
+    ).fetchall()
+    live = _live_sessions(raw, user_id, {session_id for _rowid, session_id in rows} - set(best))
+    found: dict[str, int] = {}
+    for rowid, session_id in rows:
+        if session_id in live:
+            found.setdefault(session_id, rowid)
+    for session_id in sorted(found, key=lambda sid: live[sid], reverse=True):
+        best[session_id] = (found[session_id], 0.0)
 
 
 def _in_list(rowids: list[int]) -> str:
@@ -138,24 +146,23 @@ def _in_list(rowids: list[int]) -> str:
 
 def owners_of(session: Session, rowids: list[int]) -> dict[int, str]:
     """rowid -> the session a row belongs to."""
+    return _owners(_driver(session), rowids)
+
+
+def _owners(raw: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
     if not rowids:
         return {}
-    rows = session.execute(
-        text(f"SELECT rowid, session_id FROM {TABLE} WHERE rowid IN ({_in_list(rowids)})")
-    )
-    return {row[0]: row[1] for row in rows}
+    rows = raw.execute(f"SELECT rowid, session_id FROM {TABLE} WHERE rowid IN ({_in_list(rowids)})")
+    return dict(rows.fetchall())
 
 
-def _pieces(session: Session, rowids: list[int]) -> dict[int, tuple[str | None, str, str]]:
+def _pieces(raw: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str | None, str, str]]:
     """rowid -> (ref, source, text) of the winning rows (a few hundred at most)."""
     if not rowids:
         return {}
-    rows = session.execute(
-        text(
-            f"SELECT rowid, ref, {', '.join(SOURCES)} FROM {TABLE} "
-            f"WHERE rowid IN ({_in_list(rowids)})"
-        )
-    )
+    rows = raw.execute(
+        f"SELECT rowid, ref, {', '.join(SOURCES)} FROM {TABLE} WHERE rowid IN ({_in_list(rowids)})"
+    ).fetchall()
     found: dict[int, tuple[str | None, str, str]] = {}
     for row in rows:
         source, body = next(
@@ -166,19 +173,18 @@ def _pieces(session: Session, rowids: list[int]) -> dict[int, tuple[str | None, 
     return found
 
 
-def _live_sessions(session: Session, user_id: str, ids: set[str]) -> dict[str, Any]:
+def _live_sessions(raw: sqlite3.Connection, user_id: str, ids: set[str]) -> dict[str, str]:
     """The user's live sessions among ``ids``, with their last activity (as stored: it sorts
-    as it reads, and a thousand datetimes are not worth parsing for an order)."""
+    as it reads)."""
     if not ids:
         return {}
-    rows = session.execute(
-        text(
-            "SELECT id, last_activity_at FROM ai_sessions "
-            "WHERE id IN :ids AND user_id = :user AND deleted_at IS NULL"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {"ids": list(ids), "user": user_id},
+    marks = ", ".join("?" * len(ids))
+    rows = raw.execute(
+        f"SELECT id, last_activity_at FROM ai_sessions WHERE id IN ({marks}) "
+        "AND user_id = ? AND deleted_at IS NULL",
+        (*ids, user_id),
     )
-    return {row[0]: row[1] for row in rows}
+    return dict(rows.fetchall())
 
 
 def snippet(body: str, words: list[str]) -> str:
