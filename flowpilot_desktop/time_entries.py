@@ -169,9 +169,12 @@ class TimeEntryService:
             types, roles = await asyncio.gather(provider.work_types(), provider.work_roles())
         return WorkOptions(types, roles)
 
-    async def draft(self, session_id: str, kind: NoteKind | None = None) -> TimeEntryDraft:
+    async def draft(
+        self, session_id: str, kind: NoteKind | None = None, note: str | None = None
+    ) -> TimeEntryDraft:
         """The form prefilled: the timer's active work ending at the last work event (at least
-        a minute, whole minutes), notes from the note of ``kind`` (scrubbed), team defaults."""
+        a minute, whole minutes), notes from the note of ``kind`` (scrubbed) — or ``note``, the
+        note about to be posted — and the team's defaults."""
 
         def read(s: Session) -> tuple[session_repository.Conclusion, WorkTime]:
             return session_repository.get_conclusion(s, session_id), get_work_time(s, session_id)
@@ -181,11 +184,12 @@ class TimeEntryService:
             raise UserFacingError("Link a ticket first: a time entry is charged to a ticket.")
         end = _minute(worked.last_event_at or self._clock())
         minutes = max(1, -(-int(worked.active_seconds) // 60))
-        note = {
-            NoteKind.RESOLUTION: conclusion.resolution_note,
-            NoteKind.ESCALATION: conclusion.escalation_package,
-            None: conclusion.resolution_note or conclusion.escalation_package,
-        }[kind]
+        if note is None:
+            note = {
+                NoteKind.RESOLUTION: conclusion.resolution_note,
+                NoteKind.ESCALATION: conclusion.escalation_package,
+                None: conclusion.resolution_note or conclusion.escalation_package,
+            }[kind]
         notes = await self._scrub(session_id, note or "")
         preferences = await self._preferences.get_preferences()
         billable = preferences.get(BILLABLE_PREFERENCE)

@@ -130,10 +130,16 @@ class MainWindow(QMainWindow):
                 self.generator_dock,
             ),
         )
-        self.conclusion = ConclusionController(
-            self, services, runner, state, chat.ticket_card, chat.sync_strip
-        )
         self.time_entries = TimeEntryController(self, services, runner, state)
+        self.conclusion = ConclusionController(
+            self,
+            services,
+            runner,
+            state,
+            chat.ticket_card,
+            chat.sync_strip,
+            before_conclude=self.time_entries.before_conclude,
+        )
         self.settings = SettingsController(self, services, runner)
         self.exports = ExportController(self, services.export, runner, state)
         self.dock_layout.place_default()
@@ -353,7 +359,6 @@ class MainWindow(QMainWindow):
         self.sessions_panel.sig_open_at_message.connect(self.chat_dock.reveal_message)
         self.task_lane_dock.sig_open_session.connect(self._open_past_session)
         scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
-        self.conclusion.sig_concluded.connect(self.time_entries.concluded)
         chat.composer.sig_draft_changed.connect(lambda *_draft: self.time_entries.typed())
         self.conclusion.sig_concluded.connect(
             lambda session_id, kind: (

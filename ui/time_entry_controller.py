@@ -1,10 +1,11 @@
 """Time entries in the window (issue 21): the work timer hears the session's work (shown,
-typed in, written to), and the time entry form is offered after Escalate — unless the team
-said to skip it — and from Triage → Log time… at any time.
+typed in, written to), and the time entry form is offered on Resolve and Escalate — unless the
+team said to skip it — and from Triage → Log time… at any time.
 
-Not after Resolve yet: Resolve moves the ticket to a closed status, and ConnectWise refuses
-time on a closed ticket; the entry must be queued ahead of the status move (the form inside
-the Resolve flow), which is still to be built.
+On Resolve and Escalate the form comes between Confirm & post and queueing the note: Resolve
+moves the ticket to a closed status, and ConnectWise takes no time on a closed ticket, so the
+entry is queued first (the outbox sends what is due oldest first), prefilled from the note
+about to be posted. Post or Skip, the conclusion then goes on as confirmed.
 
 Opening the form waits for two things: the draft (from the timer and the posted note) and
 ConnectWise's live lists of work types and roles. Either failing is said plainly; nothing is
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
@@ -80,21 +82,36 @@ class TimeEntryController(QObject):
 
     # ---- The form
 
-    def concluded(self, session_id: str, kind: NoteKind) -> None:
-        """After Confirm & post of an escalation: offer the form, unless the team skips time
-        entries (see the module's note on Resolve)."""
-        if kind is not NoteKind.ESCALATION:
+    def before_conclude(
+        self,
+        session_id: str,
+        kind: NoteKind,
+        note: str,
+        parent: QWidget,
+        proceed: Callable[[], None],
+    ) -> None:
+        """Between Confirm & post and queueing the note: the form (unless the team skips it,
+        or no ticket is linked), then ``proceed`` — after Post, Skip, or a form that could not
+        be prepared (said in the status bar)."""
+        session = self._state.current
+        if session is None or session.id != session_id or not session.ticket_ref:
+            proceed()
             return
 
         async def wanted() -> bool:
             return not await self._services.time_entries.skipped()
 
-        self._runner.run(
-            wanted(),
-            on_success=lambda offer: offer and self.open(session_id, kind),
-            title="Could not read the team's time entry setting",
-            owner=self,
-        )
+        def decided(offer: bool) -> None:
+            if offer:
+                self.open(session_id, kind, note=note, parent=parent, then=proceed)
+            else:
+                proceed()
+
+        def unreadable(error: Exception) -> None:
+            self.sig_message.emit(f"No time entry form: {describe_error(error)}")
+            proceed()
+
+        self._runner.run(wanted(), on_success=decided, on_failure=unreadable, owner=self)
 
     def log_time(self) -> None:
         """Triage → Log time… for the selected session."""
@@ -104,43 +121,77 @@ class TimeEntryController(QObject):
             return
         self.open(session.id, None)
 
-    def open(self, session_id: str, kind: NoteKind | None) -> None:
+    def open(
+        self,
+        session_id: str,
+        kind: NoteKind | None,
+        *,
+        note: str | None = None,
+        parent: QWidget | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """The form for the session's ticket; ``then`` runs once it is posted (queued),
+        skipped, or could not be prepared."""
         if self.dialog is not None:
             self.dialog.raise_()
             return
         entries = self._services.time_entries
 
         async def prepare() -> tuple[TimeEntryDraft, WorkOptions]:
-            draft, options = await asyncio.gather(
-                entries.draft(session_id, kind), entries.options()
-            )
-            return draft, options
+            return await asyncio.gather(entries.draft(session_id, kind, note), entries.options())
+
+        def failed(error: Exception) -> None:
+            self.sig_message.emit(f"No time entry form: {describe_error(error)}")
+            if then is not None:
+                then()
 
         self._runner.run(
             prepare(),
-            on_success=lambda ready: self._show(session_id, *ready),
-            on_failure=lambda error: self.sig_message.emit(
-                f"No time entry form: {describe_error(error)}"
-            ),
+            on_success=lambda ready: self._show(session_id, *ready, parent, then),
+            on_failure=failed,
             owner=self,
         )
 
-    def _show(self, session_id: str, draft: TimeEntryDraft, options: WorkOptions) -> None:
-        dialog = TimeEntryDialog(draft, options, self._window)
+    def _show(
+        self,
+        session_id: str,
+        draft: TimeEntryDraft,
+        options: WorkOptions,
+        parent: QWidget | None,
+        then: Callable[[], None] | None,
+    ) -> None:
+        dialog = TimeEntryDialog(draft, options, parent or self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.sig_post.connect(lambda entry: self._queue(session_id, entry))
-        dialog.sig_skipped.connect(lambda: self.sig_message.emit("No time logged."))
+        dialog.sig_post.connect(lambda entry: self._queue(session_id, entry, then))
+        dialog.sig_skipped.connect(lambda: self._skipped(then))
         dialog.finished.connect(lambda _result: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
 
-    def _queue(self, session_id: str, entry: TimeEntryDraft) -> None:
-        self._runner.run(
-            self._services.time_entries.queue(session_id, entry),
-            on_success=lambda _change: self.sig_message.emit(
+    def _skipped(self, then: Callable[[], None] | None) -> None:
+        self.sig_message.emit("No time logged.")
+        if then is not None:
+            then()
+
+    def _queue(
+        self, session_id: str, entry: TimeEntryDraft, then: Callable[[], None] | None
+    ) -> None:
+        def queued(_change: SessionChange) -> None:
+            self.sig_message.emit(
                 f"Time entry of {entry.minutes} min queued for ConnectWise; it is checked "
                 "once posted."
-            ),
-            title="Could not queue the time entry",
+            )
+            if then is not None:
+                then()
+
+        def failed(error: Exception) -> None:
+            self.sig_message.emit(f"The time entry was not queued: {describe_error(error)}")
+            if then is not None:
+                then()
+
+        self._runner.run(
+            self._services.time_entries.queue(session_id, entry),
+            on_success=queued,
+            on_failure=failed,
             owner=self,
         )

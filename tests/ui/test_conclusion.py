@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from flowpilot_desktop.conclusion import NoteKind
 from flowpilot_desktop.conclusion.targets import StatusChoices
 from flowpilot_desktop.config import AppConfig, ConfigStore
-from flowpilot_desktop.preferences import DatabasePreferences
+from flowpilot_desktop.preferences import DEFAULT_ACCOUNT_ID, DatabasePreferences
 from flowpilot_desktop.tickets import TicketSnapshot, stamped
+from storage.repositories.account_settings import merge_preferences
 from storage.repositories.drafts import add_draft
 from storage.repositories.sessions import get_ticket_snapshot, set_ticket_snapshot
 from tests.anthropic_emulator import ScriptedReply
@@ -37,7 +38,16 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 @pytest.fixture
 def cw_window(qtbot, qloop, make_window, app_paths, memory_keyring, api, cw):
-    """A window set up for both emulators, with a session for ticket #5123 after one exchange."""
+    """A window set up for both emulators. These tests are about the notes: the time entry
+    offer (tests/ui/test_time_entries_ui.py) would stand between Confirm & post and the post."""
+    return window_on_both_emulators(
+        make_window, app_paths, memory_keyring, api, cw, skip_time_entries=True
+    )
+
+
+def window_on_both_emulators(
+    make_window, app_paths, memory_keyring, api, cw, *, skip_time_entries: bool
+):
     standard_setup(cw)
     ConfigStore(app_paths.config_file).save(
         AppConfig(
@@ -51,6 +61,9 @@ def cw_window(qtbot, qloop, make_window, app_paths, memory_keyring, api, cw):
     memory_keyring.set_password(SERVICE, "cw_public_key", PUBLIC_KEY)
     memory_keyring.set_password(SERVICE, "cw_private_key", PRIVATE_KEY)
     window = make_window()
+    window.services.database.run_sync(
+        lambda s: merge_preferences(s, DEFAULT_ACCOUNT_ID, {"skip_time_entries": skip_time_entries})
+    )
     return window
 
 

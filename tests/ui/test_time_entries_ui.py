@@ -1,13 +1,15 @@
 """Time entries from the window (issue 21): Triage → Log time… drafts the entry from the
-session, Enter posts it, it lands on the ticket once and is read back; Esc skips; after
-Resolve nothing is offered (ConnectWise refuses time on a closed ticket)."""
+session, Enter posts it, it lands on the ticket once and is read back; Esc skips. On Resolve the
+form comes before the note is queued, so the entry reaches the ticket before Resolve closes it
+(ConnectWise takes no time on a closed ticket); the team can skip the offer."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui import test_conclusion
+from flowpilot_desktop.preferences import DatabasePreferences
 from tests.ui.helpers import activate
 from tests.ui.test_conclusion import (
     CTRL_SHIFT,
@@ -17,9 +19,16 @@ from tests.ui.test_conclusion import (
     _say,
     _set_targets,
     _strip_text,
+    window_on_both_emulators,
 )
 
-cw_window = test_conclusion.cw_window  # both emulators, ConnectWise and Anthropic set up
+
+@pytest.fixture
+def cw_window(qtbot, qloop, make_window, app_paths, memory_keyring, api, cw):
+    """Both emulators set up, with the time entry offer on."""
+    return window_on_both_emulators(
+        make_window, app_paths, memory_keyring, api, cw, skip_time_entries=False
+    )
 
 
 def _open_form(qtbot, qloop, window):
@@ -55,7 +64,42 @@ def test_log_time_posts_once_and_is_verified(qtbot, qloop, cw_window, api, cw) -
     assert len(cw.time.entries) == 1, "posted once"
 
 
-def test_esc_skips_and_resolve_offers_nothing(qtbot, qloop, cw_window, api, cw) -> None:
+def _confirm_resolve(qtbot, qloop, window, api, cw) -> None:
+    _set_targets(qloop, window, cw)
+    api.enqueue(NOTE)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
+    dialog = _preview(qtbot, qloop, window)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_resolve_offers_the_time_first_and_it_lands_before_the_ticket_closes(
+    qtbot, qloop, cw_window, api, cw
+) -> None:
+    window = cw_window
+    _new_session_by_keyboard(qtbot, qloop, window, "Outlook prompts", "#5123")
+    qloop.until(lambda: window.chat_dock.ticket_card.fetch_button.text() == "Refresh")
+    _say(qtbot, qloop, window, api, "Let's look at the token.")
+    _confirm_resolve(qtbot, qloop, window, api, cw)
+    qloop.until(lambda: window.time_entries.dialog is not None, timeout=10)
+    form = window.time_entries.dialog
+    qtbot.waitExposed(form)
+    assert "Cleared the token" in form.notes.toPlainText(), "from the note about to be posted"
+    assert window.current_session().status == "active", "nothing concluded before the form"
+    qtbot.keyClick(form.minutes, Qt.Key.Key_Return)
+    qloop.until(lambda: window.conclusion.preview_dialog is None, timeout=10)
+    qloop.until(lambda: cw.tickets[5123]["status"]["name"] == "Resolved", timeout=15)
+    qloop.until(lambda: "status moved to “Resolved” (verified)" in _strip_text(window), timeout=15)
+    assert len(cw.time.entries) == 1
+    assert window.current_session().status == "resolved"
+    assert "Failed" not in _strip_text(window), _strip_text(window)
+    posts = [r.path for r in cw.api_requests("POST")]
+    assert posts.index(next(p for p in posts if "time/entries" in p)) < posts.index(
+        next(p for p in posts if p.endswith("/notes"))
+    ), "the time entry goes first"
+
+
+def test_esc_skips_and_the_team_can_skip_the_offer(qtbot, qloop, cw_window, api, cw) -> None:
     window = cw_window
     _new_session_by_keyboard(qtbot, qloop, window, "Outlook prompts", "#5123")
     qloop.until(lambda: window.chat_dock.ticket_card.fetch_button.text() == "Refresh")
@@ -66,12 +110,16 @@ def test_esc_skips_and_resolve_offers_nothing(qtbot, qloop, cw_window, api, cw) 
     assert cw.time.entries == {}
     assert window.statusBar().currentMessage() == "No time logged."
 
-    _set_targets(qloop, window, cw)
-    api.enqueue(NOTE)
-    activate(qtbot, window)
-    qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
-    dialog = _preview(qtbot, qloop, window)
-    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qloop.until(lambda: window.conclusion.preview_dialog is None)
-    qloop.settle(1.0)
-    assert window.time_entries.dialog is None, "a closed ticket takes no time"
+    done: list[object] = []
+    window.runner.run(
+        DatabasePreferences(window.services.database).merge_preferences(
+            {"skip_time_entries": True}
+        ),
+        on_success=done.append,
+    )
+    qloop.until(lambda: done)
+    _confirm_resolve(qtbot, qloop, window, api, cw)
+    qloop.until(lambda: window.conclusion.preview_dialog is None, timeout=10)
+    assert window.time_entries.dialog is None, "the team skips the offer"
+    qloop.until(lambda: window.current_session().status == "resolved")
+    assert cw.time.entries == {}

@@ -10,6 +10,7 @@ strip follows it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,6 +59,11 @@ class SyncStripView(Protocol):
     def show_views(self, views: list[Any]) -> None: ...
 
 
+# (session id, kind, the confirmed note, the preview dialog, go on): what runs between Confirm
+# & post and queueing the post; it calls "go on" when done (or skipped), never blocks
+BeforeConclude = Callable[[str, NoteKind, str, QWidget, Callable[[], None]], None]
+
+
 class ConclusionController(QObject):
     sig_message = Signal(str)
     """A short confirmation for the status bar."""
@@ -72,8 +78,10 @@ class ConclusionController(QObject):
         state: SessionState,
         card: TicketCardView,
         strip: SyncStripView,
+        before_conclude: BeforeConclude | None = None,
     ) -> None:
         super().__init__(window)
+        self._before_conclude = before_conclude
         self._window = window
         self._services = services
         self._runner = runner
@@ -202,7 +210,15 @@ class ConclusionController(QObject):
 
     def _confirm(self, dialog: PreviewDialog, text: str) -> None:
         session_id, kind = dialog.session_id, dialog.kind  # the dialog may close meanwhile
+        if self._before_conclude is None:
+            self._conclude(dialog, session_id, kind, text)
+            return
+        # e.g. the time entry: it must reach the ticket before Resolve closes it
+        self._before_conclude(
+            session_id, kind, text, dialog, lambda: self._conclude(dialog, session_id, kind, text)
+        )
 
+    def _conclude(self, dialog: PreviewDialog, session_id: str, kind: NoteKind, text: str) -> None:
         def done(change: SessionChange) -> None:
             if shiboken6.isValid(dialog):
                 dialog.accept()
