@@ -23,6 +23,7 @@ from flowpilot_desktop.credentials import (
 from flowpilot_desktop.model_tiers import ModelTiers
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scripts.drafts import TEMPLATIZE_PROMPT
+from flowpilot_desktop.time_entries import SKIP_PREFERENCE as SKIP_TIME_ENTRIES
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SettingsSnapshot:
     config_warning: str | None = None
     statuses: StatusChoices = field(default_factory=StatusChoices)
     templatize_prompt: bool = True  # offer the session's scripts as templates after Resolve
+    time_entries: bool = True  # offer a ConnectWise time entry on Resolve and Escalate
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class SettingsUpdate:
     run_only: bool = False
     statuses: StatusChoices | None = None  # None = unchanged
     templatize_prompt: bool | None = None  # None = unchanged
+    time_entries: bool | None = None  # None = unchanged
 
 
 class SettingsService:
@@ -86,6 +89,7 @@ class SettingsService:
             config_warning=self._config_store.load_warning,
             statuses=StatusChoices.from_preferences(preferences),
             templatize_prompt=preferences.get(TEMPLATIZE_PROMPT, True) is not False,
+            time_entries=preferences.get(SKIP_TIME_ENTRIES) is not True,
         )
 
     async def save(self, update: SettingsUpdate) -> None:
@@ -102,6 +106,8 @@ class SettingsService:
             patch.update(update.statuses.to_preferences())
         if update.templatize_prompt is not None:
             patch[TEMPLATIZE_PROMPT] = update.templatize_prompt
+        if update.time_entries is not None:
+            patch[SKIP_TIME_ENTRIES] = not update.time_entries
         await self._preferences.merge_preferences(patch)
 
     async def test_anthropic(self, overrides: AnthropicOverrides) -> AnthropicCheck:

@@ -360,6 +360,7 @@ class MainWindow(QMainWindow):
         self.task_lane_dock.sig_open_session.connect(self._open_past_session)
         scripts.sig_pending_changed.connect(lambda _count: self.registry.refresh())
         chat.composer.sig_draft_changed.connect(lambda *_draft: self.time_entries.typed())
+        self.time_entries.sig_work_time.connect(chat.header.show_work_time)
         self.conclusion.sig_concluded.connect(
             lambda session_id, kind: (
                 kind is NoteKind.RESOLUTION and scripts.after_resolve(session_id)

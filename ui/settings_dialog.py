@@ -181,6 +181,16 @@ class SettingsDialog(QDialog):
         self.templatize_check.setToolTip("For the whole team (“Don't ask again” turns it off)")
         self.templatize_check.setChecked(snapshot.templatize_prompt)
         scripts.addRow(self.templatize_check)
+        self.time_entries_check = QCheckBox(
+            "On Resolve and Escalate, offer a Connect&Wise time entry", self
+        )
+        self.time_entries_check.setObjectName("settingsTimeEntries")
+        self.time_entries_check.setAccessibleName("Offer a time entry on Resolve and Escalate")
+        self.time_entries_check.setToolTip(
+            "For the whole team; Triage → Log time… works either way"
+        )
+        self.time_entries_check.setChecked(snapshot.time_entries)
+        statuses.addRow(self.time_entries_check)
         storage = self._group("Storage", "settingsStorageGroup")
         self._add_config(storage, *_CONFIG_FIELDS[5])
         self.backups = BackupsPicker(self)
@@ -565,5 +575,6 @@ class SettingsDialog(QDialog):
                 run_only,
                 self.status_choices(),
                 self.templatize_check.isChecked(),
+                self.time_entries_check.isChecked(),
             )
         )

@@ -36,6 +36,8 @@ EVENT_EVERY_S = 30.0  # one work event of a kind per session at most this often
 class TimeEntryController(QObject):
     sig_message = Signal(str)
     """A short confirmation (or why not) for the status bar."""
+    sig_work_time = Signal(str, float)
+    """(session id, active seconds): the work counted on a session, after an event."""
 
     def __init__(
         self, window: QWidget, services: AppServices, runner: TaskRunner, state: SessionState
@@ -75,6 +77,7 @@ class TimeEntryController(QObject):
         self._last_event[(session_id, event)] = now
         self._runner.run(
             self._services.work_timer.record(session_id, event),
+            on_success=lambda worked: self.sig_work_time.emit(session_id, worked.active_seconds),
             title="Could not count the work time",
             owner=self,
             quiet=True,

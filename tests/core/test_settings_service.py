@@ -154,6 +154,22 @@ def test_the_templatize_prompt_is_a_team_preference_turned_back_on_in_settings(
     assert asyncio.run(scenario()) == (False, False, True)
 
 
+def test_the_time_entry_offer_is_the_teams_skip_preference(
+    tmp_path: Path, database: Database
+) -> None:
+    service = _service(tmp_path, database, MemoryKeyring())
+    preferences = DatabasePreferences(database)
+
+    async def scenario():
+        on = (await service.load()).time_entries
+        await service.save(SettingsUpdate(AppConfig(), ModelTiers(), {}, time_entries=False))
+        stored = (await preferences.get_preferences()).get("skip_time_entries")
+        await service.save(SettingsUpdate(AppConfig(), ModelTiers(), {}))  # untouched
+        return on, stored, (await service.load()).time_entries
+
+    assert asyncio.run(scenario()) == (True, True, False)
+
+
 # ---- Test connection (Anthropic): the typed key against the emulator, through the real SDK
 
 TYPED_KEY = "sk-ant-typed-but-not-saved-0123"

@@ -94,6 +94,18 @@ def test_the_stall_timeout_is_set_by_keyboard_and_kept(qtbot) -> None:
     assert saved.args[0].config.reply_stall_timeout_s == 60.0
 
 
+def test_the_time_entry_offer_is_turned_off_by_keyboard(qtbot) -> None:
+    dialog = _open(qtbot, _snapshot())
+    activate(qtbot, dialog)
+    assert dialog.time_entries_check.isChecked()
+    qtbot.keyClick(dialog, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is dialog.time_entries_check
+    qtbot.waitUntil(lambda: not dialog.time_entries_check.isChecked())  # Alt+W toggles it
+    with qtbot.waitSignal(dialog.sig_save_requested) as saved:
+        dialog.buttons.accepted.emit()
+    assert saved.args[0].time_entries is False
+
+
 def test_the_templatize_prompt_can_be_turned_back_on(qtbot) -> None:
     from dataclasses import replace
 

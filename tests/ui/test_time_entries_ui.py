@@ -50,6 +50,7 @@ def test_log_time_posts_once_and_is_verified(qtbot, qloop, cw_window, api, cw) -
     window.runner.run(window.services.work_timer.work_time(sid), on_success=timer.append)
     qloop.until(lambda: timer)
     assert timer[0].last_event_at is not None, "opening and typing in the session is work"
+    qloop.until(lambda: "min worked" in window.chat_dock.header.meta_label.text())
     form = _open_form(qtbot, qloop, window)
     assert QApplication.focusWidget() is form.minutes
     names = [form.work_type.itemText(i) for i in range(form.work_type.count())]

@@ -1,4 +1,5 @@
-"""The one compact line over the conversation: the session's title, its ticket and status."""
+"""The one compact line over the conversation: the session's title, its ticket and status,
+and the work time counted on it."""
 
 from __future__ import annotations
 
@@ -32,9 +33,14 @@ class SessionHeader(QWidget):
         layout.setSpacing(12)
         layout.addWidget(self.title_label, 1)
         layout.addWidget(self.meta_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._summary: SessionSummary | None = None
+        self._worked = ""  # the work time text of the shown session
         self.show_session(None)
 
     def show_session(self, summary: SessionSummary | None) -> None:
+        if summary is None or (self._summary is not None and summary.id != self._summary.id):
+            self._worked = ""  # another session's time is not this one's
+        self._summary = summary
         if summary is None:
             self.title_label.setText("No session selected")
             self.meta_label.setText("Pick a session in the Sessions list, or start a new one.")
@@ -42,4 +48,17 @@ class SessionHeader(QWidget):
         self.title_label.setText(summary.title)
         ticket = f"Ticket #{summary.ticket_ref}" if summary.ticket_ref else "No ticket linked"
         status = SESSION_STATUS_LABELS.get(summary.status, summary.status)
-        self.meta_label.setText(f"{ticket}  ·  {status}")
+        worked = f"  ·  {self._worked}" if self._worked else ""
+        self.meta_label.setText(f"{ticket}  ·  {status}{worked}")
+
+    def show_work_time(self, session_id: str, seconds: float) -> None:
+        """The active work counted on the shown session ("12 min worked")."""
+        if self._summary is None or self._summary.id != session_id:
+            return
+        minutes = int(seconds // 60)
+        self._worked = (
+            f"{minutes // 60} h {minutes % 60:02d} min worked"
+            if minutes >= 60
+            else f"{minutes} min worked"
+        )
+        self.show_session(self._summary)
