@@ -32,6 +32,7 @@ from flowpilot_desktop.sessions import SessionService
 from flowpilot_desktop.settings_service import SettingsService
 from flowpilot_desktop.task_lane_service import TaskLaneService
 from flowpilot_desktop.tickets import TicketService
+from flowpilot_desktop.time_entries import TimeEntryService, WorkTimer
 from storage.database import Database
 from storage.engine import create_database_engine, resolve_database_url, sqlite_file
 from storage.migrate import upgrade_database
@@ -86,6 +87,7 @@ def build_services(
     task_lane = TaskLaneService(database, chat.synthesize)
     changes = ChangeFeed(database)
     outbox = OutboxWorker(database, psa, changes.sync_moved)
+    work_timer = WorkTimer(database)
     return AppServices(
         paths=paths,
         database=database,
@@ -105,6 +107,8 @@ def build_services(
         script_builder=ScriptBuilderService(database, user_id, chat.write_script),
         database_care=DatabaseCare(paths),
         export=SessionExportService(database),
+        work_timer=work_timer,
+        time_entries=TimeEntryService(database, work_timer, preferences, psa, outbox.wake),
         database_label=str(file) if file else engine.url.render_as_string(hide_password=True),
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from flowpilot_desktop.assistant.chat import ChatService
 from flowpilot_desktop.changes import ChangeFeed
@@ -12,7 +11,6 @@ from flowpilot_desktop.conclusion.posting import ConclusionService
 from flowpilot_desktop.conclusion.preview import PreviewService
 from flowpilot_desktop.database_care import DatabaseCare
 from flowpilot_desktop.paths import AppPaths
-from flowpilot_desktop.preferences import DatabasePreferences
 from flowpilot_desktop.psa_access import PsaAccess
 from flowpilot_desktop.scripts.builder import ScriptBuilderService
 from flowpilot_desktop.scripts.drafts import DraftService
@@ -47,24 +45,10 @@ class AppServices:
     script_builder: ScriptBuilderService
     database_care: DatabaseCare  # daily copies, restore at the next start
     export: SessionExportService  # a session as Markdown, and its posted notes read back
+    work_timer: WorkTimer  # active work per session (time entries)
+    time_entries: TimeEntryService  # drafted from the timer, queued for the outbox worker
     # Where the data lives, as shown to the technician (a file path or a redacted URL).
     database_label: str
-
-    @cached_property
-    def work_timer(self) -> WorkTimer:
-        """The session work timer (issue 21), built from the services above on first use."""
-        return WorkTimer(self.database)
-
-    @cached_property
-    def time_entries(self) -> TimeEntryService:
-        """Time entries drafted from the timer and queued for the outbox worker."""
-        return TimeEntryService(
-            self.database,
-            self.work_timer,
-            DatabasePreferences(self.database),
-            self.psa,
-            self.outbox.wake,
-        )
 
     def close(self) -> None:
         """Finish queued database work and release the database."""
