@@ -18,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from flowpilot_desktop.changes import SessionChange
@@ -31,6 +31,7 @@ from ui.session_state import SessionState
 from ui.time_entry_dialog import TimeEntryDialog
 
 EVENT_EVERY_S = 30.0  # one work event of a kind per session at most this often
+FOCUS_AFTER_MS = 2000  # a session shown this long counts as worked on
 
 
 class TimeEntryController(QObject):
@@ -49,6 +50,10 @@ class TimeEntryController(QObject):
         self._state = state
         self.dialog: TimeEntryDialog | None = None
         self._last_event: dict[tuple[str, str], float] = {}
+        self._focus_timer = QTimer(self)
+        self._focus_timer.setSingleShot(True)
+        self._focus_timer.setInterval(FOCUS_AFTER_MS)
+        self._focus_timer.timeout.connect(self._focused)
         state.sig_current_session_changed.connect(self._shown)
         state.sig_session_changed.connect(self._written)
 
@@ -61,8 +66,16 @@ class TimeEntryController(QObject):
             self._record(session.id, "typing")
 
     def _shown(self, summary: SessionSummary | None) -> None:
+        """A session the technician stays on is work; one passed while arrowing the list is
+        not. Counted after FOCUS_AFTER_MS, so opening it never waits behind a timer write."""
+        self._focus_timer.stop()
         if summary is not None:
-            self._record(summary.id, "focus")
+            self._focus_timer.start()
+
+    def _focused(self) -> None:
+        session = self._state.current
+        if session is not None:
+            self._record(session.id, "focus")
 
     def _written(self, change: SessionChange) -> None:
         current = self._state.current

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from flowpilot_desktop.preferences import DatabasePreferences
+from storage.repositories.sessions import create_session
 from tests.ui.helpers import activate
 from tests.ui.test_conclusion import (
     CTRL_SHIFT,
@@ -124,3 +125,32 @@ def test_esc_skips_and_the_team_can_skip_the_offer(qtbot, qloop, cw_window, api,
     assert window.time_entries.dialog is None, "the team skips the offer"
     qloop.until(lambda: window.current_session().status == "resolved")
     assert cw.time.entries == {}
+
+
+def test_only_a_session_stayed_on_counts_as_worked(qtbot, qloop, make_window) -> None:
+    """Arrowing past a session in the list is not work (and opening one never waits behind a
+    timer write); the session the technician stays on is."""
+    window = make_window(load=False)
+    user = window.services.sessions.user_id
+    ids = [
+        window.services.database.run_sync(
+            lambda s, t=title: create_session(s, user_id=user, title=t).id
+        )
+        for title in ("Passed by", "Stayed on", "Shown at start")
+    ]
+    loaded: list[int] = []
+    window.sig_sessions_loaded.connect(loaded.append)
+    window.load_sessions()
+    qloop.until(lambda: loaded)
+    window.sessions_panel.select_session(ids[0])
+    window.sessions_panel.select_session(ids[1])
+    qloop.settle(2.5)
+
+    def worked(session_id: str):
+        found: list[object] = []
+        window.runner.run(window.services.work_timer.work_time(session_id), on_success=found.append)
+        qloop.until(lambda: found)
+        return found[0].last_event_at
+
+    assert worked(ids[0]) is None
+    assert worked(ids[1]) is not None
