@@ -189,3 +189,17 @@ def test_the_builders_script_is_checked_without_a_busy_flash(qtbot, qloop, windo
     assert any(t.startswith("⚠ 2:1") and "recursive delete" in t for t in texts)
     typing_work = [q for name, q in started if "check_script" in name or "save_script" in name]
     assert typing_work and all(typing_work), "quiet work: no busy flash while typing"
+
+
+def test_an_empty_script_is_not_offered_as_a_template(qtbot) -> None:
+    from ui.script_builder.panel import ScriptBuilderPanel
+
+    panel = ScriptBuilderPanel()
+    qtbot.addWidget(panel)
+    with qtbot.assertNotEmitted(panel.sig_save_template):
+        panel.template_button.click()
+    assert "empty" in panel.status_label.text()
+    panel.editor.set_text("Get-Printer\n")
+    with qtbot.waitSignal(panel.sig_save_template) as saved:
+        panel.template_button.click()
+    assert saved.args == ["Get-Printer\n", "powershell"]

@@ -257,9 +257,6 @@ class ScriptBuilderController(QObject):
         self._workspace.set_workspace_tab_title(self.panel, TAB_TITLE + (" ●" if busy else ""))
 
     def _template(self, script: str, language: str) -> None:
-        if not script.strip():
-            self.panel.show_status("The script is empty: nothing to save yet.", error=True)
-            return
         fix, session = self._fix, self._state.current
         self._save_as_template(
             TemplateDraft(

@@ -131,9 +131,7 @@ class ScriptBuilderPanel(QWidget):
         self.template_button = QPushButton("Save as te&mplate…", self)
         self.template_button.setObjectName("scriptBuilderSaveTemplate")
         self.template_button.setAccessibleName("Save the script as a team template")
-        self.template_button.clicked.connect(
-            lambda: self.sig_save_template.emit(self.editor.text(), self.language)
-        )
+        self.template_button.clicked.connect(self._save_template)
         self.close_button = QPushButton("&Close script", self)
         self.close_button.setObjectName("scriptBuilderClose")
         self.close_button.setAccessibleName("Close this standalone script")
@@ -276,6 +274,12 @@ class ScriptBuilderPanel(QWidget):
             self.show_status("The script is empty: ask the assistant, or write it.", error=True)
             return
         self.sig_submit.emit(self.editor.text(), self.language)
+
+    def _save_template(self) -> None:
+        if not self.editor.text().strip():
+            self.show_status("The script is empty: nothing to save yet.", error=True)
+            return
+        self.sig_save_template.emit(self.editor.text(), self.language)
 
     def _set_script(self, script: str, language: str | None) -> None:
         self._loading = True

@@ -178,9 +178,7 @@ class StandaloneBuilderController(QObject):
     def _template(self, script: str, language: str) -> None:
         window = self.window
         builder = window.panel.builder if window is not None else None
-        if builder is None or not script.strip():
-            if window is not None:
-                window.panel.show_status("The script is empty: nothing to save yet.", error=True)
+        if builder is None:
             return
         self._save_as_template(
             TemplateDraft(
