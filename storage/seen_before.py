@@ -4,7 +4,8 @@ the technician confirmed it, which is when the fix's status moves).
 
 Resemblance is full-text (``storage.search``): the session's ticket summary, company and facts
 as words, matched against the title, ticket, facts and fixes of resolved sessions. A fix whose
-outcome was confirmed ranks above one that never was; a dismissed fix is never shown.
+outcome was confirmed ranks above one that never was (one that worked first of all); a
+dismissed fix is never shown.
 """
 
 from __future__ import annotations
@@ -99,14 +100,22 @@ def similar_resolved(session: Session, session_id: str, limit: int = 3) -> list[
     scores: dict[str, float] = {}
     for sid, score in rows:
         scores[sid] = scores.get(sid, 0.0) + float(score)  # more matching pieces: closer
-    found: list[tuple[bool, float, PastFix]] = []
+    found: list[tuple[int, float, PastFix]] = []
     records = _records(session, user_id)
     for sid, score in sorted(scores.items(), key=lambda item: item[1])[: limit * 5]:
         past = _applied_fix(session, sid, records)
         if past is not None:
-            found.append((not past.confirmed, score, past))
+            found.append((_standing(past), score, past))
     found.sort(key=lambda item: (item[0], item[1]))
-    return [past for _unconfirmed, _score, past in found[:limit]]
+    return [past for _standing_, _score, past in found[:limit]]
+
+
+def _standing(past: PastFix) -> int:
+    """What is shown first: a fix that worked there, then other confirmed outcomes (failed,
+    partly), then outcomes never confirmed."""
+    if past.status == FixStatus.APPLIED_SUCCESS.value:
+        return 0
+    return 1 if past.confirmed else 2
 
 
 def _applied_fix(

@@ -97,6 +97,23 @@ def test_the_record_counts_the_same_fix_across_sessions(db) -> None:
     assert first.record == "worked 2 of 3, failed once"
 
 
+def test_a_fix_that_worked_there_comes_before_one_that_failed(db) -> None:
+    """Even when the failed one resembles the session more closely."""
+    failed = _past(
+        db,
+        "Floor 3 printer offline again",
+        "Reinstall the driver",
+        FixStatus.APPLIED_FAILED,
+        summary="Printer offline again: the print queue holds stuck jobs",
+    )
+    worked = _past(
+        db, "Reception", "Clear the queue", FixStatus.APPLIED_SUCCESS, summary="Printer down"
+    )
+    current = _current(db)
+    found = db.run_sync(lambda s: similar_resolved(s, current))
+    assert [p.session_id for p in found] == [worked, failed]
+
+
 def test_describe_record() -> None:
     from collections import Counter
 
