@@ -71,8 +71,11 @@ class ScriptBuilderPanel(QWidget):
         self.conversation.setAccessibleName("The Script Builder's conversation")
         self.conversation.setReadOnly(True)
         self.conversation.setPlaceholderText(
-            "Say what the script should do: the assistant knows the ticket, the facts and the "
-            "fix, and answers with the whole script and its parameters."
+            "Say what the script should do: the assistant answers with the whole script and "
+            "its parameters."
+            if standalone
+            else "Say what the script should do: the assistant knows the ticket, the facts and "
+            "the fix, and answers with the whole script and its parameters."
         )
         self.input = QPlainTextEdit(self)
         self.input.setObjectName("scriptBuilderInput")
