@@ -51,7 +51,7 @@ from flowpilot_desktop.llm import create_client, describe_llm_error
 from flowpilot_desktop.preferences import PreferencesGateway
 from flowpilot_desktop.scrubbing import Scrubber, default_scrubber
 from flowpilot_desktop.tickets import TicketForChat
-from flowpilot_desktop.usage import Usage, UsageSummary, summarize
+from flowpilot_desktop.usage import Usage
 from storage.database import Database
 from storage.repositories import messages
 from storage.repositories import sessions as session_repository
@@ -125,10 +125,6 @@ class ChatService:
             return [to_chat_message(row) for row in rows]
 
         return await self._database.run(read)
-
-    async def usage(self, session_id: str) -> UsageSummary:
-        history = await self.history(session_id)
-        return summarize((m.usage, m.model) for m in history if m.role == "assistant")
 
     async def outgoing(
         self,

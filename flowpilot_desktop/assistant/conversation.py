@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flowpilot_desktop.usage import Usage
+from flowpilot_desktop.usage import Usage, UsageSummary, summarize
 from storage.models import Message
 
 INTERRUPTED = (
@@ -28,6 +29,12 @@ class ChatMessage:
     attachments: tuple[dict[str, Any], ...]
     created_at: datetime
     sent_unmasked: bool = False
+
+
+def conversation_usage(messages: Iterable[ChatMessage]) -> UsageSummary:
+    """Tokens, cost and cache figures of a conversation's replies (the screens have the
+    messages already: no need to read them again)."""
+    return summarize((m.usage, m.model) for m in messages if m.role == "assistant")
 
 
 def to_chat_message(row: Message) -> ChatMessage:

@@ -23,12 +23,12 @@ from flowpilot_desktop.assistant.chat import (
     TurnControl,
     TurnResult,
 )
+from flowpilot_desktop.assistant.conversation import conversation_usage
 from flowpilot_desktop.changes import SessionChange
 from flowpilot_desktop.errors import UserFacingError
 from flowpilot_desktop.llm import MissingApiKeyError
 from flowpilot_desktop.sessions import SessionSummary
 from flowpilot_desktop.task_lane_service import TaskLaneState
-from flowpilot_desktop.usage import UsageSummary
 from ui.chat_dock.composer import Composer
 from ui.chat_dock.message_view import PENDING_ID, MessageBubble, MessageView
 from ui.chat_dock.outcome_banner import OutcomeBanner
@@ -65,7 +65,6 @@ class ChatDock(QDockWidget):
         self._history: OrderedDict[str, list[ChatMessage]] = OrderedDict()
         self._control: TurnControl | None = None
         self._turn_session: str | None = None
-        self._usage_request = 0
         self._draft_check = 0  # only the latest mask check counts
         # Bumped by every turn: a history load issued before a turn must not undo it.
         self._history_epoch: dict[str, int] = {}
@@ -523,21 +522,14 @@ class ChatDock(QDockWidget):
         self.composer.set_can_regenerate(False)
 
     def _refresh_usage(self, session_id: str) -> None:
-        if self._chat is None or self._runner is None:
+        """The status bar's figures, from the conversation the dock holds (none yet: blank
+        until it is loaded, never another session's)."""
+        history = self._history.get(session_id)
+        if history is None:
+            self.sig_usage_changed.emit("", "")
             return
-        self._usage_request += 1
-        request = self._usage_request
-
-        def show(summary: UsageSummary) -> None:
-            if request == self._usage_request:  # an older, slower answer never wins
-                self.sig_usage_changed.emit(summary.describe(), summary.explain())
-
-        self._runner.run(
-            self._chat.usage(session_id),
-            on_success=show,
-            title="Could not add up the token usage",
-            owner=self,
-        )
+        summary = conversation_usage(history)
+        self.sig_usage_changed.emit(summary.describe(), summary.explain())
 
 
 def _pending_user_message(text: str, attachments: list[Attachment]) -> ChatMessage:
